@@ -1,0 +1,50 @@
+package lipfarm.data;
+
+/**
+ * n labelled points in R^d. Arrays are owned by the dataset; callers must not mutate them.
+ *
+ * @param x points, {@code x[i]} has length d
+ * @param y labels (±1 for the random-label models)
+ */
+public record Dataset(double[][] x, double[] y) {
+  public Dataset {
+    if (x.length != y.length) {
+      throw new IllegalArgumentException("x has " + x.length + " rows but y has " + y.length);
+    }
+    if (x.length == 0) {
+      throw new IllegalArgumentException("a dataset needs at least one point");
+    }
+  }
+
+  public int n() {
+    return x.length;
+  }
+
+  public int d() {
+    return x[0].length;
+  }
+
+  /**
+   * The smallest Euclidean distance between two points with different labels, or +∞ if all labels
+   * agree. Any function that fits the labels within tol has Lipschitz constant at least {@code (2 -
+   * 2 tol) / this} (bound F10).
+   */
+  public double minOppositeLabelDistance() {
+    double best = Double.POSITIVE_INFINITY;
+    int d = d();
+    for (int i = 0; i < x.length; i++) {
+      for (int j = i + 1; j < x.length; j++) {
+        if (y[i] == y[j]) {
+          continue;
+        }
+        double s = 0;
+        for (int c = 0; c < d; c++) {
+          double t = x[i][c] - x[j][c];
+          s += t * t;
+        }
+        best = Math.min(best, s);
+      }
+    }
+    return Math.sqrt(best);
+  }
+}
