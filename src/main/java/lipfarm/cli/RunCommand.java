@@ -1,0 +1,145 @@
+package lipfarm.cli;
+
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import lipfarm.config.ConfigException;
+import lipfarm.config.FarmDefinition;
+import lipfarm.config.RunConfig;
+import lipfarm.farm.FarmRunner;
+import lipfarm.farm.RunChildren;
+import lipfarm.protocol.RunResult;
+import lipfarm.reporting.ReportWriter;
+import lipfarm.reporting.Reporter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code lipfarm run [FILE]}: expands the grid, trains and estimates every configuration. */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = "Run a farm: train every configuration of the grid and bound its Lipschitz constant.")
+final class RunCommand implements Callable<Integer> {
+  private final PrintStream out;
+  private final PrintStream err;
+
+  @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "farm definition (HOCON); default: ${DEFAULT-VALUE}", defaultValue = "conf/application.conf")
+  File file;
+
+  @Option(names = "--dry-run", description = "print the expanded configurations and their count; train nothing, write nothing")
+  boolean dryRun;
+
+  @Option(names = "--output-dir", paramLabel = "DIR", description = "results root (overrides farm.output-dir)")
+  Path outputDir;
+
+  @Option(names = "--no-progress", description = "plain line-per-run output even on a terminal")
+  boolean noProgress;
+
+  RunCommand(PrintStream out, PrintStream err) {
+    this.out = out;
+    this.err = err;
+  }
+
+  @Override
+  public Integer call() {
+    FarmDefinition def;
+    List<RunConfig> runs;
+    try {
+      def = FarmDefinition.load(file);
+      runs = def.expand();
+    } catch (ConfigException e) {
+      err.println("lipfarm: invalid farm definition " + file + ": " + e.getMessage());
+      return Main.EXIT_USAGE;
+    }
+    if (dryRun) {
+      out.printf(Locale.ROOT, "farm %s: %d configurations (max %d concurrent)%n", def.name(), runs.size(), def.maxConcurrentRuns());
+      for (RunConfig rc : runs) {
+        out.println(rc.id() + "  " + rc.canonical());
+      }
+      out.println(runs.size() + " configurations");
+      return 0;
+    }
+    Path root = outputDir != null ? outputDir : Path.of(def.outputDir());
+    String stamp = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'"));
+    Path dir = root.resolve(def.name()).resolve(stamp);
+    try {
+      if (Files.exists(dir)) {
+        err.println("lipfarm: results directory already exists, refusing to overwrite: " + dir);
+        return Main.EXIT_FAILED;
+      }
+      Files.createDirectories(dir);
+      Files.writeString(dir.resolve("farm.conf"), "farm " + def.source() + "\n", StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      err.println("lipfarm: cannot create " + dir + ": " + e.getMessage());
+      return Main.EXIT_FAILED;
+    }
+    out.printf(Locale.ROOT, "farm %s: %d configurations, %d at a time -> %s%n", def.name(), runs.size(), def.maxConcurrentRuns(), dir);
+    boolean interactive = !noProgress && System.console() != null && out == System.out;
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Reporter.Written written;
+    try (ConsoleProgress progress = new ConsoleProgress(out, interactive)) {
+      written = FarmRunner.run(def.name(), runs, def.maxConcurrentRuns(), dir, registry, progress, RunChildren.real()).get();
+    } catch (ExecutionException e) {
+      err.println("lipfarm: farm failed: " + e.getCause().getMessage());
+      return Main.EXIT_FAILED;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return Main.EXIT_FAILED;
+    }
+    out.print(Summary.render(written.results()));
+    out.println("results: " + dir.toAbsolutePath());
+    long violations = written.results().stream().filter(r -> !ReportWriter.f10Holds(r) || r.lipLower() > r.lipUpper()).count();
+    if (violations > 0) {
+      err.println("lipfarm: " + violations + " run(s) violate an estimator invariant; see report.md");
+    }
+    return 0;
+  }
+
+  /** The 80-column end-of-farm table. */
+  static final class Summary {
+    private Summary() {}
+
+    static String render(List<RunResult> results) {
+      StringBuilder sb = new StringBuilder();
+      String rule = "-".repeat(80) + "\n";
+      sb.append(rule);
+      sb.append(String.format(Locale.ROOT, "%6s %4s %5s %4s %-6s %7s %10s %10s %8s %8s%n", "n", "d", "k", "seed", "fitted", "epochs", "Lip lower", "Lip upper", "sqrt(n/k)", "F10"));
+      sb.append(rule);
+      for (RunResult r : results) {
+        RunConfig c = r.config();
+        double f10 = ReportWriter.bounds(r).stream().filter(b -> b.id().equals("F10")).findFirst().map(b -> b.applicable() ? b.value() : Double.NaN).orElse(Double.NaN);
+        sb.append(
+            String.format(
+                Locale.ROOT,
+                "%6d %4d %5d %4d %-6s %7d %10.4g %10.4g %8.3f %8.4g%n",
+                c.n(), c.d(), c.k(), c.seed(), fitted(r), r.epochs(), r.lipLower(), r.lipUpper(), Math.sqrt((double) c.n() / c.k()), f10));
+      }
+      sb.append(rule);
+      long fitted = results.stream().filter(RunResult::interpolated).count();
+      sb.append(String.format(Locale.ROOT, "%d runs, %d interpolated. Lip lower: certified lower bound; Lip upper:%n", results.size(), fitted));
+      sb.append("certified upper bound; F10: rigorous data lower bound (theory, derived).\n");
+      return sb.toString();
+    }
+
+    private static String fitted(RunResult r) {
+      return switch (r.outcome()) {
+        case "converged" -> "yes";
+        case "did-not-interpolate" -> "no";
+        default -> r.outcome().length() > 6 ? r.outcome().substring(0, 6) : r.outcome();
+      };
+    }
+  }
+}

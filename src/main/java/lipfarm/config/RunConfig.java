@@ -1,0 +1,104 @@
+package lipfarm.config;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import lipfarm.protocol.LipfarmSerializable;
+
+/**
+ * One fully resolved configuration of the grid: the unit of work. Its {@link #id()} is a hash of
+ * the resolved parameters, so the same parameters give the same id in every farm and every JVM.
+ */
+public record RunConfig(
+    String data,
+    String labels,
+    int n,
+    int d,
+    int k,
+    int depth,
+    String activation,
+    boolean bias,
+    String optimizer,
+    double learningRate,
+    int maxEpochs,
+    double tol,
+    int seed,
+    int estimatorBudget)
+    implements LipfarmSerializable {
+
+  /** Stable id: the first 16 hex digits of SHA-256 over the canonical parameter string. */
+  public String id() {
+    return sha256Hex(canonical()).substring(0, 16);
+  }
+
+  /** Seed of the data stream: shared by every configuration with the same data parameters. */
+  public long dataSeed() {
+    return seedOf("data|" + data + "|" + labels + "|n=" + n + "|d=" + d + "|seed=" + seed);
+  }
+
+  /** Seed of the weight initialisation, derived from the configuration id. */
+  public long initSeed() {
+    return seedOf("init|" + id());
+  }
+
+  /** Seed of the estimator's probing, derived from the configuration id. */
+  public long estimatorSeed() {
+    return seedOf("estimate|" + id());
+  }
+
+  /** Parameters in a fixed order, with the key names used in farm files. */
+  public Map<String, Object> asMap() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("data", data);
+    m.put("labels", labels);
+    m.put("n", n);
+    m.put("d", d);
+    m.put("k", k);
+    m.put("depth", depth);
+    m.put("activation", activation);
+    m.put("bias", bias);
+    m.put("optimizer", optimizer);
+    m.put("learning-rate", learningRate);
+    m.put("max-epochs", maxEpochs);
+    m.put("tol", tol);
+    m.put("seed", seed);
+    m.put("estimator-budget", estimatorBudget);
+    return m;
+  }
+
+  /** {@code key=value} pairs joined by {@code ;} in {@link #asMap()} order. */
+  public String canonical() {
+    StringBuilder sb = new StringBuilder();
+    asMap().forEach((key, v) -> sb.append(key).append('=').append(v).append(';'));
+    return sb.toString();
+  }
+
+  /** A short human label such as {@code n=200 d=20 k=10 seed=1}. */
+  public String label() {
+    return "n=" + n + " d=" + d + " k=" + k + " seed=" + seed;
+  }
+
+  private static long seedOf(String s) {
+    byte[] h = sha256(s);
+    long v = 0;
+    for (int i = 0; i < 8; i++) {
+      v = (v << 8) | (h[i] & 0xff);
+    }
+    return v;
+  }
+
+  private static String sha256Hex(String s) {
+    return HexFormat.of().formatHex(sha256(s));
+  }
+
+  private static byte[] sha256(String s) {
+    try {
+      return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every JVM ships SHA-256", e);
+    }
+  }
+}

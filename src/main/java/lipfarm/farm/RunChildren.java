@@ -1,0 +1,25 @@
+package lipfarm.farm;
+
+import org.apache.pekko.actor.typed.Behavior;
+
+/** How the coordinator makes the two children of a run; tests substitute probes. */
+public interface RunChildren {
+  Behavior<Trainer.Command> trainer();
+
+  Behavior<Estimator.Command> estimator();
+
+  /** The real ND4J trainer and estimator. */
+  static RunChildren real() {
+    return new RunChildren() {
+      @Override
+      public Behavior<Trainer.Command> trainer() {
+        return Trainer.create();
+      }
+
+      @Override
+      public Behavior<Estimator.Command> estimator() {
+        return Estimator.create();
+      }
+    };
+  }
+}

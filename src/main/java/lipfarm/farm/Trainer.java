@@ -1,0 +1,132 @@
+package lipfarm.farm;
+
+import lipfarm.config.RunConfig;
+import lipfarm.data.DataModels;
+import lipfarm.training.EpochStats;
+import lipfarm.training.TwoLayerTrainer;
+import lipfarm.protocol.FarmEvent.Converged;
+import lipfarm.protocol.FarmEvent.DidNotInterpolate;
+import lipfarm.protocol.FarmEvent.Diverged;
+import lipfarm.protocol.FarmEvent.TrainingOutcome;
+import lipfarm.protocol.FarmEvent.TrainingProgress;
+import lipfarm.protocol.LipfarmSerializable;
+import lipfarm.protocol.NetworkSnapshot;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * Trains one configuration. Training is chunked: each {@code TrainChunk} message runs a bounded
+ * number of epochs and re-sends itself, so the actor stays responsive to {@link Stop} and never
+ * holds its dispatcher thread for long.
+ */
+public final class Trainer extends AbstractBehavior<Trainer.Command> {
+
+  public sealed interface Command extends LipfarmSerializable {}
+
+  /** Train {@code config} and stream replies to {@code replyTo}. */
+  public record Train(RunConfig config, ActorRef<Reply> replyTo) implements Command {}
+
+  public enum Stop implements Command {
+    INSTANCE
+  }
+
+  private enum TrainChunk implements Command {
+    INSTANCE
+  }
+
+  public sealed interface Reply extends LipfarmSerializable {}
+
+  /** Training is still running. */
+  public record Progressed(TrainingProgress progress) implements Reply {}
+
+  /** Training ended; {@code weights} is the final (or, after divergence, the last finite) network. */
+  public record Ended(TrainingOutcome outcome, NetworkSnapshot weights) implements Reply {}
+
+  /** Epochs per message: ~0.5 ms each at the default sizes, so a chunk is well under a second. */
+  static final int CHUNK_EPOCHS = 250;
+
+  /** Loss above this multiple of the initial loss counts as divergence. */
+  static final double EXPLOSION_FACTOR = 1e6;
+
+  private TwoLayerTrainer trainer;
+  private RunConfig config;
+  private ActorRef<Reply> replyTo;
+  private double initialLoss = Double.NaN;
+  private EpochStats last;
+  private NetworkSnapshot lastFinite;
+
+  public static Behavior<Command> create() {
+    return Behaviors.setup(Trainer::new);
+  }
+
+  private Trainer(ActorContext<Command> context) {
+    super(context);
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Train.class, this::onTrain)
+        .onMessageEquals(TrainChunk.INSTANCE, this::onTrainChunk)
+        .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
+        .build();
+  }
+
+  private Behavior<Command> onTrain(Train msg) {
+    if (trainer != null) {
+      getContext().getLog().warn("ignoring a second Train for {}", msg.config().id());
+      return this;
+    }
+    config = msg.config();
+    replyTo = msg.replyTo();
+    if (config.depth() != 2 || !"relu".equals(config.activation())) {
+      throw new IllegalArgumentException("only two-layer ReLU networks are implemented");
+    }
+    trainer =
+        new TwoLayerTrainer(
+            DataModels.sphereRandomLabels(config.n(), config.d(), config.dataSeed()),
+            config.k(),
+            config.bias(),
+            config.learningRate(),
+            config.initSeed());
+    getContext().getSelf().tell(TrainChunk.INSTANCE);
+    return this;
+  }
+
+  private Behavior<Command> onTrainChunk() {
+    String id = config.id();
+    for (int i = 0; i < CHUNK_EPOCHS; i++) {
+      EpochStats s = trainer.step(config.tol());
+      if (Double.isNaN(initialLoss)) {
+        initialLoss = s.loss();
+      }
+      if (!s.finite() || s.loss() > EXPLOSION_FACTOR * Math.max(initialLoss, 1e-12)) {
+        String reason = !s.finite() ? "loss or weights became NaN/Inf" : "loss exploded above 1e6 × initial";
+        Diverged d = new Diverged(id, s.epoch(), s.loss(), s.maxError(), s.signFit(), reason);
+        replyTo.tell(new Ended(d, lastFinite));
+        return Behaviors.stopped();
+      }
+      last = s;
+      if (s.maxError() <= config.tol()) {
+        replyTo.tell(new Ended(new Converged(id, s.epoch(), s.loss(), s.maxError(), s.signFit(), s.normW(), s.normA()), trainer.snapshot()));
+        return Behaviors.stopped();
+      }
+      if (trainer.epoch() >= config.maxEpochs()) {
+        EpochStats f = trainer.evaluate(); // the weights after the last step
+        replyTo.tell(
+            new Ended(
+                new DidNotInterpolate(id, f.epoch(), f.loss(), f.maxError(), f.signFit(), f.normW(), f.normA()),
+                trainer.snapshot()));
+        return Behaviors.stopped();
+      }
+    }
+    lastFinite = trainer.snapshot();
+    replyTo.tell(new Progressed(new TrainingProgress(id, last.epoch(), last.loss(), last.maxError(), last.signFit(), last.normW(), last.normA())));
+    getContext().getSelf().tell(TrainChunk.INSTANCE);
+    return this;
+  }
+}

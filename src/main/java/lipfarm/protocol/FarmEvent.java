@@ -1,0 +1,105 @@
+package lipfarm.protocol;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.util.List;
+import lipfarm.config.RunConfig;
+
+/**
+ * Every fact a farm publishes. The same JSON form (with a {@code type} field naming the record)
+ * goes to {@code events.ndjson}; see {@code docs/events.md}. Facts are in the past tense.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.SIMPLE_NAME, property = "type")
+@JsonSubTypes({
+  @JsonSubTypes.Type(FarmEvent.FarmStarted.class),
+  @JsonSubTypes.Type(FarmEvent.RunStarted.class),
+  @JsonSubTypes.Type(FarmEvent.TrainingProgress.class),
+  @JsonSubTypes.Type(FarmEvent.Converged.class),
+  @JsonSubTypes.Type(FarmEvent.DidNotInterpolate.class),
+  @JsonSubTypes.Type(FarmEvent.Diverged.class),
+  @JsonSubTypes.Type(FarmEvent.LipschitzEstimate.class),
+  @JsonSubTypes.Type(FarmEvent.RunFinished.class),
+  @JsonSubTypes.Type(FarmEvent.FarmFinished.class)
+})
+public sealed interface FarmEvent extends LipfarmSerializable {
+
+  /** Version of the JSON form; bumped on any incompatible change. */
+  int SCHEMA_VERSION = 1;
+
+  /** The configuration id, or null for farm-level events. */
+  default String runId() {
+    return null;
+  }
+
+  record FarmStarted(String farm, int totalRuns, int maxConcurrentRuns) implements FarmEvent {}
+
+  record RunStarted(String runId, RunConfig config) implements FarmEvent {}
+
+  /** Periodic training state; see {@code lipfarm.training.EpochStats} for the fields. */
+  record TrainingProgress(
+      String runId, int epoch, double loss, double maxError, double signFit, double normW, double normA)
+      implements FarmEvent {}
+
+  /** Terminal training outcomes. */
+  sealed interface TrainingOutcome extends FarmEvent {
+    int epochs();
+
+    double loss();
+
+    double maxError();
+
+    double signFit();
+  }
+
+  /** The net fits every point within tol: max_i |f(x_i) − y_i| ≤ tol. */
+  record Converged(String runId, int epochs, double loss, double maxError, double signFit, double normW, double normA)
+      implements TrainingOutcome {}
+
+  /** max-epochs reached without interpolating; the best fit reached is reported. A result, not an error. */
+  record DidNotInterpolate(
+      String runId, int epochs, double loss, double maxError, double signFit, double normW, double normA)
+      implements TrainingOutcome {}
+
+  /** Loss became NaN/Inf or exploded. */
+  record Diverged(String runId, int epochs, double loss, double maxError, double signFit, String reason)
+      implements TrainingOutcome {}
+
+  /**
+   * A partial (or, with {@code complete}, final) Lipschitz sandwich for one set of weights: {@code
+   * lower} is a certified lower bound (a gradient norm the network attains in the unit ball),
+   * {@code upper} the best certified upper bound. Lower never decreases and upper never increases
+   * within one snapshot.
+   */
+  record LipschitzEstimate(
+      String runId,
+      int snapshotEpoch,
+      double lower,
+      String lowerMethod,
+      double upper,
+      String upperMethod,
+      long evaluations,
+      long elapsedMillis,
+      boolean complete,
+      List<MeasuredBound> bounds,
+      NetworkMeasures measures)
+      implements FarmEvent {}
+
+  /** One estimator's value with its kind: certified-lower, certified-upper, exact or estimate. */
+  record MeasuredBound(String method, String kind, double value) implements LipfarmSerializable {}
+
+  /** Weight norms and data facts the theory bounds need; measured once per final snapshot. */
+  record NetworkMeasures(
+      long parameters,
+      double pathNorm,
+      double spectralProxy,
+      double frobeniusProduct,
+      double spectralProduct,
+      double maxAbsWeight,
+      double minOppositeLabelDistance)
+      implements LipfarmSerializable {}
+
+  /** Everything the reporter needs about one finished configuration. */
+  record RunFinished(String runId, RunResult result) implements FarmEvent {}
+
+  record FarmFinished(String farm, int runsFinished, int runsFailed, long elapsedMillis) implements FarmEvent {}
+}

@@ -1,0 +1,17 @@
+package lipfarm.reporting;
+
+import java.util.Comparator;
+import lipfarm.protocol.RunResult;
+
+/** A deterministic row order for result files, independent of which run finished first. */
+final class ReportOrder {
+  private ReportOrder() {}
+
+  static final Comparator<RunResult> BY_PARAMETERS =
+      Comparator.<RunResult>comparingInt(r -> r.config().n())
+          .thenComparingInt(r -> r.config().d())
+          .thenComparingInt(r -> r.config().k())
+          .thenComparingInt(r -> r.config().depth())
+          .thenComparingInt(r -> r.config().seed())
+          .thenComparing(RunResult::runId);
+}

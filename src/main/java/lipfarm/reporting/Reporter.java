@@ -1,0 +1,120 @@
+package lipfarm.reporting;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import lipfarm.protocol.FarmEvent;
+import lipfarm.protocol.FarmEvent.FarmFinished;
+import lipfarm.protocol.FarmEvent.RunFinished;
+import lipfarm.protocol.LipfarmSerializable;
+import lipfarm.protocol.RunResult;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * Receives every event of one farm, in order: gives it a sequence number, appends it to {@code
+ * events.ndjson} (never truncated), updates the meters and the listener, and on {@code
+ * FarmFinished} writes the result files and tells {@code whenWritten}.
+ */
+public final class Reporter extends AbstractBehavior<Reporter.Command> {
+
+  public sealed interface Command extends LipfarmSerializable {}
+
+  public record Publish(FarmEvent event) implements Command {}
+
+  /** The farm's result files are complete. */
+  public record Written(Path dir, List<RunResult> results) {}
+
+  private final String farm;
+  private final Path dir;
+  private final FarmMetrics metrics;
+  private final Consumer<FarmEvent> listener;
+  private final ActorRef<Written> whenWritten;
+  private final ObjectMapper mapper = EventJson.newMapper();
+  private final BufferedWriter events;
+  private final List<RunResult> results = new ArrayList<>();
+  private long seq;
+
+  /**
+   * @param dir the farm's results directory (created if missing)
+   * @param listener called on the reporter's thread for every event (for example the CLI display);
+   *     must be quick and thread-safe
+   */
+  public static Behavior<Command> create(
+      String farm, Path dir, MeterRegistry registry, Consumer<FarmEvent> listener, ActorRef<Written> whenWritten) {
+    return Behaviors.setup(ctx -> new Reporter(ctx, farm, dir, registry, listener, whenWritten));
+  }
+
+  private Reporter(
+      ActorContext<Command> context,
+      String farm,
+      Path dir,
+      MeterRegistry registry,
+      Consumer<FarmEvent> listener,
+      ActorRef<Written> whenWritten)
+      throws IOException {
+    super(context);
+    this.farm = farm;
+    this.dir = dir;
+    this.metrics = new FarmMetrics(registry, farm);
+    this.listener = listener;
+    this.whenWritten = whenWritten;
+    Files.createDirectories(dir);
+    this.events =
+        Files.newBufferedWriter(
+            dir.resolve("events.ndjson"), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Publish.class, this::onPublish)
+        .onSignal(PostStop.class, s -> close())
+        .build();
+  }
+
+  private Behavior<Command> onPublish(Publish msg) throws IOException {
+    FarmEvent e = msg.event();
+    seq++;
+    events.write(EventJson.line(mapper, farm, seq, Instant.now(), e));
+    events.newLine();
+    events.flush();
+    metrics.record(e);
+    listener.accept(e);
+    if (e instanceof RunFinished f) {
+      results.add(f.result());
+    } else if (e instanceof FarmFinished) {
+      // Results sorted by configuration order of the grid would depend on timing; sort by
+      // parameters so the files are identical across reruns.
+      List<RunResult> sorted = new ArrayList<>(results);
+      sorted.sort(ReportOrder.BY_PARAMETERS);
+      new ReportWriter().write(dir, farm, sorted);
+      whenWritten.tell(new Written(dir, List.copyOf(sorted)));
+    }
+    return this;
+  }
+
+  private Behavior<Command> close() {
+    try {
+      events.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return this;
+  }
+}
