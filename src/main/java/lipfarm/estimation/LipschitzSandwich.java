@@ -1,0 +1,526 @@
+package lipfarm.estimation;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import lipfarm.data.Dataset;
+import lipfarm.protocol.NetworkSnapshot;
+
+/**
+ * Anytime Lipschitz sandwich lower ≤ L ≤ upper for ONE fixed snapshot. Not thread-safe: one owner.
+ *
+ * <p><b>Upper bounds</b> are computed eagerly in the constructor: the spectral product Π_l
+ * σ_max(W_l), the two-layer path bound Σ_j |a_j|‖w_j‖, the Combettes–Pesquet bound (one hidden
+ * layer, scalar output: ½(‖Wᵀa‖ + ‖a‖σ_max(W))), and for two-layer nets with k ≤ 20 units the
+ * pattern enumeration max_s ‖Wᵀdiag(s)a‖ (exact when the w_j are linearly independent).
+ *
+ * <p><b>Lower bounds</b> are values ‖∇f(x)‖ (σ_max of the Jacobian for vector outputs) attained at
+ * points x of the domain ball {‖x‖ ≤ R}, R = max(1, max_i ‖x_i‖), where no ReLU pre-activation is
+ * exactly zero. Probes, in order over successive {@link #step} calls: every data point; chords x_i
+ * + t(x_j − x_i) between random pairs (mostly oppositely labelled, including nearest opposite
+ * neighbours); random points of the sphere ‖x‖ = R (and of the ball when the net has biases);
+ * finally projected gradient ascent on the smoothed surrogate ‖∇f_β‖ (ReLU replaced by softplus,
+ * gate sigmoid(βz), β = {@value #BETA}), starting from the best points found, recording the exact
+ * ReLU gradient norm at every iterate. A surrogate value is never reported as a bound.
+ */
+public final class LipschitzSandwich {
+  /** Total gradient-evaluation budget of the default constructor. */
+  public static final long DEFAULT_BUDGET = 20_000;
+
+  /** Sharpness of the sigmoid gate of the ascent surrogate. */
+  static final double BETA = 20;
+
+  /** Budget fractions (of what the data phase leaves) for chords and random domain points. */
+  private static final double CHORD_SHARE = 0.2;
+
+  private static final double RANDOM_SHARE = 0.2;
+
+  /** Number of ascent runs started from the best probe points. */
+  private static final int ASCENT_STARTS = 16;
+
+  /** Ascent evaluations per iterate: one exact gradient plus one surrogate (≈ Hessian-vector). */
+  private static final int ASCENT_COST = 2;
+
+  /** Initial and minimal ascent step, relative to the domain radius. */
+  private static final double STEP0 = 0.05;
+
+  private static final double STEP_MIN = 1e-7;
+
+  /** Gap at which further probing cannot improve the sandwich. */
+  private static final double CONVERGED_GAP = 1e-8;
+
+  /** Largest n·n·d for which nearest opposite-label neighbours are precomputed. */
+  private static final long NEIGHBOUR_WORK = 50_000_000L;
+
+  private enum Phase {
+    DATA,
+    CHORD,
+    RANDOM,
+    ASCENT
+  }
+
+  private final Mlp mlp;
+  private final Dataset data;
+  private final SplittableRandom rng;
+  private final long budget;
+  private final int dim;
+  private final double radius;
+  private final boolean hasBias;
+
+  private final double spectralProduct;
+  private final double pathNorm;
+  private final List<Bound> upperBounds = new ArrayList<>();
+  private final Bound exact;
+  private double upper = Double.POSITIVE_INFINITY;
+  private String upperMethod = "none";
+
+  private double lower;
+  private String lowerMethod = "none";
+  private final Map<String, Double> bestLower = new LinkedHashMap<>();
+  private long evaluations;
+
+  private Phase phase = Phase.DATA;
+  private int dataCursor;
+  private final long chordTarget;
+  private final long randomTarget;
+  private long chordDone;
+  private long randomDone;
+  private int[] opposite;
+  private int[][] byLabel;
+
+  // Best probe points, sorted by exact norm (descending): ascent starts.
+  private final double[][] topX = new double[ASCENT_STARTS][];
+  private final double[] topV = new double[ASCENT_STARTS];
+  private int topCount;
+
+  // Ascent state.
+  private final double[] grad;
+  private final double[] point;
+  private final double[] ax;
+  private final double[] adir;
+  private final double[] trialDir;
+  private boolean runActive;
+  private int runsStarted;
+  private double aphi;
+  private double step;
+  private int runIter;
+  private int itersPerRun;
+
+  /** Sandwich with the {@link #DEFAULT_BUDGET}. */
+  public LipschitzSandwich(NetworkSnapshot net, Dataset data, long seed) {
+    this(net, data, seed, DEFAULT_BUDGET);
+  }
+
+  /**
+   * @param net the network (ReLU or linear hidden activation)
+   * @param data the training points; probes are data points and chords between them, the domain
+   *     is the ball of radius max(1, max‖x_i‖) containing the (sphere) data
+   * @param seed drives all probing randomness (deterministic)
+   * @param budget total gradient evaluations {@link #step} may spend
+   */
+  public LipschitzSandwich(NetworkSnapshot net, Dataset data, long seed, long budget) {
+    if (data.d() != net.inputDim()) {
+      throw new IllegalArgumentException(
+          "data dimension " + data.d() + " != network input " + net.inputDim());
+    }
+    this.mlp = new Mlp(net);
+    this.data = data;
+    this.rng = new SplittableRandom(seed);
+    this.budget = budget;
+    this.dim = net.inputDim();
+    double maxNorm = 0;
+    for (double[] x : data.x()) {
+      maxNorm = Math.max(maxNorm, Mlp.norm(x, dim));
+    }
+    this.radius = Math.max(1.0, maxNorm);
+    boolean bias = false;
+    for (NetworkSnapshot.Layer l : net.layers()) {
+      bias |= l.bias() != null;
+    }
+    this.hasBias = bias;
+    grad = new double[dim];
+    point = new double[dim];
+    ax = new double[dim];
+    adir = new double[dim];
+    trialDir = new double[dim];
+
+    long rest = Math.max(0, budget - data.n());
+    chordTarget = data.n() >= 2 ? (long) (CHORD_SHARE * rest) : 0;
+    randomTarget = (long) (RANDOM_SHARE * rest);
+
+    spectralProduct = UpperBounds.spectralProduct(mlp);
+    addUpper("spectral-product", spectralProduct);
+    pathNorm = UpperBounds.pathNorm(mlp);
+    if (!Double.isNaN(pathNorm)) {
+      addUpper("path-norm", pathNorm);
+    }
+    double cp = UpperBounds.combettesPesquet(mlp);
+    if (mlp.depth >= 2 && !Double.isNaN(cp)) {
+      addUpper("combettes-pesquet", cp);
+    }
+    Bound ex = null;
+    if (!mlp.relu) {
+      // Identity activation: f is affine, L = σ_max(W_L⋯W_1) exactly.
+      double lin = UpperBounds.linearProduct(mlp);
+      if (mlp.depth >= 2) {
+        addUpper("linear-product", lin);
+      }
+      ex = new Bound("linear-product", BoundKind.EXACT, lin);
+    } else {
+      UpperBounds.Enumeration e = UpperBounds.enumerate(mlp);
+      if (e != null && e.exact()) {
+        ex = new Bound("pattern-enumeration", BoundKind.EXACT, e.value());
+        // The exact value is also a (tight) upper bound once rounded upwards.
+        addUpper("pattern-enumeration", e.value() * (1 + NetworkMath.SAFETY) + NetworkMath.TINY);
+      } else if (e != null) {
+        addUpper(
+            "pattern-enumeration-upper", e.value() * (1 + NetworkMath.SAFETY) + NetworkMath.TINY);
+      }
+    }
+    exact = ex;
+  }
+
+  private void addUpper(String method, double value) {
+    upperBounds.add(new Bound(method, BoundKind.CERTIFIED_UPPER, value));
+    if (value < upper) {
+      upper = value;
+      upperMethod = method;
+    }
+  }
+
+  /**
+   * Spends about {@code evaluations} gradient evaluations on the next probes.
+   *
+   * @return true while there is more useful work: budget left and the sandwich not yet closed
+   */
+  public boolean step(int evaluations) {
+    long stop = this.evaluations + Math.max(1, evaluations);
+    while (this.evaluations < stop && hasWork()) {
+      switch (phase) {
+        case DATA -> stepData();
+        case CHORD -> stepChord();
+        case RANDOM -> stepRandom();
+        case ASCENT -> stepAscent();
+        default -> throw new IllegalStateException();
+      }
+    }
+    return hasWork();
+  }
+
+  private boolean hasWork() {
+    return evaluations < budget && relativeGap() > CONVERGED_GAP;
+  }
+
+  private void stepData() {
+    if (dataCursor < data.n()) {
+      probe(data.x()[dataCursor++], "grad@data");
+      return;
+    }
+    phase = Phase.CHORD;
+  }
+
+  private void stepChord() {
+    if (chordDone >= chordTarget) {
+      phase = Phase.RANDOM;
+      return;
+    }
+    if (byLabel == null) {
+      prepareChords();
+    }
+    int n = data.n();
+    int i = rng.nextInt(n);
+    int j;
+    double u = rng.nextDouble();
+    int[] others = byLabel[i];
+    if (u < 0.35 && opposite != null && opposite[i] >= 0) {
+      j = opposite[i];
+    } else if (u < 0.8 && others.length > 0) {
+      j = others[rng.nextInt(others.length)];
+    } else {
+      j = rng.nextInt(n - 1);
+      if (j >= i) {
+        j++;
+      }
+    }
+    double t = rng.nextDouble();
+    double[] xi = data.x()[i];
+    double[] xj = data.x()[j];
+    for (int c = 0; c < dim; c++) {
+      point[c] = xi[c] + t * (xj[c] - xi[c]);
+    }
+    chordDone++;
+    probe(point, "grad@chord");
+  }
+
+  /**
+   * For each point, the indices with a different label, and (when affordable) its nearest
+   * differently-labelled neighbour: an interpolating net must turn fastest between those.
+   */
+  private void prepareChords() {
+    int n = data.n();
+    double[] y = data.y();
+    Map<Double, List<Integer>> groups = new LinkedHashMap<>();
+    for (int i = 0; i < n; i++) {
+      groups.computeIfAbsent(y[i], key -> new ArrayList<>()).add(i);
+    }
+    Map<Double, int[]> oppositeOf = new LinkedHashMap<>();
+    for (Double label : groups.keySet()) {
+      int[] idx = new int[n - groups.get(label).size()];
+      int p = 0;
+      for (int i = 0; i < n; i++) {
+        if (y[i] != label) {
+          idx[p++] = i;
+        }
+      }
+      oppositeOf.put(label, idx);
+    }
+    byLabel = new int[n][];
+    for (int i = 0; i < n; i++) {
+      byLabel[i] = oppositeOf.get(y[i]);
+    }
+    if ((long) n * n * dim <= NEIGHBOUR_WORK) {
+      opposite = new int[n];
+      double[][] x = data.x();
+      for (int i = 0; i < n; i++) {
+        double best = Double.POSITIVE_INFINITY;
+        opposite[i] = -1;
+        for (int j : byLabel[i]) {
+          double s = 0;
+          for (int c = 0; c < dim; c++) {
+            double t = x[i][c] - x[j][c];
+            s += t * t;
+          }
+          if (s < best) {
+            best = s;
+            opposite[i] = j;
+          }
+        }
+      }
+    }
+  }
+
+  private void stepRandom() {
+    if (randomDone >= randomTarget) {
+      phase = Phase.ASCENT;
+      return;
+    }
+    randomDone++;
+    // Without biases ∇f is constant on rays, so the sphere sees every value of the ball.
+    boolean interior = hasBias && (randomDone & 3) == 0;
+    randomSpherePoint(point);
+    if (interior) {
+      double r = Math.pow(rng.nextDouble(), 1.0 / dim);
+      for (int c = 0; c < dim; c++) {
+        point[c] *= r;
+      }
+    }
+    probe(point, interior ? "grad@ball" : "grad@sphere");
+  }
+
+  private void randomSpherePoint(double[] out) {
+    double s;
+    do {
+      s = 0;
+      for (int c = 0; c < dim; c++) {
+        out[c] = gaussian();
+        s += out[c] * out[c];
+      }
+    } while (s < 1e-24);
+    double scale = radius / Math.sqrt(s);
+    for (int c = 0; c < dim; c++) {
+      out[c] *= scale;
+    }
+  }
+
+  private double gaussian() {
+    double u1;
+    do {
+      u1 = rng.nextDouble();
+    } while (u1 <= 0);
+    return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * rng.nextDouble());
+  }
+
+  private void stepAscent() {
+    if (!mlp.relu) {
+      // f is affine: every gradient is the same, probing more cannot help.
+      evaluations = budget;
+      return;
+    }
+    if (!runActive) {
+      startRun();
+      return;
+    }
+    double dn = Mlp.norm(adir, dim);
+    if (dn == 0 || step < STEP_MIN * radius || runIter >= itersPerRun) {
+      runActive = false;
+      return;
+    }
+    for (int c = 0; c < dim; c++) {
+      point[c] = ax[c] + step * adir[c] / dn;
+    }
+    projectToBall(point);
+    probe(point, "ascent");
+    double phi = mlp.surrogate(point, BETA, trialDir);
+    evaluations++;
+    runIter++;
+    if (phi > aphi) {
+      aphi = phi;
+      System.arraycopy(point, 0, ax, 0, dim);
+      System.arraycopy(trialDir, 0, adir, 0, dim);
+      step = Math.min(step * 1.5, radius);
+    } else {
+      step *= 0.5;
+    }
+  }
+
+  private void startRun() {
+    long left = budget - evaluations;
+    if (runsStarted < topCount) {
+      System.arraycopy(topX[runsStarted], 0, ax, 0, dim);
+    } else if (runsStarted % 2 == 0 && topCount > 0) {
+      // Later restarts: jitter around the best points found, or fresh random points.
+      double[] base = topX[rng.nextInt(Math.min(topCount, 4))];
+      for (int c = 0; c < dim; c++) {
+        ax[c] = base[c] + 0.1 * radius * gaussian() / Math.sqrt(dim);
+      }
+      projectToBall(ax);
+    } else {
+      randomSpherePoint(ax);
+    }
+    if (runsStarted < Math.max(topCount, 1)) {
+      int remainingPlanned = Math.max(1, Math.max(topCount, 1) - runsStarted);
+      itersPerRun = (int) Math.max(10, left / ASCENT_COST / remainingPlanned);
+    } else {
+      itersPerRun = 200;
+    }
+    runsStarted++;
+    aphi = mlp.surrogate(ax, BETA, adir);
+    evaluations++;
+    step = STEP0 * radius;
+    runIter = 0;
+    runActive = true;
+  }
+
+  private void projectToBall(double[] x) {
+    double n = Mlp.norm(x, dim);
+    if (n > radius) {
+      double s = radius / n;
+      for (int c = 0; c < dim; c++) {
+        x[c] *= s;
+      }
+    }
+  }
+
+  /** One exact gradient evaluation at x, recorded if f is differentiable there. */
+  private void probe(double[] x, String method) {
+    double g = mlp.gradientNorm(x, grad);
+    evaluations++;
+    if (mlp.kink() || !Double.isFinite(g)) {
+      // relu'(0) := 0 need not be a gradient of f here; such a value certifies nothing.
+      return;
+    }
+    Double prev = bestLower.get(method);
+    if (prev == null || g > prev) {
+      bestLower.put(method, g);
+    }
+    if (g > lower) {
+      lower = g;
+      lowerMethod = method;
+    }
+    if (phase != Phase.ASCENT) {
+      rememberTop(x, g);
+    }
+  }
+
+  private void rememberTop(double[] x, double g) {
+    if (topCount == ASCENT_STARTS && g <= topV[topCount - 1]) {
+      return;
+    }
+    int pos = topCount < ASCENT_STARTS ? topCount++ : topCount - 1;
+    double[] slot = topX[pos] == null ? new double[dim] : topX[pos];
+    while (pos > 0 && topV[pos - 1] < g) {
+      topX[pos] = topX[pos - 1];
+      topV[pos] = topV[pos - 1];
+      pos--;
+    }
+    System.arraycopy(x, 0, slot, 0, dim);
+    topX[pos] = slot;
+    topV[pos] = g;
+  }
+
+  /** Best certified lower bound so far; never decreases. */
+  public double lower() {
+    return lower;
+  }
+
+  /** Probe family that produced {@link #lower()}: "grad@data", "grad@chord", …, "ascent". */
+  public String lowerMethod() {
+    return lowerMethod;
+  }
+
+  /** Smallest certified upper bound; never increases (all are computed in the constructor). */
+  public double upper() {
+    return upper;
+  }
+
+  /** Method of {@link #upper()}, e.g. "spectral-product", "combettes-pesquet". */
+  public String upperMethod() {
+    return upperMethod;
+  }
+
+  /** Gradient evaluations spent so far. */
+  public long evaluations() {
+    return evaluations;
+  }
+
+  /** The evaluation budget. */
+  public long budget() {
+    return budget;
+  }
+
+  /** Radius R of the probed domain ball ‖x‖ ≤ R. */
+  public double domainRadius() {
+    return radius;
+  }
+
+  /** (upper − lower) / upper; 1.0 while lower = 0. */
+  public double relativeGap() {
+    if (lower == 0) {
+      return 1.0;
+    }
+    return (upper - lower) / upper;
+  }
+
+  /**
+   * Every bound: the best value of each lower-bound probe family (CERTIFIED_LOWER), each upper
+   * bound (CERTIFIED_UPPER), and the exact value when known (EXACT).
+   */
+  public List<Bound> bounds() {
+    List<Bound> out = new ArrayList<>();
+    for (Map.Entry<String, Double> e : bestLower.entrySet()) {
+      out.add(new Bound(e.getKey(), BoundKind.CERTIFIED_LOWER, e.getValue()));
+    }
+    out.addAll(upperBounds);
+    if (exact != null) {
+      out.add(exact);
+    }
+    return List.copyOf(out);
+  }
+
+  /** The exact constant when it is known (linear nets, small two-layer ReLU nets), else NaN. */
+  public double exactValue() {
+    return exact == null ? Double.NaN : exact.value();
+  }
+
+  /** Π_l σ_max(W_l), certified. */
+  public double spectralProductUpper() {
+    return spectralProduct;
+  }
+
+  /** Two-layer path bound Σ_j |a_j|·‖w_j‖₂ (certified); NaN for other depths. */
+  public double pathNormUpper() {
+    return pathNorm;
+  }
+}
