@@ -172,7 +172,12 @@ public final class ReportWriter {
       node.put("interpolated", r.interpolated());
       node.put("sqrtNOverK", Math.sqrt((double) r.config().n() / r.config().k()));
       node.put("f10LeLower", f10Holds(r));
-      node.set("theoryBounds", mapper.valueToTree(bounds(r)));
+      ArrayNode theory = node.putArray("theoryBounds");
+      for (TheoryBound b : bounds(r)) {
+        ObjectNode bn = mapper.valueToTree(b);
+        bn.put("statusLabel", b.status().label());
+        theory.add(bn);
+      }
       runs.add(node);
     }
     return mapper.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";

@@ -33,7 +33,9 @@ class EndToEndTest {
       assertThat(dir.resolve(name)).isNotEmptyFile();
     }
     assertThat(r.out()).contains("4 runs").contains("Lip lower");
-    assertThat(r.out().lines().filter(l -> l.length() > 80)).as("80-column summary").isEmpty();
+    String summary = r.out().substring(r.out().indexOf("-".repeat(80)), r.out().indexOf("results: "));
+    assertThat(summary.lines().filter(l -> l.length() > 80)).as("80-column summary").isEmpty();
+    assertThat(summary.lines().count()).isGreaterThanOrEqualTo(4 + 5);
 
     JsonNode runs = new ObjectMapper().readTree(dir.resolve("results.json").toFile()).get("runs");
     assertThat(runs).hasSize(4);

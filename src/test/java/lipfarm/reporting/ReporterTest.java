@@ -48,7 +48,7 @@ class ReporterTest {
 
   @Test
   void writesEventsResultsAndReport() throws Exception {
-    List<RunConfig> runs = FarmDefinition.parse("farm { defaults { d = 20 } grid { k = [10, 5] } }").expand();
+    List<RunConfig> runs = FarmDefinition.parse("farm { defaults { d = 20 }\n grid { k = [10, 5] } }").expand();
     RunConfig a = runs.get(0); // k = 5 sorts first in the files
     RunConfig b = runs.get(1);
     SimpleMeterRegistry registry = new SimpleMeterRegistry();

@@ -1,0 +1,3 @@
+package lipfarm.bounds;
+
+public enum FitType { EXACT, MARGIN, MSE }
