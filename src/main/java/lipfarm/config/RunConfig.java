@@ -26,8 +26,55 @@ public record RunConfig(
     int maxEpochs,
     double tol,
     int seed,
-    int estimatorBudget)
+    int estimatorBudget,
+    String hiddenWidths,
+    int outputDim,
+    double leakySlope,
+    String loss,
+    String fit,
+    double margin,
+    double mseEpsilon,
+    double momentum,
+    int batchSize,
+    String lrSchedule,
+    double lrDecayFactor,
+    int lrDecayEvery,
+    String weightBound,
+    double boundAlpha,
+    double boundBeta,
+    double boundValue)
     implements LipfarmSerializable {
+
+  /** The original two-layer configuration; every later parameter takes its default. */
+  public RunConfig(
+      String data,
+      String labels,
+      int n,
+      int d,
+      int k,
+      int depth,
+      String activation,
+      boolean bias,
+      String optimizer,
+      double learningRate,
+      int maxEpochs,
+      double tol,
+      int seed,
+      int estimatorBudget) {
+    this(data, labels, n, d, k, depth, activation, bias, optimizer, learningRate, maxEpochs, tol, seed, estimatorBudget,
+        "", 1, 0.01, "squared", "exact", 1.0, 0.5, 0.9, 0, "constant", 0.5, 1000, "none", 1.0, 1.0, 1.0);
+  }
+
+  /**
+   * Widths of the hidden layers: {@code hidden-widths} ("40,20") when given, else k for each of
+   * the depth − 1 hidden layers.
+   */
+  public java.util.List<Integer> hiddenLayerWidths() {
+    if (hiddenWidths != null && !hiddenWidths.isBlank()) {
+      return java.util.Arrays.stream(hiddenWidths.split(",")).map(String::trim).map(Integer::valueOf).toList();
+    }
+    return java.util.Collections.nCopies(depth - 1, k);
+  }
 
   /** Stable id: the first 16 hex digits of SHA-256 over the canonical parameter string. */
   public String id() {
@@ -66,6 +113,22 @@ public record RunConfig(
     m.put("tol", tol);
     m.put("seed", seed);
     m.put("estimator-budget", estimatorBudget);
+    m.put("hidden-widths", hiddenWidths);
+    m.put("output-dim", outputDim);
+    m.put("leaky-slope", leakySlope);
+    m.put("loss", loss);
+    m.put("fit", fit);
+    m.put("margin", margin);
+    m.put("mse-epsilon", mseEpsilon);
+    m.put("momentum", momentum);
+    m.put("batch-size", batchSize);
+    m.put("lr-schedule", lrSchedule);
+    m.put("lr-decay-factor", lrDecayFactor);
+    m.put("lr-decay-every", lrDecayEvery);
+    m.put("weight-bound", weightBound);
+    m.put("bound-alpha", boundAlpha);
+    m.put("bound-beta", boundBeta);
+    m.put("bound-value", boundValue);
     return m;
   }
 

@@ -3,7 +3,9 @@ package lipfarm.farm;
 import lipfarm.config.RunConfig;
 import lipfarm.data.DataModels;
 import lipfarm.training.EpochStats;
-import lipfarm.training.TwoLayerTrainer;
+import lipfarm.training.MlpTrainer;
+import lipfarm.training.TrainingSpec;
+import lipfarm.training.TrainingSpecs;
 import lipfarm.protocol.FarmEvent.Converged;
 import lipfarm.protocol.FarmEvent.DidNotInterpolate;
 import lipfarm.protocol.FarmEvent.Diverged;
@@ -52,7 +54,8 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
   /** Loss above this multiple of the initial loss counts as divergence. */
   static final double EXPLOSION_FACTOR = 1e6;
 
-  private TwoLayerTrainer trainer;
+  private MlpTrainer trainer;
+  private TrainingSpec spec;
   private RunConfig config;
   private ActorRef<Reply> replyTo;
   private double initialLoss = Double.NaN;
@@ -83,16 +86,8 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
     }
     config = msg.config();
     replyTo = msg.replyTo();
-    if (config.depth() != 2 || !"relu".equals(config.activation())) {
-      throw new IllegalArgumentException("only two-layer ReLU networks are implemented");
-    }
-    trainer =
-        new TwoLayerTrainer(
-            DataModels.sphereRandomLabels(config.n(), config.d(), config.dataSeed()),
-            config.k(),
-            config.bias(),
-            config.learningRate(),
-            config.initSeed());
+    spec = TrainingSpecs.of(config);
+    trainer = new MlpTrainer(DataModels.sphereRandomLabels(config.n(), config.d(), config.dataSeed()), spec, config.initSeed());
     getContext().getSelf().tell(TrainChunk.INSTANCE);
     return this;
   }
@@ -100,7 +95,7 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
   private Behavior<Command> onTrainChunk() {
     String id = config.id();
     for (int i = 0; i < CHUNK_EPOCHS; i++) {
-      EpochStats s = trainer.step(config.tol());
+      EpochStats s = trainer.step();
       if (Double.isNaN(initialLoss)) {
         initialLoss = s.loss();
       }
@@ -111,7 +106,7 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
         return Behaviors.stopped();
       }
       last = s;
-      if (s.maxError() <= config.tol()) {
+      if (spec.fit().fitted(s)) {
         replyTo.tell(new Ended(new Converged(id, s.epoch(), s.loss(), s.maxError(), s.signFit(), s.normW(), s.normA()), trainer.snapshot()));
         return Behaviors.stopped();
       }
@@ -125,7 +120,10 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
       }
     }
     lastFinite = trainer.snapshot();
-    replyTo.tell(new Progressed(new TrainingProgress(id, last.epoch(), last.loss(), last.maxError(), last.signFit(), last.normW(), last.normA())));
+    replyTo.tell(
+        new Progressed(
+            new TrainingProgress(
+                id, last.epoch(), last.loss(), last.maxError(), last.signFit(), last.normW(), last.normA(), last.minMargin(), last.constraint())));
     getContext().getSelf().tell(TrainChunk.INSTANCE);
     return this;
   }

@@ -37,8 +37,22 @@ public sealed interface FarmEvent extends LipfarmSerializable {
 
   /** Periodic training state; see {@code lipfarm.training.EpochStats} for the fields. */
   record TrainingProgress(
-      String runId, int epoch, double loss, double maxError, double signFit, double normW, double normA)
-      implements FarmEvent {}
+      String runId,
+      int epoch,
+      double loss,
+      double maxError,
+      double signFit,
+      double normW,
+      double normA,
+      double minMargin,
+      double constraint)
+      implements FarmEvent {
+
+    /** Without margin and weight-bound measurements (NaN). */
+    public TrainingProgress(String runId, int epoch, double loss, double maxError, double signFit, double normW, double normA) {
+      this(runId, epoch, loss, maxError, signFit, normW, normA, Double.NaN, Double.NaN);
+    }
+  }
 
   /** Terminal training outcomes. */
   sealed interface TrainingOutcome extends FarmEvent {
