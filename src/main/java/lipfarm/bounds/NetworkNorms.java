@@ -16,7 +16,9 @@ import lipfarm.protocol.NetworkSnapshot;
 public record NetworkNorms(
     double pathNorm, double spectralProxy, double frobeniusProduct, double spectralProduct) {
 
-  /** Measures a snapshot; spectral norms use the certified {@link NetworkMath#spectralNormUpper}. */
+  /**
+   * Measures a snapshot; spectral norms use the certified {@link NetworkMath#spectralNormUpper}.
+   */
   public static NetworkNorms of(NetworkSnapshot net) {
     int depth = net.layers().size();
     double frob = 1;

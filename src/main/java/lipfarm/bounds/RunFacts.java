@@ -58,12 +58,7 @@ public record RunFacts(
    * biases p = kd + k + k + 1, else p = kd + k.
    */
   public static RunFacts twoLayerSphere(
-      int n,
-      int d,
-      int k,
-      boolean biases,
-      double maxAbsWeight,
-      double minOppositeLabelDistance) {
+      int n, int d, int k, boolean biases, double maxAbsWeight, double minOppositeLabelDistance) {
     long p = (long) k * d + k + (biases ? k + 1 : 0);
     return new RunFacts(
         n,
@@ -86,9 +81,9 @@ public record RunFacts(
   }
 
   /**
-   * Facts of a trained net on sphere data, read off the snapshot and the dataset (k = width of
-   * the first hidden layer, W_max = largest |weight or bias|, R = max(1, max‖x_i‖)), exact fit
-   * within tol.
+   * Facts of a trained net on sphere data, read off the snapshot and the dataset (k = width of the
+   * first hidden layer, W_max = largest |weight or bias|, R = max(1, max‖x_i‖)), exact fit within
+   * tol.
    */
   public static RunFacts sphere(NetworkSnapshot net, Dataset data, double tol) {
     double wMax = 0;
@@ -140,8 +135,23 @@ public record RunFacts(
   /** A copy with another fit type, margin and MSE level. */
   public RunFacts withFit(FitType type, double gamma, double epsilon) {
     return new RunFacts(
-        n, d, k, depth, parameters, biases, inputRadius, isoperimetryC, delta, peelingM, type,
-        gamma, epsilon, tol, activationLipschitz, maxAbsWeight, minOppositeLabelDistance);
+        n,
+        d,
+        k,
+        depth,
+        parameters,
+        biases,
+        inputRadius,
+        isoperimetryC,
+        delta,
+        peelingM,
+        type,
+        gamma,
+        epsilon,
+        tol,
+        activationLipschitz,
+        maxAbsWeight,
+        minOppositeLabelDistance);
   }
 
   /** R̃ = √(R² + 1) with biases (x̃ = (x, 1)), R without. */

@@ -62,7 +62,12 @@ public final class TheoryBounds {
     double num = fitRequirement(r);
     if (!(num > 0)) {
       return TheoryBound.notApplicable(
-          id, name, Status.DERIVED, kind, assumptions, "vacuous: the requirement is ≤ 0 (n too small)");
+          id,
+          name,
+          Status.DERIVED,
+          kind,
+          assumptions,
+          "vacuous: the requirement is ≤ 0 (n too small)");
     }
     return TheoryBound.of(id, name, Status.DERIVED, kind, assumptions, num);
   }
@@ -73,11 +78,18 @@ public final class TheoryBounds {
     String name = "two-layer path-norm floor";
     String kind = "lower bound on Σ|a_j|‖w̃_j‖ (path norm incl. bias)";
     String assumptions =
-        "two-layer net, ψ L_ψ-Lipschitz with ψ(0) = 0; " + RANDOM_LABELS + "; R̃ = √(R²+1) with biases";
+        "two-layer net, ψ L_ψ-Lipschitz with ψ(0) = 0; "
+            + RANDOM_LABELS
+            + "; R̃ = √(R²+1) with biases";
     TheoryBound req = f1(r);
     if (r.depth() != 2) {
       return TheoryBound.notApplicable(
-          id, name, Status.DERIVED, kind, assumptions, "needs a two-layer net, depth is " + r.depth());
+          id,
+          name,
+          Status.DERIVED,
+          kind,
+          assumptions,
+          "needs a two-layer net, depth is " + r.depth());
     }
     if (!req.applicable()) {
       return TheoryBound.notApplicable(
@@ -91,8 +103,8 @@ public final class TheoryBounds {
   /**
    * F3, two-layer spectral floor (H2-l2): L_ψ‖a‖₂‖W‖_op ≥ num·√(n/k)/(4R). This is a statement
    * about the bias-free net, where L_ψ‖a‖‖W‖_op is an upper bound on Lip. With biases the
-   * derivation only bounds L_ψ‖a‖‖W̃‖_op (bias column included, R replaced by R̃), a capacity
-   * proxy rather than a Lipschitz bound; kind and value say so.
+   * derivation only bounds L_ψ‖a‖‖W̃‖_op (bias column included, R replaced by R̃), a capacity proxy
+   * rather than a Lipschitz bound; kind and value say so.
    */
   public static TheoryBound f3(RunFacts r) {
     String id = "F3";
@@ -145,8 +157,8 @@ public final class TheoryBounds {
   /**
    * F5, Bubeck–Sellke Theorem 3 with Lemma 3.1: Lip ≥ (ε/(2⁹√c))·√(nd/(p·ln(60·W·J/ε) + ln(4/δ)))
    * with parameter-set diameter W = 2·W_max·√p and J = R·(W_max·Q·p)^D, Q = 1. The logarithm is
-   * formed in log space (J overflows for deep nets). Lemma 3.1 needs W_max ≥ 1, so max(W_max, 1)
-   * is used (a superset class). Precondition (one mixture component): n·ε² ≥ 4096·ln(8/δ).
+   * formed in log space (J overflows for deep nets). Lemma 3.1 needs W_max ≥ 1, so max(W_max, 1) is
+   * used (a superset class). Precondition (one mixture component): n·ε² ≥ 4096·ln(8/δ).
    */
   public static TheoryBound f5(RunFacts r) {
     String id = "F5";
@@ -158,12 +170,20 @@ public final class TheoryBounds {
     double eps = bsEpsilon(r);
     if (Double.isNaN(eps)) {
       return TheoryBound.notApplicable(
-          id, name, Status.VERIFIED, LOWER_LIP, assumptions,
+          id,
+          name,
+          Status.VERIFIED,
+          LOWER_LIP,
+          assumptions,
           "needs an MSE or interpolation fit; a margin fit does not bound the training MSE");
     }
     if (r.fitType() == FitType.EXACT && r.tol() * r.tol() > 1 - eps) {
       return TheoryBound.notApplicable(
-          id, name, Status.VERIFIED, LOWER_LIP, assumptions,
+          id,
+          name,
+          Status.VERIFIED,
+          LOWER_LIP,
+          assumptions,
           "interpolation tolerance too loose: tol² > 1 − ε");
     }
     if (!(r.maxAbsWeight() > 0) || r.parameters() < 1 || !(r.isoperimetryC() > 0)) {
@@ -173,7 +193,11 @@ public final class TheoryBounds {
     double need = 4096 * Math.log(8 / r.delta());
     if (r.n() * eps * eps < need) {
       return TheoryBound.notApplicable(
-          id, name, Status.VERIFIED, LOWER_LIP, assumptions,
+          id,
+          name,
+          Status.VERIFIED,
+          LOWER_LIP,
+          assumptions,
           String.format(
               "precondition n·ε² ≥ 4096·ln(8/δ) fails: %.4g < %.4g", r.n() * eps * eps, need));
     }
@@ -218,7 +242,11 @@ public final class TheoryBounds {
           id, name, Status.VERIFIED, SHAPE, assumptions, "needs B̄ > 1 (ln B̄ > 0)");
     }
     return TheoryBound.of(
-        id, name, Status.VERIFIED, SHAPE, assumptions,
+        id,
+        name,
+        Status.VERIFIED,
+        SHAPE,
+        assumptions,
         Math.sqrt((double) r.n() * r.d() / (r.parameters() * Math.log(bBar))));
   }
 
@@ -246,8 +274,8 @@ public final class TheoryBounds {
   }
 
   /**
-   * F8, deep Frobenius-product floor from Golowich–Rakhlin–Shamir: Π_j‖W_j‖_F ≥ num·√n/(2R(1 +
-   * √(2L ln 2))) with L = depth.
+   * F8, deep Frobenius-product floor from Golowich–Rakhlin–Shamir: Π_j‖W_j‖_F ≥ num·√n/(2R(1 + √(2L
+   * ln 2))) with L = depth.
    */
   public static TheoryBound f8(RunFacts r) {
     String id = "F8";
@@ -260,7 +288,12 @@ public final class TheoryBounds {
     TheoryBound req = f1(r);
     if (r.biases()) {
       return TheoryBound.notApplicable(
-          id, name, Status.DERIVED, kind, assumptions, "GRS Theorem 1 is stated for bias-free nets");
+          id,
+          name,
+          Status.DERIVED,
+          kind,
+          assumptions,
+          "GRS Theorem 1 is stated for bias-free nets");
     }
     if (!req.applicable()) {
       return TheoryBound.notApplicable(
@@ -288,7 +321,11 @@ public final class TheoryBounds {
     TheoryBound req = f1(r);
     if (!(m0 > 1)) {
       return TheoryBound.notApplicable(
-          id, name, Status.CLAIM_WITHDRAWN, kind, assumptions,
+          id,
+          name,
+          Status.CLAIM_WITHDRAWN,
+          kind,
+          assumptions,
           Double.isNaN(m0) ? "per-layer Frobenius cap M₀ unknown" : "needs M₀ > 1");
     }
     if (!req.applicable()) {
@@ -308,9 +345,9 @@ public final class TheoryBounds {
   }
 
   /**
-   * F10, data lower bound: any f fitting the labels has Lip ≥ |f(x_i) − f(x_j)|/‖x_i − x_j‖ for
-   * y_i ≠ y_j, i.e. (2 − 2·tol)/min‖x_i − x_j‖ for an exact fit within tol and 2γ/min‖x_i − x_j‖
-   * for a margin-γ fit.
+   * F10, data lower bound: any f fitting the labels has Lip ≥ |f(x_i) − f(x_j)|/‖x_i − x_j‖ for y_i
+   * ≠ y_j, i.e. (2 − 2·tol)/min‖x_i − x_j‖ for an exact fit within tol and 2γ/min‖x_i − x_j‖ for a
+   * margin-γ fit.
    */
   public static TheoryBound f10(RunFacts r) {
     String id = "F10";
@@ -319,7 +356,11 @@ public final class TheoryBounds {
     double dist = r.minOppositeLabelDistance();
     if (!(dist > 0) || Double.isInfinite(dist)) {
       return TheoryBound.notApplicable(
-          id, name, Status.DERIVED, LOWER_LIP, assumptions,
+          id,
+          name,
+          Status.DERIVED,
+          LOWER_LIP,
+          assumptions,
           "needs two differently-labelled distinct points");
     }
     double gap =
@@ -330,7 +371,11 @@ public final class TheoryBounds {
         };
     if (Double.isNaN(gap)) {
       return TheoryBound.notApplicable(
-          id, name, Status.DERIVED, LOWER_LIP, assumptions,
+          id,
+          name,
+          Status.DERIVED,
+          LOWER_LIP,
+          assumptions,
           "an MSE fit gives no pointwise guarantee");
     }
     if (!(gap > 0)) {

@@ -125,8 +125,8 @@ public final class LipschitzSandwich {
 
   /**
    * @param net the network (ReLU or linear hidden activation)
-   * @param data the training points; probes are data points and chords between them, the domain
-   *     is the ball of radius max(1, max‖x_i‖) containing the (sphere) data
+   * @param data the training points; probes are data points and chords between them, the domain is
+   *     the ball of radius max(1, max‖x_i‖) containing the (sphere) data
    * @param seed drives all probing randomness (deterministic)
    * @param budget total gradient evaluations {@link #step} may spend
    */

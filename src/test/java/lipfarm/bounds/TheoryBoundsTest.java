@@ -65,9 +65,26 @@ class TheoryBoundsTest {
   @Test
   void twoLayerFormulasAreNotApplicableToDeepNets() {
     RunFacts deep =
-        new RunFacts(400, 20, 20, 3, 1000, false, 1, 20 / 19.0, 0.05, 64, FitType.EXACT, 1,
-            0.99, 1e-3, 1, 2, 1.25);
-    for (TheoryBound b : List.of(TheoryBounds.f2(deep), TheoryBounds.f3(deep), TheoryBounds.f4(deep))) {
+        new RunFacts(
+            400,
+            20,
+            20,
+            3,
+            1000,
+            false,
+            1,
+            20 / 19.0,
+            0.05,
+            64,
+            FitType.EXACT,
+            1,
+            0.99,
+            1e-3,
+            1,
+            2,
+            1.25);
+    for (TheoryBound b :
+        List.of(TheoryBounds.f2(deep), TheoryBounds.f3(deep), TheoryBounds.f4(deep))) {
       assertThat(b.applicable()).as(b.id()).isFalse();
       assertThat(b.value()).as(b.id()).isNaN();
       assertThat(b.notApplicableReason()).as(b.id()).contains("two-layer");
@@ -94,7 +111,8 @@ class TheoryBoundsTest {
     double wDiam = 2 * 3.0 * Math.sqrt(p);
     double j = 1.0 * Math.pow(3.0 * 1 * p, 2);
     double expected =
-        eps / (512 * Math.sqrt(c))
+        eps
+            / (512 * Math.sqrt(c))
             * Math.sqrt((double) n * d / (p * Math.log(60 * wDiam * j / eps) + Math.log(4 / 0.05)));
     TheoryBound b = TheoryBounds.f5(r);
     assertThat(r.parameters()).isEqualTo((long) p);
@@ -117,8 +135,24 @@ class TheoryBoundsTest {
   void f5StaysFiniteForDeepWideNets() {
     // J = R(W p)^D overflows a double here (10^(6·60)); the log-space form must not.
     RunFacts r =
-        new RunFacts(1_000_000, 100, 1000, 60, 1_000_000, true, 1, 100 / 99.0, 0.05, 64,
-            FitType.EXACT, 1, 0.99, 1e-3, 1, 1.0, 1.0);
+        new RunFacts(
+            1_000_000,
+            100,
+            1000,
+            60,
+            1_000_000,
+            true,
+            1,
+            100 / 99.0,
+            0.05,
+            64,
+            FitType.EXACT,
+            1,
+            0.99,
+            1e-3,
+            1,
+            1.0,
+            1.0);
     double p = 1e6;
     double logArg = Math.log(60) + Math.log(2 * Math.sqrt(p)) + 60 * Math.log(p) - Math.log(0.99);
     double expected =
@@ -161,7 +195,9 @@ class TheoryBoundsTest {
     // Smallest L with L ln M0 ≥ ½ ln n + ln(1 − t) − ln 2 − ln(1 + √(2 L ln 2)), by hand.
     int expected = 1;
     while (expected * Math.log(m0)
-        < 0.5 * Math.log(n) + Math.log(1 - t) - Math.log(2)
+        < 0.5 * Math.log(n)
+            + Math.log(1 - t)
+            - Math.log(2)
             - Math.log(1 + Math.sqrt(2 * expected * Math.log(2)))) {
       expected++;
     }
@@ -232,7 +268,8 @@ class TheoryBoundsTest {
   @Test
   void allListsEveryFormulaInOrder() {
     List<TheoryBound> all = TheoryBounds.all(BASE, NetworkNorms.unknown(), 2.0);
-    assertThat(all).extracting(TheoryBound::id)
+    assertThat(all)
+        .extracting(TheoryBound::id)
         .containsExactly(
             "F0", "F1", "F2", "F3", "F4", "F5", "F6", "F6b", "F7", "F7b", "F8", "F9", "F10", "F11");
     for (TheoryBound b : all) {

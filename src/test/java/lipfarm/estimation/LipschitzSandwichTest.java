@@ -49,8 +49,7 @@ class LipschitzSandwichTest {
     NetworkSnapshot net =
         new NetworkSnapshot(
             "relu", List.of(new NetworkSnapshot.Layer(1, 6, w, new double[] {0.7})));
-    LipschitzSandwich s =
-        new LipschitzSandwich(net, DataModels.sphereRandomLabels(50, 6, 1), 42);
+    LipschitzSandwich s = new LipschitzSandwich(net, DataModels.sphereRandomLabels(50, 6, 1), 42);
     runToEnd(s);
     double norm = TestNets.norm(w);
     assertThat(s.lower()).isCloseTo(norm, within(EXACT_TOL));
@@ -75,8 +74,7 @@ class LipschitzSandwichTest {
             List.of(
                 new NetworkSnapshot.Layer(1, 5, w, new double[] {0.3}),
                 new NetworkSnapshot.Layer(1, 1, new double[] {a}, new double[] {1.0})));
-    LipschitzSandwich s =
-        new LipschitzSandwich(net, DataModels.sphereRandomLabels(30, 5, 2), 43);
+    LipschitzSandwich s = new LipschitzSandwich(net, DataModels.sphereRandomLabels(30, 5, 2), 43);
     runToEnd(s);
     double expected = Math.abs(a) * TestNets.norm(w);
     assertThat(s.lower()).isCloseTo(expected, within(EXACT_TOL));
@@ -94,7 +92,9 @@ class LipschitzSandwichTest {
       Dataset data = DataModels.sphereRandomLabels(100, d, trial);
       LipschitzSandwich s = new LipschitzSandwich(net, data, 7 + trial);
       double exact = s.exactValue();
-      assertThat(ofKind(s, BoundKind.EXACT)).as("k=%d", k).extracting(Bound::method)
+      assertThat(ofKind(s, BoundKind.EXACT))
+          .as("k=%d", k)
+          .extracting(Bound::method)
           .containsExactly("pattern-enumeration");
       runToEnd(s);
       assertThat(s.lower()).as("k=%d", k).isLessThanOrEqualTo(exact * (1 + ROUNDING));
@@ -141,7 +141,8 @@ class LipschitzSandwichTest {
     LipschitzSandwich s = new LipschitzSandwich(net, DataModels.sphereRandomLabels(60, 4, 3), 1);
     assertThat(ofKind(s, BoundKind.EXACT)).isEmpty();
     assertThat(s.exactValue()).isNaN();
-    assertThat(ofKind(s, BoundKind.CERTIFIED_UPPER)).extracting(Bound::method)
+    assertThat(ofKind(s, BoundKind.CERTIFIED_UPPER))
+        .extracting(Bound::method)
         .contains("pattern-enumeration-upper");
     runToEnd(s);
     assertThat(s.lower()).isLessThanOrEqualTo(s.upper());
@@ -202,7 +203,8 @@ class LipschitzSandwichTest {
     assertThat(s.lower()).isPositive();
     assertThat(s.relativeGap()).isCloseTo((s.upper() - s.lower()) / s.upper(), within(1e-15));
     // Each probe family was used, in the documented order.
-    assertThat(ofKind(s, BoundKind.CERTIFIED_LOWER)).extracting(Bound::method)
+    assertThat(ofKind(s, BoundKind.CERTIFIED_LOWER))
+        .extracting(Bound::method)
         .containsSubsequence("grad@data", "grad@chord", "grad@sphere", "ascent");
   }
 

@@ -35,9 +35,9 @@ class NetworkMathTest {
             double[] xm = x.clone();
             xp[c] += FD_STEP;
             xm[c] -= FD_STEP;
-            double fd =
-                (NetworkMath.value(net, xp) - NetworkMath.value(net, xm)) / (2 * FD_STEP);
-            assertThat(g[c]).as("shape %s bias %s coord %d", shape.length, bias, c)
+            double fd = (NetworkMath.value(net, xp) - NetworkMath.value(net, xm)) / (2 * FD_STEP);
+            assertThat(g[c])
+                .as("shape %s bias %s coord %d", shape.length, bias, c)
                 .isCloseTo(fd, within(FD_TOL));
           }
         }
