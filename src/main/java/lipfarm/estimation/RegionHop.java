@@ -76,8 +76,8 @@ final class RegionHop {
   }
 
   /**
-   * Units whose single flip is predicted to raise ‖g‖ (‖g − s_j·a_j w_j + (1−s_j)·a_j w_j‖ >
-   * current), best first. Also fills the pre-activations of x.
+   * Up to {@value #MAX_TRIES} units whose single flip is predicted to raise ‖g‖ (‖g − s_j·a_j w_j +
+   * (1−s_j)·a_j w_j‖ > current), best first. Also fills the pre-activations of x.
    */
   int[] candidates(double[] x, double[] g, double current) {
     double[] w = m.w[0];
@@ -100,14 +100,22 @@ final class RegionHop {
         count++;
       }
     }
-    Integer[] idx = new Integer[k];
+    // Partial selection of the MAX_TRIES largest gains: k may be thousands, tries are few.
+    int[] out = new int[Math.min(count, MAX_TRIES)];
+    double[] outGain = new double[out.length];
+    int filled = 0;
     for (int j = 0; j < k; j++) {
-      idx[j] = j;
-    }
-    java.util.Arrays.sort(idx, (p, q) -> Double.compare(gain[q], gain[p]));
-    int[] out = new int[count];
-    for (int t = 0; t < count; t++) {
-      out[t] = idx[t];
+      if (!(gain[j] > 1e-12 * g2) || (filled == out.length && gain[j] <= outGain[filled - 1])) {
+        continue;
+      }
+      int pos = filled < out.length ? filled++ : filled - 1;
+      while (pos > 0 && outGain[pos - 1] < gain[j]) {
+        out[pos] = out[pos - 1];
+        outGain[pos] = outGain[pos - 1];
+        pos--;
+      }
+      out[pos] = j;
+      outGain[pos] = gain[j];
     }
     return out;
   }
