@@ -241,7 +241,7 @@ class LipschitzSandwichTest {
   void lipsdpReferenceNetwork() throws IOException {
     NetworkSnapshot net = TestNets.lipsdp();
     Assumptions.assumeTrue(net != null, "reference file " + TestNets.LIPSDP + " missing");
-    // Few data points; in d = 2 the largest-gradient region is a wide arc, found by any probe family.
+    // Few data points; in d = 2 the largest-gradient region is a wide arc that every probe finds.
     Dataset data = DataModels.sphereRandomLabels(5, 2, 11);
     LipschitzSandwich s = new LipschitzSandwich(net, data, 2019);
     runToEnd(s);
