@@ -59,7 +59,6 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
   private RunConfig config;
   private ActorRef<Reply> replyTo;
   private double initialLoss = Double.NaN;
-  private EpochStats last;
   private NetworkSnapshot lastFinite;
 
   public static Behavior<Command> create() {
@@ -100,14 +99,14 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
         initialLoss = s.loss();
       }
       if (!s.finite() || s.loss() > EXPLOSION_FACTOR * Math.max(initialLoss, 1e-12)) {
-        String reason = !s.finite() ? "loss or weights became NaN/Inf" : "loss exploded above 1e6 × initial";
+        String reason = !s.finite() ? "loss or outputs became NaN/Inf" : "loss exploded above 1e6 × initial";
         Diverged d = new Diverged(id, s.epoch(), s.loss(), s.maxError(), s.signFit(), reason);
         replyTo.tell(new Ended(d, lastFinite));
         return Behaviors.stopped();
       }
-      last = s;
       if (spec.fit().fitted(s)) {
-        replyTo.tell(new Ended(new Converged(id, s.epoch(), s.loss(), s.maxError(), s.signFit(), s.normW(), s.normA()), trainer.snapshot()));
+        EpochStats f = trainer.evaluate(); // the same weights, with their norms
+        replyTo.tell(new Ended(new Converged(id, f.epoch(), f.loss(), f.maxError(), f.signFit(), f.normW(), f.normA()), trainer.snapshot()));
         return Behaviors.stopped();
       }
       if (trainer.epoch() >= config.maxEpochs()) {
@@ -119,6 +118,7 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
         return Behaviors.stopped();
       }
     }
+    EpochStats last = trainer.evaluate();
     lastFinite = trainer.snapshot();
     replyTo.tell(
         new Progressed(

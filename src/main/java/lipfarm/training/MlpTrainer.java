@@ -39,6 +39,7 @@ public final class MlpTrainer {
   private final int layersCount;
   private final int[] sizes; // sizes[0] = d, sizes[L] = outputDim
   private final double[] labels;
+  private final double[] targets; // row-major n × m copy of y, for measurements
 
   private final INDArray x; // n × d, data in original order (for measurements)
   private final INDArray y; // n × m targets
@@ -88,6 +89,7 @@ public final class MlpTrainer {
     sizes[layersCount] = spec.outputDim();
     this.x = Nd4j.create(data.x());
     this.y = Nd4j.create(targets);
+    this.targets = y.data().dup().asDouble();
     this.xs = x.dup();
     this.ys = y.dup();
     int total = 0;
@@ -267,27 +269,30 @@ public final class MlpTrainer {
   }
 
   /**
-   * Measures the current weights on the full data; if the fit criterion does not hold yet, trains
-   * one epoch (one full-batch step, or one pass of minibatches) and projects onto the weight-bounded
-   * class after every step. Returns the measurement taken before training.
+   * Measures the current fit on the full data; if the fit criterion does not hold yet, trains one
+   * epoch (one full-batch step, or one pass of minibatches) and projects onto the weight-bounded
+   * class after every step. Returns the measurement taken before training; its weight norms and
+   * constraint are NaN (not measured: use {@link #evaluate()} when they are needed) so that an
+   * epoch costs no more ops than the step itself.
    */
   public EpochStats step() {
-    EpochStats stats = evaluate();
+    INDArray out = forward(x, 0, n);
+    EpochStats stats = fitStats(out, Double.NaN, Double.NaN, Double.NaN);
     if (spec.fit().fitted(stats) || !stats.finite()) {
       return stats;
     }
     double lr = spec.optimizer().rateAt(epoch, spec.maxEpochs());
     int batch = spec.optimizer().kind() == Optimizer.Kind.GD || spec.optimizer().batchSize() <= 0 ? n : Math.min(n, spec.optimizer().batchSize());
     if (batch == n) {
-      INDArray out = forward(x, 0, n);
+      // The measuring forward pass left every layer's buffers in place: reuse them.
       backward(x, y, 0, n, out);
       update(lr);
     } else {
       shuffle();
       for (int from = 0; from < n; from += batch) {
         int to = Math.min(n, from + batch);
-        INDArray out = forward(xs, from, to);
-        backward(xs, ys, from, to, out);
+        INDArray o = forward(xs, from, to);
+        backward(xs, ys, from, to, o);
         update(lr);
       }
     }
@@ -471,11 +476,14 @@ public final class MlpTrainer {
     };
   }
 
-  /** Measures the current weights on the full data without changing them. */
+  /** Measures the current weights on the full data without changing them, norms included. */
   public EpochStats evaluate() {
     INDArray out = forward(x, 0, n);
+    return fitStats(out, w[0].norm2Number().doubleValue(), w[layersCount - 1].norm2Number().doubleValue(), constraintValue());
+  }
+
+  private EpochStats fitStats(INDArray out, double normW, double normA, double constraint) {
     double[] f = out.data().dup().asDouble();
-    double[] t = y.data().asDouble();
     int m = sizes[layersCount];
     double sq = 0;
     double lossSum = 0;
@@ -484,12 +492,9 @@ public final class MlpTrainer {
     int fit = 0;
     for (int i = 0; i < n; i++) {
       for (int o = 0; o < m; o++) {
-        double r = f[i * m + o] - t[i * m + o];
+        double r = f[i * m + o] - targets[i * m + o];
         sq += r * r;
-        maxErr = Math.max(maxErr, Math.abs(r));
-        if (Double.isNaN(r)) {
-          maxErr = Double.NaN;
-        }
+        maxErr = Double.isNaN(r) || Double.isNaN(maxErr) ? Double.NaN : Math.max(maxErr, Math.abs(r));
       }
       double yf = labels[i] * f[i * m];
       minMargin = Math.min(minMargin, yf);
@@ -504,15 +509,7 @@ public final class MlpTrainer {
           };
     }
     double loss = spec.loss() == Loss.SQUARED ? sq / n : lossSum / n;
-    return new EpochStats(
-        epoch,
-        loss,
-        maxErr,
-        fit / (double) n,
-        minMargin,
-        w[0].norm2Number().doubleValue(),
-        w[layersCount - 1].norm2Number().doubleValue(),
-        constraintValue());
+    return new EpochStats(epoch, loss, maxErr, fit / (double) n, minMargin, normW, normA, constraint);
   }
 
   /** Mean loss (½‖r‖² per point for the squared loss) and its gradient, for gradient checks. */
