@@ -42,7 +42,17 @@ public record RunConfig(
     String weightBound,
     double boundAlpha,
     double boundBeta,
-    double boundValue)
+    double boundValue,
+    double labelNoise,
+    int teacherWidth,
+    int components,
+    double separation,
+    String file,
+    String labelFile,
+    String positiveClasses,
+    String negativeClasses,
+    boolean center,
+    boolean normalize)
     implements LipfarmSerializable {
 
   /** The original two-layer configuration; every later parameter takes its default. */
@@ -62,7 +72,19 @@ public record RunConfig(
       int seed,
       int estimatorBudget) {
     this(data, labels, n, d, k, depth, activation, bias, optimizer, learningRate, maxEpochs, tol, seed, estimatorBudget,
-        "", 1, 0.01, "squared", "exact", 1.0, 0.5, 0.9, 0, "constant", 0.5, 1000, "none", 1.0, 1.0, 1.0);
+        "", 1, 0.01, "squared", "exact", 1.0, 0.5, 0.9, 0, "constant", 0.5, 1000, "none", 1.0, 1.0, 1.0,
+        0.0, 10, 2, 2.0, "", "", "", "", true, true);
+  }
+
+  /** The data parameters of this configuration. */
+  public lipfarm.data.DataSpec dataSpec() {
+    return new lipfarm.data.DataSpec(
+        data, labels, n, d, labelNoise, teacherWidth, components, separation, file, labelFile,
+        classList(positiveClasses), classList(negativeClasses), center, normalize);
+  }
+
+  private static java.util.List<String> classList(String s) {
+    return s == null || s.isBlank() ? java.util.List.of() : java.util.List.of(s.split(","));
   }
 
   /**
@@ -83,7 +105,10 @@ public record RunConfig(
 
   /** Seed of the data stream: shared by every configuration with the same data parameters. */
   public long dataSeed() {
-    return seedOf("data|" + data + "|" + labels + "|n=" + n + "|d=" + d + "|seed=" + seed);
+    return seedOf(
+        "data|" + data + "|" + labels + "|n=" + n + "|d=" + d + "|seed=" + seed + "|noise=" + labelNoise + "|teacher=" + teacherWidth
+            + "|components=" + components + "|separation=" + separation + "|file=" + file + "|labels=" + labelFile
+            + "|pos=" + positiveClasses + "|neg=" + negativeClasses + "|center=" + center + "|normalize=" + normalize);
   }
 
   /** Seed of the weight initialisation, derived from the configuration id. */
@@ -129,6 +154,16 @@ public record RunConfig(
     m.put("bound-alpha", boundAlpha);
     m.put("bound-beta", boundBeta);
     m.put("bound-value", boundValue);
+    m.put("label-noise", labelNoise);
+    m.put("teacher-width", teacherWidth);
+    m.put("components", components);
+    m.put("separation", separation);
+    m.put("file", file);
+    m.put("label-file", labelFile);
+    m.put("positive-classes", positiveClasses);
+    m.put("negative-classes", negativeClasses);
+    m.put("center", center);
+    m.put("normalize", normalize);
     return m;
   }
 
@@ -141,7 +176,8 @@ public record RunConfig(
 
   /** A short human label such as {@code n=200 d=20 k=10 seed=1}. */
   public String label() {
-    return "n=" + n + " d=" + d + " k=" + k + " seed=" + seed;
+    String what = ("sphere".equals(data) ? "" : data + " ") + ("random".equals(labels) ? "" : labels + " ");
+    return what + "n=" + n + " d=" + d + " k=" + k + " seed=" + seed;
   }
 
   private static long seedOf(String s) {

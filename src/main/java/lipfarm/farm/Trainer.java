@@ -1,7 +1,7 @@
 package lipfarm.farm;
 
 import lipfarm.config.RunConfig;
-import lipfarm.data.DataModels;
+import lipfarm.data.DataSets;
 import lipfarm.training.EpochStats;
 import lipfarm.training.MlpTrainer;
 import lipfarm.training.TrainingSpec;
@@ -45,6 +45,9 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
   /** Training is still running. */
   public record Progressed(TrainingProgress progress) implements Reply {}
 
+  /** Training could not run (for example an unreadable data file); the run fails with {@code reason}. */
+  public record Failed(String runId, String reason) implements Reply {}
+
   /** Training ended; {@code weights} is the final (or, after divergence, the last finite) network. */
   public record Ended(TrainingOutcome outcome, NetworkSnapshot weights) implements Reply {}
 
@@ -72,10 +75,24 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Train.class, this::onTrain)
-        .onMessageEquals(TrainChunk.INSTANCE, this::onTrainChunk)
+        .onMessage(Train.class, msg -> failSafe(msg.config().id(), msg.replyTo(), () -> onTrain(msg)))
+        .onMessageEquals(TrainChunk.INSTANCE, () -> failSafe(config.id(), replyTo, this::onTrainChunk))
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .build();
+  }
+
+  /**
+   * Runs a handler; an exception becomes a {@link Failed} reply and stops this trainer, so the
+   * coordinator learns why and the farm goes on.
+   */
+  private Behavior<Command> failSafe(String runId, ActorRef<Reply> to, java.util.function.Supplier<Behavior<Command>> handler) {
+    try {
+      return handler.get();
+    } catch (RuntimeException e) {
+      getContext().getLog().warn("run {} failed", runId, e);
+      to.tell(new Failed(runId, e.getClass().getSimpleName() + ": " + e.getMessage()));
+      return Behaviors.stopped();
+    }
   }
 
   private Behavior<Command> onTrain(Train msg) {
@@ -86,7 +103,7 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
     config = msg.config();
     replyTo = msg.replyTo();
     spec = TrainingSpecs.of(config);
-    trainer = new MlpTrainer(DataModels.sphereRandomLabels(config.n(), config.d(), config.dataSeed()), spec, config.initSeed());
+    trainer = new MlpTrainer(DataSets.create(config.dataSpec(), config.dataSeed()), spec, config.initSeed());
     getContext().getSelf().tell(TrainChunk.INSTANCE);
     return this;
   }
