@@ -84,6 +84,7 @@ public record FarmDefinition(
     add(Param.classes("negative-classes"));
     add(Param.bool("center", true));
     add(Param.bool("normalize", true));
+    add(Param.choice("precision", "double", "double", "float"));
   }
 
   private static final Set<String> FARM_KEYS =
@@ -288,7 +289,8 @@ public record FarmDefinition(
         (String) p.get("positive-classes"),
         (String) p.get("negative-classes"),
         (Boolean) p.get("center"),
-        (Boolean) p.get("normalize"));
+        (Boolean) p.get("normalize"),
+        (String) p.get("precision"));
   }
 
   /** A grid value for a list-valued key is a list of lists; a flat list is one value. */

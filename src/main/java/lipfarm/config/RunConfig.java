@@ -52,7 +52,8 @@ public record RunConfig(
     String positiveClasses,
     String negativeClasses,
     boolean center,
-    boolean normalize)
+    boolean normalize,
+    String precision)
     implements LipfarmSerializable {
 
   /** The original two-layer configuration; every later parameter takes its default. */
@@ -73,7 +74,7 @@ public record RunConfig(
       int estimatorBudget) {
     this(data, labels, n, d, k, depth, activation, bias, optimizer, learningRate, maxEpochs, tol, seed, estimatorBudget,
         "", 1, 0.01, "squared", "exact", 1.0, 0.5, 0.9, 0, "constant", 0.5, 1000, "none", 1.0, 1.0, 1.0,
-        0.0, 10, 2, 2.0, "", "", "", "", true, true);
+        0.0, 10, 2, 2.0, "", "", "", "", true, true, "double");
   }
 
   /** The data parameters of this configuration. */
@@ -164,6 +165,7 @@ public record RunConfig(
     m.put("negative-classes", negativeClasses);
     m.put("center", center);
     m.put("normalize", normalize);
+    m.put("precision", precision);
     return m;
   }
 

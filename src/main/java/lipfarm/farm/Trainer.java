@@ -2,6 +2,8 @@ package lipfarm.farm;
 
 import lipfarm.config.RunConfig;
 import lipfarm.data.DataSets;
+import lipfarm.data.Dataset;
+import org.nd4j.linalg.api.buffer.DataType;
 import lipfarm.training.EpochStats;
 import lipfarm.training.MlpTrainer;
 import lipfarm.training.TrainingSpec;
@@ -103,7 +105,14 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
     config = msg.config();
     replyTo = msg.replyTo();
     spec = TrainingSpecs.of(config);
-    trainer = new MlpTrainer(DataSets.create(config.dataSpec(), config.dataSeed()), spec, config.initSeed());
+    Dataset data = DataSets.create(config.dataSpec(), config.dataSeed());
+    trainer =
+        new MlpTrainer(
+            data,
+            MlpTrainer.targetsFromLabels(data.y(), spec.outputDim()),
+            spec,
+            config.initSeed(),
+            "float".equals(config.precision()) ? DataType.FLOAT : DataType.DOUBLE);
     getContext().getSelf().tell(TrainChunk.INSTANCE);
     return this;
   }

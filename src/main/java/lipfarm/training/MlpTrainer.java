@@ -153,7 +153,8 @@ public final class MlpTrainer {
     project();
   }
 
-  static double[][] targetsFromLabels(double[] y, int m) {
+  /** Targets for ±1 labels: the label on every output coordinate. */
+  public static double[][] targetsFromLabels(double[] y, int m) {
     double[][] t = new double[y.length][m];
     for (int i = 0; i < y.length; i++) {
       java.util.Arrays.fill(t[i], y[i]);
