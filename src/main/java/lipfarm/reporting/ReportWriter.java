@@ -404,7 +404,11 @@ public final class ReportWriter {
     long probable = countViolations(checks, Kind.HIGH_PROBABILITY);
     caveats.add(
         certified == 0 && probable == 0
-            ? "Consistency checks: no violation (F10 ≤ lower ≤ upper ≤ F11; F2, F3, F8 floors on the weight norms)."
+            ? String.format(
+                Locale.ROOT,
+                "Consistency checks: no violation in the %d that apply (F10 ≤ lower ≤ upper ≤ F11; F2, F3, F8 floors on the "
+                    + "weight norms); the table below says which could not be checked.",
+                checks.values().stream().flatMap(List::stream).filter(c -> c.outcome() != ConsistencyChecks.Outcome.NOT_APPLICABLE).count())
             : String.format(
                 Locale.ROOT,
                 "Consistency checks: **%d violation%s of certified inequalities** (estimator or bound errors) and %d of "
@@ -563,8 +567,9 @@ public final class ReportWriter {
             + "F3 (‖a‖₂‖W‖_op, two-layer) and F8 (Π‖W_j‖_F), each with probability ≥ 1 − δ (δ = "
             + DELTA
             + ") over the random labels. Comparisons allow a relative rounding slack of "
-            + ConsistencyChecks.RELATIVE_TOLERANCE
-            + ".");
+            + String.format(Locale.ROOT, "%.0e", ConsistencyChecks.RELATIVE_TOLERANCE)
+            + ". A check with 0 runs checked could not be made (bound not applicable or not computed, or the measured "
+            + "norm missing); see results.json for the reason per run.");
     List<List<String>> summary = new ArrayList<>();
     for (Check ch : Check.values()) {
       long applicable = checks.values().stream().map(l -> ConsistencyChecks.of(l, ch)).filter(c -> c.outcome() != ConsistencyChecks.Outcome.NOT_APPLICABLE).count();
