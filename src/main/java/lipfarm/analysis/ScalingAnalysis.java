@@ -37,13 +37,18 @@ public final class ScalingAnalysis {
 
   private ScalingAnalysis() {}
 
-  /** The grid axes a slope is fitted against. A weight bound is not a farm parameter yet. */
+  /** The grid axes a slope is fitted against. */
   public enum Axis {
     N("n", c -> c.n(), 0.5, "+½ at fixed k, d (BLN √(n/k); BS √(nd/p) with p ∝ kd; WHZ √(n/p))"),
     K("k", c -> c.k(), -0.5, "−½ at fixed n, d for n/d ≲ k ≲ n (BLN); 0 (plateau) for k ≳ n"),
     N_OVER_K("n/k", c -> (double) c.n() / c.k(), 0.5, "+½ (BLN conjecture Lip ≳ √(n/k))"),
     D("d", c -> c.d(), 0.0, "0 at fixed n, k for two-layer nets (d cancels in √(nd/p), p ≈ kd)"),
-    DEPTH("depth", c -> c.depth(), Double.NaN, "none at fixed width (BS's deep variant √(nd/(Dp)) holds p fixed)");
+    DEPTH("depth", c -> c.depth(), Double.NaN, "none at fixed width (BS's deep variant √(nd/(Dp)) holds p fixed)"),
+    WEIGHT_BOUND(
+        "bound-value",
+        c -> "none".equals(c.weightBound()) ? Double.NaN : c.boundValue(),
+        Double.NaN,
+        "none stated: a tighter weight bound raises the k needed to fit (theory.md §1.3), not Lip directly");
 
     private final String label;
     private final ToDoubleFunction<RunConfig> value;
@@ -191,8 +196,9 @@ public final class ScalingAnalysis {
       List<RunResult> rows = fitted.stream().filter(r -> q.of(r) > 0 && Double.isFinite(q.of(r))).toList();
       invalid.put(q, fitted.size() - rows.size());
       List<Axis> joint = new ArrayList<>();
-      for (Axis a : List.of(Axis.N, Axis.K, Axis.D, Axis.DEPTH)) {
-        if (distinct(rows, a) >= 2) {
+      for (Axis a : List.of(Axis.N, Axis.K, Axis.D, Axis.DEPTH, Axis.WEIGHT_BOUND)) {
+        // An axis enters the joint fit only if every run has a value on it (a bound of "none" has none).
+        if (distinct(rows, a) >= 2 && rows.stream().allMatch(r -> Double.isFinite(a.of(r.config())))) {
           joint.add(a);
         }
       }

@@ -145,6 +145,20 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
         norms.frobeniusProduct(),
         norms.spectralProduct(),
         maxAbs,
-        data.minOppositeLabelDistance());
+        data.minOppositeLabelDistance(),
+        data.d(),
+        maxNorm(data));
+  }
+
+  private static double maxNorm(Dataset data) {
+    double m = 0;
+    for (double[] x : data.x()) {
+      double s = 0;
+      for (double v : x) {
+        s += v * v;
+      }
+      m = Math.max(m, Math.sqrt(s));
+    }
+    return m;
   }
 }

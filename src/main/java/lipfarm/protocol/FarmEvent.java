@@ -109,8 +109,23 @@ public sealed interface FarmEvent extends LipfarmSerializable {
       double frobeniusProduct,
       double spectralProduct,
       double maxAbsWeight,
-      double minOppositeLabelDistance)
-      implements LipfarmSerializable {}
+      double minOppositeLabelDistance,
+      int inputDim,
+      double maxInputNorm)
+      implements LipfarmSerializable {
+
+    /** Without the data's dimension (0: unknown) and radius (NaN: unknown). */
+    public NetworkMeasures(
+        long parameters,
+        double pathNorm,
+        double spectralProxy,
+        double frobeniusProduct,
+        double spectralProduct,
+        double maxAbsWeight,
+        double minOppositeLabelDistance) {
+      this(parameters, pathNorm, spectralProxy, frobeniusProduct, spectralProduct, maxAbsWeight, minOppositeLabelDistance, 0, Double.NaN);
+    }
+  }
 
   /** Everything the reporter needs about one finished configuration. */
   record RunFinished(String runId, RunResult result) implements FarmEvent {}

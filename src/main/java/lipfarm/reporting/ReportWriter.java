@@ -54,7 +54,7 @@ public final class ReportWriter {
 
   /** The theory bounds of theory.md section 6, in report order. */
   public static final List<String> THEORY_IDS =
-      List.of("F0", "F1", "F2", "F3", "F4", "F5", "F6", "F7", "F8", "F9", "F10", "F11");
+      List.of("F0", "F1", "F2", "F3", "F4", "F5", "F6", "F6b", "F7", "F7b", "F8", "F9", "F10", "F11");
 
   private final ObjectMapper mapper = EventJson.newMapper();
 
@@ -65,21 +65,31 @@ public final class ReportWriter {
   public static RunFacts facts(RunResult r) {
     RunConfig c = r.config();
     NetworkMeasures m = r.measures();
+    // The data's real dimension and radius when measured (files with d = 0, Gaussian or cube data).
+    int d = m != null && m.inputDim() > 0 ? m.inputDim() : c.d();
+    double radius = m != null && Double.isFinite(m.maxInputNorm()) && m.maxInputNorm() > 0 ? m.maxInputNorm() : 1.0;
+    FitType fit =
+        switch (c.fit()) {
+          case "margin" -> FitType.MARGIN;
+          case "mse" -> FitType.MSE;
+          default -> FitType.EXACT;
+        };
     return new RunFacts(
         c.n(),
-        c.d(),
+        d,
         c.k(),
         c.depth(),
-        m == null ? (long) c.k() * (c.d() + 2) + 1 : m.parameters(),
+        m == null ? (long) c.k() * (d + 2) + 1 : m.parameters(),
         c.bias(),
-        1.0,
-        // Uniform sphere S^{d−1}: c = d/(d−1) (theory.md section 3); the tiny term avoids 0/0 at d = 1.
-        c.d() / (c.d() - 1.0 + 1e-300),
+        radius,
+        // Gaussian N(0, I/d): c = 1; uniform sphere S^{d−1} (and the other models, as an
+        // assumption stated with F5): c = d/(d−1) (theory.md section 3); the tiny term avoids 0/0.
+        "gaussian".equals(c.data()) ? 1.0 : d / (d - 1.0 + 1e-300),
         DELTA,
         PEELING_M,
-        FitType.EXACT,
-        1.0,
-        BS_EPSILON,
+        fit,
+        fit == FitType.MARGIN ? c.margin() : 1.0,
+        fit == FitType.MSE ? c.mseEpsilon() : BS_EPSILON,
         c.tol(),
         1.0,
         m == null ? Double.NaN : m.maxAbsWeight(),
@@ -96,7 +106,10 @@ public final class ReportWriter {
 
   /** The bounds of one run, F0..F11. */
   public static List<TheoryBound> bounds(RunResult r) {
-    return TheoryBounds.all(facts(r), norms(r));
+    // F9's per-layer Frobenius cap M₀ is known when the run was trained under one.
+    RunConfig c = r.config();
+    double m0 = "frobenius".equals(c.weightBound()) ? c.boundValue() : Double.NaN;
+    return TheoryBounds.all(facts(r), norms(r), m0);
   }
 
   static Optional<TheoryBound> bound(List<TheoryBound> all, String id) {
