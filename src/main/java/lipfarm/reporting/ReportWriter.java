@@ -462,12 +462,12 @@ public final class ReportWriter {
     doc.heading(2, "Scaling fits");
     doc.paragraph(
         "Least squares of log(measured) on the logs of the grid axes that vary, over the interpolating runs. **joint**: "
-            + "all varying axes among n, k, d, depth in one regression, so each slope is the elasticity with the other "
+            + "all varying axes among n, k, d, depth and the weight bound's bound-value in one regression, so each slope is the elasticity with the other "
             + "axes fixed (on a Cartesian grid this is the average within-group slope). **n/k**: log(n/k) with d and "
             + "depth if they vary, the conjecture's form Lip ≈ C·(n/k)^β. Intervals: 95% percentile bootstrap, "
             + ClusterBootstrap.DEFAULT_RESAMPLES
-            + " resamples of whole seed groups (runs sharing a seed share their data points). A weight bound is not a "
-            + "farm parameter yet, so no slope is fitted against it.");
+            + " resamples of whole seed groups (runs sharing a seed share their data points). The weight bound enters "
+            + "only when every interpolating run has one.");
     List<List<String>> rows = new ArrayList<>();
     for (AxisFit f : s.fits()) {
       Boolean c = f.containsPrediction();
