@@ -170,7 +170,7 @@ final class LipSdp {
   }
 
   /** The factorised elimination for one T: Cholesky factors of Y_1..Y_H and the top eigenpairs. */
-  private record Eval(double[][] t, double[][] chol, double[] values, double[] vectors) {
+  record Eval(double[][] t, double[][] chol, double[] values, double[] vectors) {
     double top() {
       return values[0];
     }

@@ -250,6 +250,7 @@ class LipschitzSandwichTest {
       assertThat(upper.value()).as(upper.method()).isGreaterThanOrEqualTo(36.481);
     }
     assertThat(s.spectralProductUpper()).isCloseTo(43.306, within(5e-4));
-    assertThat(s.upperMethod()).isEqualTo("combettes-pesquet");
+    assertThat(s.upperMethod()).isEqualTo("lipsdp-neuron");
+    assertThat(s.upper()).isCloseTo(36.482, within(0.01 * 36.482));
   }
 }
