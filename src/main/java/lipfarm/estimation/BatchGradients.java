@@ -129,16 +129,16 @@ public final class BatchGradients {
 
   /** Replaces pre-activations by a_j·σ'(z) in place (rows of length k). */
   private void gate(float[] zz, int len) {
-    if (act.kind == HiddenActivation.Kind.RELU) {
-      for (int p = 0; p < len; p++) {
-        int j = p % k;
-        zz[p] = zz[p] > 0 ? a[j] : 0f;
+    for (int o = 0; o < len; o += k) {
+      if (act.kind == HiddenActivation.Kind.RELU) {
+        for (int j = 0; j < k; j++) {
+          zz[o + j] = zz[o + j] > 0 ? a[j] : 0f;
+        }
+      } else {
+        for (int j = 0; j < k; j++) {
+          zz[o + j] = (float) (a[j] * act.derivative(zz[o + j]));
+        }
       }
-      return;
-    }
-    for (int p = 0; p < len; p++) {
-      int j = p % k;
-      zz[p] = (float) (a[j] * act.derivative(zz[p]));
     }
   }
 
