@@ -182,18 +182,6 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
         maxAbs,
         data.minOppositeLabelDistance(),
         data.d(),
-        maxNorm(data));
-  }
-
-  private static double maxNorm(Dataset data) {
-    double m = 0;
-    for (double[] x : data.x()) {
-      double s = 0;
-      for (double v : x) {
-        s += v * v;
-      }
-      m = Math.max(m, Math.sqrt(s));
-    }
-    return m;
+        data.maxNorm());
   }
 }
