@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "lipfarm 0.1.0",
     description = "An experiment farm that tests the law of robustness for neural networks.",
-    subcommands = {RunCommand.class})
+    subcommands = {RunCommand.class, ServeCommand.class})
 public final class Main implements Runnable {
 
   /** Exit code for bad usage or an invalid farm definition: nothing was run or written. */
@@ -53,6 +53,9 @@ public final class Main implements Runnable {
     public <K> K create(Class<K> cls) throws Exception {
       if (cls == RunCommand.class) {
         return cls.cast(new RunCommand(out, err));
+      }
+      if (cls == ServeCommand.class) {
+        return cls.cast(new ServeCommand(out, err));
       }
       return CommandLine.defaultFactory().create(cls);
     }
