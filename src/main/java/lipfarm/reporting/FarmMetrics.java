@@ -29,7 +29,9 @@ import lipfarm.protocol.RunResult;
  * counters with a {@code _total} suffix. docs/events.md lists them all.
  *
  * <ul>
- *   <li>{@code lipfarm.runs.total}, {@code lipfarm.runs.active}: gauges, tag {@code farm}
+ *   <li>{@code lipfarm.runs.total} (Prometheus: {@code lipfarm_runs}), {@code lipfarm.runs.active}:
+ *       gauges, tag {@code farm}
+ *   <li>{@code lipfarm.events}: counter, tags {@code farm}, {@code type} (the event's record name)
  *   <li>{@code lipfarm.farm.runs}: gauge, tags {@code farm}, {@code state} (pending, active,
  *       finished, failed, cancelled)
  *   <li>{@code lipfarm.runs.finished}: counter, tags {@code farm}, {@code outcome} (every outcome is
@@ -61,6 +63,8 @@ public final class FarmMetrics {
   private final Map<String, double[]> runState = new HashMap<>(); // loss, maxErr, lower, upper, sqrt(n/k)
   private final Map<String, List<Meter>> runMeters = new HashMap<>();
   private final Map<String, Integer> lastEpoch = new HashMap<>();
+  private final Map<Class<?>, Counter> events = new HashMap<>();
+  private final IntSupplier coordinatorBacklog; // held strongly: gauges keep weak references
 
   public FarmMetrics(MeterRegistry registry, String farm) {
     this(registry, farm, null);
@@ -73,6 +77,7 @@ public final class FarmMetrics {
   public FarmMetrics(MeterRegistry registry, String farm, IntSupplier coordinatorBacklog) {
     this.registry = registry;
     this.farm = farm;
+    this.coordinatorBacklog = coordinatorBacklog;
     Gauge.builder("lipfarm.runs.total", total, AtomicInteger::get).tag("farm", farm).description("configurations in the farm").register(registry);
     Gauge.builder("lipfarm.runs.active", active, AtomicInteger::get).tag("farm", farm).description("configurations training or estimating").register(registry);
     for (String state : List.of("pending", "active", "finished", "failed", "cancelled")) {
@@ -102,6 +107,11 @@ public final class FarmMetrics {
   }
 
   public void record(FarmEvent event) {
+    events
+        .computeIfAbsent(
+            event.getClass(),
+            c -> Counter.builder("lipfarm.events").tag("farm", farm).tag("type", c.getSimpleName()).description("events published, by type").register(registry))
+        .increment();
     if (event instanceof FarmStarted s) {
       total.set(s.totalRuns());
       byState.get("pending").set(s.totalRuns());
