@@ -86,6 +86,10 @@ class EventStreamTest {
         prevId = sseId;
       }
       assertThat(full.stream().filter(e -> e.event().equals("RunFinished"))).hasSize(4);
+      lipfarm.reporting.EventSchema schema = new lipfarm.reporting.EventSchema();
+      for (Api.Sse e : full) {
+        assertThat(schema.errors(e.data())).as(e.data()).isEmpty();
+      }
       assertThat(full.stream().filter(e -> e.event().equals("RunStarted"))).hasSize(4);
       assertThat(full.stream().filter(e -> e.event().equals("LipschitzEstimate"))).isNotEmpty();
 

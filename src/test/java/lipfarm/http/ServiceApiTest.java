@@ -189,6 +189,12 @@ class ServiceApiTest {
     Path dir = Path.of(status.get("dir").asText());
     assertThat(dir.resolve("report.md")).isRegularFile();
     assertThat(Files.readAllLines(dir.resolve("results.csv"))).hasSize(1 + status.get("runsDone").asInt());
+    lipfarm.reporting.EventSchema schema = new lipfarm.reporting.EventSchema();
+    List<String> lines = Files.readAllLines(dir.resolve("events.ndjson"));
+    assertThat(lines).containsExactlyElementsOf(seen.stream().map(Api.Sse::data).toList());
+    for (String line : lines) {
+      assertThat(schema.errors(line)).as(line).isEmpty();
+    }
     // No more events after FarmCancelled, and the run gauges are gone.
     Thread.sleep(500);
     assertThat(api.get("/farms/" + id).json().get("lastSeq").asLong()).isEqualTo(seen.size());
