@@ -18,6 +18,8 @@ import java.util.concurrent.ExecutionException;
 import lipfarm.config.ConfigException;
 import lipfarm.config.FarmDefinition;
 import lipfarm.config.RunConfig;
+import lipfarm.data.DataException;
+import lipfarm.data.DataSets;
 import lipfarm.farm.FarmRunner;
 import lipfarm.farm.RunChildren;
 import lipfarm.protocol.RunResult;
@@ -60,8 +62,12 @@ final class RunCommand implements Callable<Integer> {
     try {
       def = FarmDefinition.load(file);
       runs = def.expand();
+      preflightDataFiles(runs);
     } catch (ConfigException e) {
       err.println("lipfarm: invalid farm definition " + file + ": " + e.getMessage());
+      return Main.EXIT_USAGE;
+    } catch (DataException e) {
+      err.println("lipfarm: bad data for farm " + file + ": " + e.getMessage());
       return Main.EXIT_USAGE;
     }
     if (dryRun) {
@@ -106,6 +112,16 @@ final class RunCommand implements Callable<Integer> {
       err.println("lipfarm: " + violations + " run(s) violate an estimator invariant; see report.md");
     }
     return 0;
+  }
+
+  /** Reads every distinct data file set once, so a bad file stops the farm before any training. */
+  private static void preflightDataFiles(List<RunConfig> runs) {
+    java.util.Set<Long> seen = new java.util.HashSet<>();
+    for (RunConfig rc : runs) {
+      if (rc.dataSpec().isFile() && seen.add(rc.dataSeed())) {
+        DataSets.create(rc.dataSpec(), rc.dataSeed());
+      }
+    }
   }
 
   /** The 80-column end-of-farm table. */

@@ -18,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import lipfarm.data.DataException;
+import lipfarm.data.DataSpec;
 
 /**
  * A validated farm definition: the {@code farm} block of a HOCON file. Parsing checks every key
@@ -42,20 +44,47 @@ public record FarmDefinition(
   static final Map<String, Param> PARAMS = new LinkedHashMap<>();
 
   static {
-    add(Param.choice("data", "sphere", "sphere"));
-    add(Param.choice("labels", "random", "random"));
+    add(Param.choice("data", "sphere", "sphere", "gaussian", "cube", "mixture", "csv", "idx"));
+    add(Param.choice("labels", "random", "random", "teacher", "cluster", "noisy"));
     add(Param.integer("n", 100, 1, 10_000_000));
-    add(Param.integer("d", 20, 1, 1_000_000));
+    add(Param.integer("d", 20, 0, 1_000_000));
     add(Param.integer("k", 10, 1, 1_000_000));
-    add(Param.integer("depth", 2, 2, 2));
-    add(Param.choice("activation", "relu", "relu"));
+    add(Param.integer("depth", 2, 2, 20));
+    add(Param.choice("activation", "relu", "relu", "leaky-relu", "tanh", "softplus"));
     add(Param.bool("bias", true));
-    add(Param.choice("optimizer", "adam", "adam"));
+    add(Param.choice("optimizer", "adam", "adam", "sgd", "gd"));
     add(Param.real("learning-rate", 0.01, 0.0, 10.0));
     add(Param.integer("max-epochs", 5000, 1, 100_000_000));
     add(Param.real("tol", 0.05, 0.0, 1.0));
     add(Param.integer("seed", 1, 0, Integer.MAX_VALUE));
     add(Param.integer("estimator-budget", 20_000, 1, 1_000_000_000));
+    add(Param.widths("hidden-widths"));
+    add(Param.integer("output-dim", 1, 1, 10_000));
+    add(Param.realClosed("leaky-slope", 0.01, 0.0, 1.0));
+    add(Param.choice("loss", "squared", "squared", "hinge", "logistic"));
+    add(Param.choice("fit", "exact", "exact", "margin", "mse"));
+    add(Param.real("margin", 1.0, 0.0, 1e6));
+    add(Param.real("mse-epsilon", 0.5, 0.0, 1.0));
+    add(Param.realClosed("momentum", 0.9, 0.0, 0.999999));
+    add(Param.integer("batch-size", 0, 0, 100_000_000));
+    add(Param.choice("lr-schedule", "constant", "constant", "step", "cosine"));
+    add(Param.real("lr-decay-factor", 0.5, 0.0, 1.0));
+    add(Param.integer("lr-decay-every", 1000, 1, 100_000_000));
+    add(Param.choice("weight-bound", "none", "none", "per-neuron", "frobenius", "spectral", "path"));
+    add(Param.real("bound-alpha", 1.0, 0.0, 1e12));
+    add(Param.real("bound-beta", 1.0, 0.0, 1e12));
+    add(Param.real("bound-value", 1.0, 0.0, 1e12));
+    add(Param.realClosed("label-noise", 0.0, 0.0, DataSpec.MAX_LABEL_NOISE));
+    add(Param.integer("teacher-width", 10, 2, 1_000_000));
+    add(Param.integer("components", 2, 1, 1_000_000));
+    add(Param.realClosed("separation", 2.0, 0.0, 1e6));
+    add(Param.text("file", ""));
+    add(Param.text("label-file", ""));
+    add(Param.classes("positive-classes"));
+    add(Param.classes("negative-classes"));
+    add(Param.bool("center", true));
+    add(Param.bool("normalize", true));
+    add(Param.choice("precision", "double", "double", "float"));
   }
 
   private static final Set<String> FARM_KEYS =
@@ -149,7 +178,7 @@ public record FarmDefinition(
         }
         String key = "farm.grid." + p.key();
         List<Object> values = new ArrayList<>();
-        if (v.valueType() == ConfigValueType.LIST) {
+        if (v.valueType() == ConfigValueType.LIST && !(p.type().equals("classes") && !isListOfLists((ConfigList) v))) {
           ConfigList list = (ConfigList) v;
           if (list.isEmpty()) {
             throw new ConfigException(key, "empty list: the grid would expand to no configurations; give at least one value");
@@ -188,9 +217,35 @@ public record FarmDefinition(
     Map<String, RunConfig> byId = new LinkedHashMap<>();
     for (Map<String, Object> p : points) {
       RunConfig rc = toRunConfig(p);
+      checkConsistent(rc);
       byId.putIfAbsent(rc.id(), rc);
     }
     return List.copyOf(byId.values());
+  }
+
+  /** Checks that hold between keys; the message names the key that would have to change. */
+  private void checkConsistent(RunConfig rc) {
+    String where = grid.isEmpty() ? "farm.defaults." : "farm (defaults and grid).";
+    try {
+      rc.dataSpec().validate();
+    } catch (DataException e) {
+      String msg = e.getMessage();
+      int colon = msg.indexOf(':');
+      String key = colon > 0 ? msg.substring(0, colon) : "data";
+      throw new ConfigException(where + key, colon > 0 ? msg.substring(colon + 1).trim() : msg);
+    }
+    if (!rc.hiddenWidths().isEmpty() && rc.hiddenLayerWidths().size() != rc.depth() - 1) {
+      throw new ConfigException(
+          where + "hidden-widths",
+          "'" + rc.hiddenWidths() + "' gives " + rc.hiddenLayerWidths().size() + " hidden layers but depth = " + rc.depth()
+              + " needs " + (rc.depth() - 1) + "; give depth − 1 widths or leave it empty");
+    }
+    if ("path".equals(rc.weightBound()) && rc.depth() != 2) {
+      throw new ConfigException(where + "weight-bound", "path is defined for depth = 2 only (got depth = " + rc.depth() + "); allowed for deeper nets: none, per-neuron, frobenius, spectral");
+    }
+    if (!"squared".equals(rc.loss()) && rc.outputDim() != 1) {
+      throw new ConfigException(where + "loss", rc.loss() + " needs output-dim = 1; allowed with output-dim > 1: squared");
+    }
   }
 
   private static RunConfig toRunConfig(Map<String, Object> p) {
@@ -208,7 +263,39 @@ public record FarmDefinition(
         ((Number) p.get("max-epochs")).intValue(),
         ((Number) p.get("tol")).doubleValue(),
         ((Number) p.get("seed")).intValue(),
-        ((Number) p.get("estimator-budget")).intValue());
+        ((Number) p.get("estimator-budget")).intValue(),
+        (String) p.get("hidden-widths"),
+        ((Number) p.get("output-dim")).intValue(),
+        ((Number) p.get("leaky-slope")).doubleValue(),
+        (String) p.get("loss"),
+        (String) p.get("fit"),
+        ((Number) p.get("margin")).doubleValue(),
+        ((Number) p.get("mse-epsilon")).doubleValue(),
+        ((Number) p.get("momentum")).doubleValue(),
+        ((Number) p.get("batch-size")).intValue(),
+        (String) p.get("lr-schedule"),
+        ((Number) p.get("lr-decay-factor")).doubleValue(),
+        ((Number) p.get("lr-decay-every")).intValue(),
+        (String) p.get("weight-bound"),
+        ((Number) p.get("bound-alpha")).doubleValue(),
+        ((Number) p.get("bound-beta")).doubleValue(),
+        ((Number) p.get("bound-value")).doubleValue(),
+        ((Number) p.get("label-noise")).doubleValue(),
+        ((Number) p.get("teacher-width")).intValue(),
+        ((Number) p.get("components")).intValue(),
+        ((Number) p.get("separation")).doubleValue(),
+        (String) p.get("file"),
+        (String) p.get("label-file"),
+        (String) p.get("positive-classes"),
+        (String) p.get("negative-classes"),
+        (Boolean) p.get("center"),
+        (Boolean) p.get("normalize"),
+        (String) p.get("precision"));
+  }
+
+  /** A grid value for a list-valued key is a list of lists; a flat list is one value. */
+  private static boolean isListOfLists(ConfigList list) {
+    return !list.isEmpty() && list.stream().allMatch(e -> e.valueType() == ConfigValueType.LIST);
   }
 
   private static Param param(String fullKey, String key) {
@@ -248,6 +335,22 @@ public record FarmDefinition(
       return new Param(key, "number", def, minExclusive, max, List.of());
     }
 
+    static Param realClosed(String key, double def, double min, double max) {
+      return new Param(key, "closed", def, min, max, List.of());
+    }
+
+    static Param text(String key, String def) {
+      return new Param(key, "text", def, 0, 0, List.of());
+    }
+
+    static Param classes(String key) {
+      return new Param(key, "classes", "", 0, 0, List.of());
+    }
+
+    static Param widths(String key) {
+      return new Param(key, "widths", "", 0, 0, List.of());
+    }
+
     static Param bool(String key, boolean def) {
       return new Param(key, "boolean", def, 0, 0, List.of());
     }
@@ -260,6 +363,10 @@ public record FarmDefinition(
       return switch (type) {
         case "integer" -> "an integer in [" + (long) min + ", " + (long) max + "]";
         case "number" -> "a number in (" + min + ", " + max + "]";
+        case "closed" -> "a number in [" + min + ", " + max + "]";
+        case "text" -> "a string";
+        case "classes" -> "a list of class names such as [0, 2] (or a string \"0,2\")";
+        case "widths" -> "a comma-separated list of positive integers such as \"40,20\" (empty: k for every hidden layer)";
         case "boolean" -> "true or false";
         default -> "one of " + String.join(", ", choices);
       };
@@ -287,6 +394,51 @@ public record FarmDefinition(
             throw new ConfigException(fullKey, "must be " + allowed() + ", got " + x);
           }
           return x;
+        }
+        case "closed" -> {
+          if (!(raw instanceof Number num) || !(num.doubleValue() >= min && num.doubleValue() <= max)) {
+            throw new ConfigException(fullKey, "must be " + allowed() + ", got " + typeName(v));
+          }
+          return num.doubleValue();
+        }
+        case "text" -> {
+          if (!(raw instanceof String s)) {
+            throw new ConfigException(fullKey, "must be " + allowed() + ", got " + typeName(v));
+          }
+          return s;
+        }
+        case "classes" -> {
+          List<String> names = new ArrayList<>();
+          if (raw instanceof List<?> list) {
+            for (Object o : list) {
+              if (!(o instanceof String || o instanceof Number)) {
+                throw new ConfigException(fullKey, "must be " + allowed() + ", got " + typeName(v));
+              }
+              names.add(o instanceof Number num && num.doubleValue() == Math.rint(num.doubleValue()) ? Long.toString(num.longValue()) : o.toString());
+            }
+          } else if (raw instanceof String s) {
+            for (String part : s.split(",")) {
+              if (!part.isBlank()) {
+                names.add(part.trim());
+              }
+            }
+          } else if (raw instanceof Number num) {
+            names.add(num.doubleValue() == Math.rint(num.doubleValue()) ? Long.toString(num.longValue()) : num.toString());
+          } else {
+            throw new ConfigException(fullKey, "must be " + allowed() + ", got " + typeName(v));
+          }
+          for (String name : names) {
+            if (name.contains(",")) {
+              throw new ConfigException(fullKey, "class names may not contain ',', got '" + name + "'");
+            }
+          }
+          return String.join(",", names);
+        }
+        case "widths" -> {
+          if (!(raw instanceof String s) || !s.matches("\\s*|\\s*[1-9][0-9]{0,6}\\s*(,\\s*[1-9][0-9]{0,6}\\s*)*")) {
+            throw new ConfigException(fullKey, "must be " + allowed() + ", got " + typeName(v));
+          }
+          return s.replace(" ", "");
         }
         case "boolean" -> {
           if (!(raw instanceof Boolean b)) {

@@ -26,8 +26,78 @@ public record RunConfig(
     int maxEpochs,
     double tol,
     int seed,
-    int estimatorBudget)
+    int estimatorBudget,
+    String hiddenWidths,
+    int outputDim,
+    double leakySlope,
+    String loss,
+    String fit,
+    double margin,
+    double mseEpsilon,
+    double momentum,
+    int batchSize,
+    String lrSchedule,
+    double lrDecayFactor,
+    int lrDecayEvery,
+    String weightBound,
+    double boundAlpha,
+    double boundBeta,
+    double boundValue,
+    double labelNoise,
+    int teacherWidth,
+    int components,
+    double separation,
+    String file,
+    String labelFile,
+    String positiveClasses,
+    String negativeClasses,
+    boolean center,
+    boolean normalize,
+    String precision)
     implements LipfarmSerializable {
+
+  /** The original two-layer configuration; every later parameter takes its default. */
+  public RunConfig(
+      String data,
+      String labels,
+      int n,
+      int d,
+      int k,
+      int depth,
+      String activation,
+      boolean bias,
+      String optimizer,
+      double learningRate,
+      int maxEpochs,
+      double tol,
+      int seed,
+      int estimatorBudget) {
+    this(data, labels, n, d, k, depth, activation, bias, optimizer, learningRate, maxEpochs, tol, seed, estimatorBudget,
+        "", 1, 0.01, "squared", "exact", 1.0, 0.5, 0.9, 0, "constant", 0.5, 1000, "none", 1.0, 1.0, 1.0,
+        0.0, 10, 2, 2.0, "", "", "", "", true, true, "double");
+  }
+
+  /** The data parameters of this configuration. */
+  public lipfarm.data.DataSpec dataSpec() {
+    return new lipfarm.data.DataSpec(
+        data, labels, n, d, labelNoise, teacherWidth, components, separation, file, labelFile,
+        classList(positiveClasses), classList(negativeClasses), center, normalize);
+  }
+
+  private static java.util.List<String> classList(String s) {
+    return s == null || s.isBlank() ? java.util.List.of() : java.util.List.of(s.split(","));
+  }
+
+  /**
+   * Widths of the hidden layers: {@code hidden-widths} ("40,20") when given, else k for each of
+   * the depth − 1 hidden layers.
+   */
+  public java.util.List<Integer> hiddenLayerWidths() {
+    if (hiddenWidths != null && !hiddenWidths.isBlank()) {
+      return java.util.Arrays.stream(hiddenWidths.split(",")).map(String::trim).map(Integer::valueOf).toList();
+    }
+    return java.util.Collections.nCopies(depth - 1, k);
+  }
 
   /** Stable id: the first 16 hex digits of SHA-256 over the canonical parameter string. */
   public String id() {
@@ -36,7 +106,10 @@ public record RunConfig(
 
   /** Seed of the data stream: shared by every configuration with the same data parameters. */
   public long dataSeed() {
-    return seedOf("data|" + data + "|" + labels + "|n=" + n + "|d=" + d + "|seed=" + seed);
+    return seedOf(
+        "data|" + data + "|" + labels + "|n=" + n + "|d=" + d + "|seed=" + seed + "|noise=" + labelNoise + "|teacher=" + teacherWidth
+            + "|components=" + components + "|separation=" + separation + "|file=" + file + "|labels=" + labelFile
+            + "|pos=" + positiveClasses + "|neg=" + negativeClasses + "|center=" + center + "|normalize=" + normalize);
   }
 
   /** Seed of the weight initialisation, derived from the configuration id. */
@@ -66,6 +139,33 @@ public record RunConfig(
     m.put("tol", tol);
     m.put("seed", seed);
     m.put("estimator-budget", estimatorBudget);
+    m.put("hidden-widths", hiddenWidths);
+    m.put("output-dim", outputDim);
+    m.put("leaky-slope", leakySlope);
+    m.put("loss", loss);
+    m.put("fit", fit);
+    m.put("margin", margin);
+    m.put("mse-epsilon", mseEpsilon);
+    m.put("momentum", momentum);
+    m.put("batch-size", batchSize);
+    m.put("lr-schedule", lrSchedule);
+    m.put("lr-decay-factor", lrDecayFactor);
+    m.put("lr-decay-every", lrDecayEvery);
+    m.put("weight-bound", weightBound);
+    m.put("bound-alpha", boundAlpha);
+    m.put("bound-beta", boundBeta);
+    m.put("bound-value", boundValue);
+    m.put("label-noise", labelNoise);
+    m.put("teacher-width", teacherWidth);
+    m.put("components", components);
+    m.put("separation", separation);
+    m.put("file", file);
+    m.put("label-file", labelFile);
+    m.put("positive-classes", positiveClasses);
+    m.put("negative-classes", negativeClasses);
+    m.put("center", center);
+    m.put("normalize", normalize);
+    m.put("precision", precision);
     return m;
   }
 
@@ -78,7 +178,8 @@ public record RunConfig(
 
   /** A short human label such as {@code n=200 d=20 k=10 seed=1}. */
   public String label() {
-    return "n=" + n + " d=" + d + " k=" + k + " seed=" + seed;
+    String what = ("sphere".equals(data) ? "" : data + " ") + ("random".equals(labels) ? "" : labels + " ");
+    return what + "n=" + n + " d=" + d + " k=" + k + " seed=" + seed;
   }
 
   private static long seedOf(String s) {

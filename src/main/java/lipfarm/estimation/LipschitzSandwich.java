@@ -32,6 +32,12 @@ public final class LipschitzSandwich {
   /** Sharpness of the sigmoid gate of the ascent surrogate. */
   static final double BETA = 20;
 
+  /**
+   * Each run anneals β by doubling up to this value: a sharper gate moves the surrogate's maximiser
+   * into the ReLU region whose exact gradient is largest.
+   */
+  static final double BETA_MAX = 20 * 1024;
+
   /** Budget fractions (of what the data phase leaves) for chords and random domain points. */
   private static final double CHORD_SHARE = 0.2;
 
@@ -46,7 +52,7 @@ public final class LipschitzSandwich {
   /** Initial and minimal ascent step, relative to the domain radius. */
   private static final double STEP0 = 0.05;
 
-  private static final double STEP_MIN = 1e-7;
+  private static final double STEP_MIN = 1e-5;
 
   /** Gap at which further probing cannot improve the sandwich. */
   private static final double CONVERGED_GAP = 1e-8;
@@ -101,9 +107,13 @@ public final class LipschitzSandwich {
   private final double[] ax;
   private final double[] adir;
   private final double[] trialDir;
+  private final double[] runBestX;
+  private double runBestG;
+  private final RegionHop hop;
   private boolean runActive;
   private int runsStarted;
   private double aphi;
+  private double beta;
   private double step;
   private int runIter;
   private int itersPerRun;
@@ -115,8 +125,8 @@ public final class LipschitzSandwich {
 
   /**
    * @param net the network (ReLU or linear hidden activation)
-   * @param data the training points; probes are data points and chords between them, the domain
-   *     is the ball of radius max(1, max‖x_i‖) containing the (sphere) data
+   * @param data the training points; probes are data points and chords between them, the domain is
+   *     the ball of radius max(1, max‖x_i‖) containing the (sphere) data
    * @param seed drives all probing randomness (deterministic)
    * @param budget total gradient evaluations {@link #step} may spend
    */
@@ -145,6 +155,8 @@ public final class LipschitzSandwich {
     ax = new double[dim];
     adir = new double[dim];
     trialDir = new double[dim];
+    runBestX = new double[dim];
+    hop = mlp.relu && mlp.depth == 2 && mlp.outDim() == 1 ? new RegionHop(mlp) : null;
 
     long rest = Math.max(0, budget - data.n());
     chordTarget = data.n() >= 2 ? (long) (CHORD_SHARE * rest) : 0;
@@ -353,8 +365,20 @@ public final class LipschitzSandwich {
       return;
     }
     double dn = Mlp.norm(adir, dim);
-    if (dn == 0 || step < STEP_MIN * radius || runIter >= itersPerRun) {
-      runActive = false;
+    if (runIter >= itersPerRun) {
+      endRun();
+      return;
+    }
+    if (dn == 0 || step < STEP_MIN * radius) {
+      if (beta >= BETA_MAX) {
+        endRun();
+        return;
+      }
+      // Converged for this β: sharpen the gate and continue from the same point.
+      beta *= 2;
+      step = STEP0 * radius;
+      aphi = mlp.surrogate(ax, beta, adir);
+      evaluations++;
       return;
     }
     for (int c = 0; c < dim; c++) {
@@ -362,7 +386,7 @@ public final class LipschitzSandwich {
     }
     projectToBall(point);
     probe(point, "ascent");
-    double phi = mlp.surrogate(point, BETA, trialDir);
+    double phi = mlp.surrogate(point, beta, trialDir);
     evaluations++;
     runIter++;
     if (phi > aphi) {
@@ -372,6 +396,48 @@ public final class LipschitzSandwich {
       step = Math.min(step * 1.5, radius);
     } else {
       step *= 0.5;
+    }
+  }
+
+  /** Finishes a run; two-layer nets then polish its best point by exact region hopping. */
+  private void endRun() {
+    runActive = false;
+    if (hop != null && runBestG > 0) {
+      hopFrom(runBestX);
+    }
+  }
+
+  /**
+   * Greedy exact local search over neighbouring ReLU regions: from x, cross the single hyperplane
+   * w_j·x + b_j = 0 whose flip is predicted (from g ± a_j w_j) to raise ‖∇f‖ most, keep the move if
+   * the exact gradient norm at the new point is larger, repeat until no flip helps.
+   */
+  private void hopFrom(double[] start) {
+    double[] x = start.clone();
+    double current = mlp.gradientNorm(x, grad);
+    evaluations++;
+    int maxHops = 4 * mlp.width[1];
+    for (int h = 0; h < maxHops && evaluations < budget; h++) {
+      int[] order = hop.candidates(x, grad, current);
+      boolean moved = false;
+      for (int t = 0; t < order.length && t < RegionHop.MAX_TRIES && evaluations < budget; t++) {
+        hop.cross(x, order[t], point);
+        projectToBall(point);
+        double g = mlp.gradientNorm(point, trialDir);
+        evaluations++;
+        if (mlp.kink() || !(g > current)) {
+          continue;
+        }
+        record(point, g, "ascent");
+        System.arraycopy(point, 0, x, 0, dim);
+        System.arraycopy(trialDir, 0, grad, 0, dim);
+        current = g;
+        moved = true;
+        break;
+      }
+      if (!moved) {
+        break;
+      }
     }
   }
 
@@ -396,7 +462,9 @@ public final class LipschitzSandwich {
       itersPerRun = 200;
     }
     runsStarted++;
-    aphi = mlp.surrogate(ax, BETA, adir);
+    beta = BETA;
+    runBestG = 0;
+    aphi = mlp.surrogate(ax, beta, adir);
     evaluations++;
     step = STEP0 * radius;
     runIter = 0;
@@ -421,6 +489,10 @@ public final class LipschitzSandwich {
       // relu'(0) := 0 need not be a gradient of f here; such a value certifies nothing.
       return;
     }
+    record(x, g, method);
+  }
+
+  private void record(double[] x, double g, String method) {
     Double prev = bestLower.get(method);
     if (prev == null || g > prev) {
       bestLower.put(method, g);
@@ -431,6 +503,9 @@ public final class LipschitzSandwich {
     }
     if (phase != Phase.ASCENT) {
       rememberTop(x, g);
+    } else if (g > runBestG) {
+      runBestG = g;
+      System.arraycopy(x, 0, runBestX, 0, dim);
     }
   }
 

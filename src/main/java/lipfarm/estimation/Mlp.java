@@ -5,9 +5,9 @@ import java.util.Locale;
 import lipfarm.protocol.NetworkSnapshot;
 
 /**
- * Allocation-free evaluator of one network: ReLU (or identity) forward pass, exact input
- * gradients / Jacobians, and the smoothed surrogate used for gradient ascent. Buffers are reused
- * between calls, so an instance is not thread-safe.
+ * Allocation-free evaluator of one network: ReLU (or identity) forward pass, exact input gradients
+ * / Jacobians, and the smoothed surrogate used for gradient ascent. Buffers are reused between
+ * calls, so an instance is not thread-safe.
  *
  * <p>Layer l maps h_l (width[l]) to z_l = W_l h_l + b_l (width[l+1]); hidden layers apply σ.
  */
@@ -252,9 +252,10 @@ final class Mlp {
   /**
    * Smoothed surrogate for gradient ascent. The network is evaluated with softplus_β(z) = log(1 +
    * e^{βz})/β in place of ReLU, whose derivative is the sigmoid gate sigmoid(βz) and second
-   * derivative β·s(1−s). With G = J_βᵀu (u the top left singular vector of the smoothed Jacobian J_β)
-   * the surrogate is Φ = ‖G‖ = σ_max(J_β), and by the envelope theorem ∇Φ = H_{uᵀf_β}(x)·G/‖G‖,
-   * computed by a forward tangent pass and a second-order (Pearlmutter R-op) backward pass.
+   * derivative β·s(1−s). With G = J_βᵀu (u the top left singular vector of the smoothed Jacobian
+   * J_β) the surrogate is Φ = ‖G‖ = σ_max(J_β), and by the envelope theorem ∇Φ =
+   * H_{uᵀf_β}(x)·G/‖G‖, computed by a forward tangent pass and a second-order (Pearlmutter R-op)
+   * backward pass.
    *
    * @return Φ(x); dirOut receives ∇Φ(x)
    */

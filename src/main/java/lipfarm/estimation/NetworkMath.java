@@ -63,8 +63,8 @@ public final class NetworkMath {
    * (AAᵀ or AᵀA, so λ_max(G) = σ_max²), diagonalise it by cyclic Jacobi, and take the Gershgorin
    * bound of the rotated matrix. Rounding in the Gram product (≤ γ_inner·‖A‖_F²) and in the
    * rotations (≤ c·sweeps·n·u·‖G‖_F) is added explicitly, then the result is inflated by a relative
-   * 1e-9 and an absolute 1e-300, so the bound is never below the true value: σ ≤ s·√((λ_G +
-   * err)(1 + 1e-9)).
+   * 1e-9 and an absolute 1e-300, so the bound is never below the true value: σ ≤ s·√((λ_G + err)(1
+   * + 1e-9)).
    *
    * @return the bound; NaN if A contains NaN, +∞ if A contains an infinite entry
    */

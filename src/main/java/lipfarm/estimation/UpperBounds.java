@@ -5,8 +5,8 @@ import static lipfarm.estimation.NetworkMath.TINY;
 import static lipfarm.estimation.NetworkMath.U;
 
 /**
- * Certified upper bounds (and the two-layer exact value) for the global ℓ2 Lipschitz constant of
- * a ReLU or linear network. Biases never enter: they only select the activation pattern, and every
+ * Certified upper bounds (and the two-layer exact value) for the global ℓ2 Lipschitz constant of a
+ * ReLU or linear network. Biases never enter: they only select the activation pattern, and every
  * bound here holds for all patterns. Each floating-point result is rounded upwards by an explicit
  * error allowance.
  */
@@ -22,7 +22,9 @@ final class UpperBounds {
 
   private UpperBounds() {}
 
-  /** Π_l σ_max(W_l): the Jacobian is W_L D_{L−1} W_{L−1} ⋯ D_1 W_1 with ‖D_l‖ ≤ 1 (ReLU slope ≤ 1). */
+  /**
+   * Π_l σ_max(W_l): the Jacobian is W_L D_{L−1} W_{L−1} ⋯ D_1 W_1 with ‖D_l‖ ≤ 1 (ReLU slope ≤ 1).
+   */
   static double spectralProduct(Mlp m) {
     double p = 1;
     for (int l = 0; l < m.depth; l++) {
@@ -62,9 +64,9 @@ final class UpperBounds {
 
   /**
    * Combettes–Pesquet bound. Writing each ReLU gate D_l = ½(I + E_l) with ‖E_l‖ ≤ 1 expands the
-   * Jacobian into 2^{L−1} terms: CP = 2^{−(L−1)} Σ_{S ⊆ {1..L−1}} Π_{blocks of S} ‖W_j ⋯ W_i‖, where
-   * S are the cut positions and each block is the product of consecutive layers between cuts. One
-   * hidden layer, scalar output: CP = ½(‖Wᵀa‖ + ‖a‖·σ_max(W)). NaN when L > {@value
+   * Jacobian into 2^{L−1} terms: CP = 2^{−(L−1)} Σ_{S ⊆ {1..L−1}} Π_{blocks of S} ‖W_j ⋯ W_i‖,
+   * where S are the cut positions and each block is the product of consecutive layers between cuts.
+   * One hidden layer, scalar output: CP = ½(‖Wᵀa‖ + ‖a‖·σ_max(W)). NaN when L > {@value
    * #MAX_CP_DEPTH}.
    */
   static double combettesPesquet(Mlp m) {
@@ -170,8 +172,9 @@ final class UpperBounds {
    * Two-layer ReLU net with scalar output and k ≤ {@value #MAX_ENUMERATION_UNITS} hidden units: L ≤
    * max_{s ∈ {0,1}^k} ‖Σ_j s_j a_j w_j‖, with equality when the w_j are linearly independent (then
    * every pattern s is realised on an open set, whatever the biases). Patterns are visited in Gray
-   * code order, one O(d) update each; the running sum is re-synchronised periodically and the winner
-   * recomputed from scratch, so accumulated rounding cannot pick a value that is not attained.
+   * code order, one O(d) update each; the running sum is re-synchronised periodically and the
+   * winner recomputed from scratch, so accumulated rounding cannot pick a value that is not
+   * attained.
    *
    * @return null when not applicable
    */

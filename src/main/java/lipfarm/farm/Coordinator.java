@@ -155,6 +155,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       if (active.containsKey(p.progress().runId())) {
         publish(p.progress());
       }
+    } else if (msg.reply() instanceof Trainer.Failed f) {
+      ActiveRun run = active.get(f.runId());
+      if (run != null && run.outcome == null) {
+        run.trainerDone = true;
+        failed++;
+        return finish(run, resultWithoutEstimate(run, "trainer failed: " + f.reason()));
+      }
     } else if (msg.reply() instanceof Trainer.Ended e) {
       ActiveRun run = active.get(e.outcome().runId());
       if (run == null || run.outcome != null) {

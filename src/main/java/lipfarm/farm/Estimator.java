@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import lipfarm.bounds.NetworkNorms;
 import lipfarm.config.RunConfig;
-import lipfarm.data.DataModels;
+import lipfarm.data.DataSets;
 import lipfarm.data.Dataset;
 import lipfarm.estimation.Bound;
 import lipfarm.estimation.LipschitzSandwich;
@@ -76,7 +76,7 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
   private Behavior<Command> onEstimate(Estimate msg) {
     RunConfig c = msg.config();
     if (data == null) {
-      data = DataModels.sphereRandomLabels(c.n(), c.d(), c.dataSeed());
+      data = DataSets.create(c.dataSpec(), c.dataSeed());
     }
     generation++;
     current = msg;
@@ -145,6 +145,20 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
         norms.frobeniusProduct(),
         norms.spectralProduct(),
         maxAbs,
-        data.minOppositeLabelDistance());
+        data.minOppositeLabelDistance(),
+        data.d(),
+        maxNorm(data));
+  }
+
+  private static double maxNorm(Dataset data) {
+    double m = 0;
+    for (double[] x : data.x()) {
+      double s = 0;
+      for (double v : x) {
+        s += v * v;
+      }
+      m = Math.max(m, Math.sqrt(s));
+    }
+    return m;
   }
 }

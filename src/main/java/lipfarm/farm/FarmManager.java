@@ -41,7 +41,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * ({@code <name>-<n>}), a results directory {@code <root>/<name>/<id>/}, and its own reporter and
  * coordinator as children of the manager, exactly as {@link FarmRunner} wires them for the CLI.
  * Every event a reporter records goes through the manager (which keeps the farm's status and
- * results) to the {@link EventLog}, so per-farm order is kept end to end.
+ * results) to the {@link EventJournal}, so per-farm order is kept end to end.
  */
 public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
 
@@ -159,7 +159,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
 
   private final Path root;
   private final MeterRegistry registry;
-  private final ActorRef<EventLog.Command> eventLog;
+  private final ActorRef<EventJournal.Command> eventLog;
   private final RunChildren children;
   private final Map<String, Farm> farms = new LinkedHashMap<>();
   private final Map<Path, String> byDir = new HashMap<>();
@@ -175,7 +175,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
    * @param children the per-run trainer and estimator (real ones in the service)
    */
   public static Behavior<Command> create(
-      Path root, MeterRegistry registry, ActorRef<EventLog.Command> eventLog, RunChildren children) {
+      Path root, MeterRegistry registry, ActorRef<EventJournal.Command> eventLog, RunChildren children) {
     return Behaviors.setup(ctx -> new FarmManager(ctx, root, registry, eventLog, children));
   }
 
@@ -183,7 +183,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
       ActorContext<Command> context,
       Path root,
       MeterRegistry registry,
-      ActorRef<EventLog.Command> eventLog,
+      ActorRef<EventJournal.Command> eventLog,
       RunChildren children) {
     super(context);
     this.root = root;
@@ -317,7 +317,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
         // the total is known from the expansion already
       }
     }
-    eventLog.tell(new EventLog.Append(r));
+    eventLog.tell(new EventJournal.Append(r));
     return this;
   }
 

@@ -1,9 +1,13 @@
 package lipfarm.farm;
 
 import lipfarm.config.RunConfig;
-import lipfarm.data.DataModels;
+import lipfarm.data.DataSets;
+import lipfarm.data.Dataset;
+import org.nd4j.linalg.api.buffer.DataType;
 import lipfarm.training.EpochStats;
-import lipfarm.training.TwoLayerTrainer;
+import lipfarm.training.MlpTrainer;
+import lipfarm.training.TrainingSpec;
+import lipfarm.training.TrainingSpecs;
 import lipfarm.protocol.FarmEvent.Converged;
 import lipfarm.protocol.FarmEvent.DidNotInterpolate;
 import lipfarm.protocol.FarmEvent.Diverged;
@@ -43,6 +47,9 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
   /** Training is still running. */
   public record Progressed(TrainingProgress progress) implements Reply {}
 
+  /** Training could not run (for example an unreadable data file); the run fails with {@code reason}. */
+  public record Failed(String runId, String reason) implements Reply {}
+
   /** Training ended; {@code weights} is the final (or, after divergence, the last finite) network. */
   public record Ended(TrainingOutcome outcome, NetworkSnapshot weights) implements Reply {}
 
@@ -52,11 +59,11 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
   /** Loss above this multiple of the initial loss counts as divergence. */
   static final double EXPLOSION_FACTOR = 1e6;
 
-  private TwoLayerTrainer trainer;
+  private MlpTrainer trainer;
+  private TrainingSpec spec;
   private RunConfig config;
   private ActorRef<Reply> replyTo;
   private double initialLoss = Double.NaN;
-  private EpochStats last;
   private NetworkSnapshot lastFinite;
 
   public static Behavior<Command> create() {
@@ -70,10 +77,24 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Train.class, this::onTrain)
-        .onMessageEquals(TrainChunk.INSTANCE, this::onTrainChunk)
+        .onMessage(Train.class, msg -> failSafe(msg.config().id(), msg.replyTo(), () -> onTrain(msg)))
+        .onMessageEquals(TrainChunk.INSTANCE, () -> failSafe(config.id(), replyTo, this::onTrainChunk))
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .build();
+  }
+
+  /**
+   * Runs a handler; an exception becomes a {@link Failed} reply and stops this trainer, so the
+   * coordinator learns why and the farm goes on.
+   */
+  private Behavior<Command> failSafe(String runId, ActorRef<Reply> to, java.util.function.Supplier<Behavior<Command>> handler) {
+    try {
+      return handler.get();
+    } catch (RuntimeException e) {
+      getContext().getLog().warn("run {} failed", runId, e);
+      to.tell(new Failed(runId, e.getClass().getSimpleName() + ": " + e.getMessage()));
+      return Behaviors.stopped();
+    }
   }
 
   private Behavior<Command> onTrain(Train msg) {
@@ -83,16 +104,15 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
     }
     config = msg.config();
     replyTo = msg.replyTo();
-    if (config.depth() != 2 || !"relu".equals(config.activation())) {
-      throw new IllegalArgumentException("only two-layer ReLU networks are implemented");
-    }
+    spec = TrainingSpecs.of(config);
+    Dataset data = DataSets.create(config.dataSpec(), config.dataSeed());
     trainer =
-        new TwoLayerTrainer(
-            DataModels.sphereRandomLabels(config.n(), config.d(), config.dataSeed()),
-            config.k(),
-            config.bias(),
-            config.learningRate(),
-            config.initSeed());
+        new MlpTrainer(
+            data,
+            MlpTrainer.targetsFromLabels(data.y(), spec.outputDim()),
+            spec,
+            config.initSeed(),
+            "float".equals(config.precision()) ? DataType.FLOAT : DataType.DOUBLE);
     getContext().getSelf().tell(TrainChunk.INSTANCE);
     return this;
   }
@@ -100,19 +120,19 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
   private Behavior<Command> onTrainChunk() {
     String id = config.id();
     for (int i = 0; i < CHUNK_EPOCHS; i++) {
-      EpochStats s = trainer.step(config.tol());
+      EpochStats s = trainer.step();
       if (Double.isNaN(initialLoss)) {
         initialLoss = s.loss();
       }
       if (!s.finite() || s.loss() > EXPLOSION_FACTOR * Math.max(initialLoss, 1e-12)) {
-        String reason = !s.finite() ? "loss or weights became NaN/Inf" : "loss exploded above 1e6 × initial";
+        String reason = !s.finite() ? "loss or outputs became NaN/Inf" : "loss exploded above 1e6 × initial";
         Diverged d = new Diverged(id, s.epoch(), s.loss(), s.maxError(), s.signFit(), reason);
         replyTo.tell(new Ended(d, lastFinite));
         return Behaviors.stopped();
       }
-      last = s;
-      if (s.maxError() <= config.tol()) {
-        replyTo.tell(new Ended(new Converged(id, s.epoch(), s.loss(), s.maxError(), s.signFit(), s.normW(), s.normA()), trainer.snapshot()));
+      if (spec.fit().fitted(s)) {
+        EpochStats f = trainer.evaluate(); // the same weights, with their norms
+        replyTo.tell(new Ended(new Converged(id, f.epoch(), f.loss(), f.maxError(), f.signFit(), f.normW(), f.normA()), trainer.snapshot()));
         return Behaviors.stopped();
       }
       if (trainer.epoch() >= config.maxEpochs()) {
@@ -124,8 +144,12 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
         return Behaviors.stopped();
       }
     }
+    EpochStats last = trainer.evaluate();
     lastFinite = trainer.snapshot();
-    replyTo.tell(new Progressed(new TrainingProgress(id, last.epoch(), last.loss(), last.maxError(), last.signFit(), last.normW(), last.normA())));
+    replyTo.tell(
+        new Progressed(
+            new TrainingProgress(
+                id, last.epoch(), last.loss(), last.maxError(), last.signFit(), last.normW(), last.normA(), last.minMargin(), last.constraint())));
     getContext().getSelf().tell(TrainChunk.INSTANCE);
     return this;
   }

@@ -14,7 +14,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import lipfarm.farm.EventLog;
+import lipfarm.farm.EventJournal;
 import lipfarm.farm.FarmManager;
 import lipfarm.farm.RunChildren;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -27,7 +27,7 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 
 /**
  * {@code lipfarm serve}: one long-lived actor system with a {@link FarmManager}, the {@link
- * EventLog}, a Prometheus registry and the HTTP API bound to {@link ServiceConfig#host()}.
+ * EventJournal}, a Prometheus registry and the HTTP API bound to {@link ServiceConfig#host()}.
  */
 public final class FarmService implements AutoCloseable {
   private final ActorSystem<Void> system;
@@ -44,7 +44,7 @@ public final class FarmService implements AutoCloseable {
     this.gc = gc;
   }
 
-  private record Refs(ActorRef<FarmManager.Command> manager, ActorRef<EventLog.Command> eventLog) {}
+  private record Refs(ActorRef<FarmManager.Command> manager, ActorRef<EventJournal.Command> eventLog) {}
 
   /**
    * Starts the service; completes once the port is bound. {@code config} is used as given: apply
@@ -65,8 +65,8 @@ public final class FarmService implements AutoCloseable {
     Behavior<Void> guardian =
         Behaviors.setup(
             ctx -> {
-              ActorRef<EventLog.Command> log =
-                  ctx.spawn(EventLog.create(config.eventLogCapacity(), Duration.ofSeconds(10)), "event-log");
+              ActorRef<EventJournal.Command> log =
+                  ctx.spawn(EventJournal.create(config.eventLogCapacity(), Duration.ofSeconds(10)), "event-journal");
               ActorRef<FarmManager.Command> manager =
                   ctx.spawn(
                       Behaviors.supervise(FarmManager.create(config.outputRoot(), registry, log, children))

@@ -24,7 +24,7 @@ import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import lipfarm.config.ConfigException;
 import lipfarm.config.FarmDefinition;
-import lipfarm.farm.EventLog;
+import lipfarm.farm.EventJournal;
 import lipfarm.farm.FarmManager;
 import lipfarm.protocol.FarmEvent;
 import lipfarm.reporting.EventJson;
@@ -77,7 +77,7 @@ final class HttpApi extends AllDirectives {
 
   private final ActorSystem<?> system;
   private final ActorRef<FarmManager.Command> manager;
-  private final ActorRef<EventLog.Command> eventLog;
+  private final ActorRef<EventJournal.Command> eventLog;
   private final PrometheusMeterRegistry registry;
   private final ServiceConfig config;
   private final byte[] token;
@@ -87,7 +87,7 @@ final class HttpApi extends AllDirectives {
   HttpApi(
       ActorSystem<?> system,
       ActorRef<FarmManager.Command> manager,
-      ActorRef<EventLog.Command> eventLog,
+      ActorRef<EventJournal.Command> eventLog,
       PrometheusMeterRegistry registry,
       ServiceConfig config) {
     this.system = system;
@@ -357,7 +357,7 @@ final class HttpApi extends AllDirectives {
         return complete(error(StatusCodes.BAD_REQUEST, "Last-Event-ID must be a non-negative integer (an id of this stream)", "Last-Event-ID"));
       }
     }
-    EventLog.Filter filter = new EventLog.Filter(farms, types);
+    EventJournal.Filter filter = new EventJournal.Filter(farms, types);
     Long given = after;
     // Unknown farms are 404; the start position is fixed before the response begins, so a client
     // that has the response headers is subscribed.
@@ -377,7 +377,7 @@ final class HttpApi extends AllDirectives {
                   if (!farms.isEmpty()) {
                     return java.util.concurrent.CompletableFuture.completedFuture((Object) 0L);
                   }
-                  return AskPattern.<EventLog.Command, Long>ask(eventLog, EventLog.GetHead::new, ASK, system.scheduler()).thenApply(h -> (Object) h);
+                  return AskPattern.<EventJournal.Command, Long>ask(eventLog, EventJournal.GetHead::new, ASK, system.scheduler()).thenApply(h -> (Object) h);
                 });
     return onSuccess(
         checked,
@@ -389,12 +389,12 @@ final class HttpApi extends AllDirectives {
         });
   }
 
-  private Source<ServerSentEvent, NotUsed> stream(long start, EventLog.Filter filter) {
+  private Source<ServerSentEvent, NotUsed> stream(long start, EventJournal.Filter filter) {
     return Source.unfoldAsync(
             start,
             after ->
-                AskPattern.<EventLog.Command, EventLog.Batch>ask(
-                        eventLog, r -> new EventLog.Fetch(after, filter, 256, r), FETCH_WAIT, system.scheduler())
+                AskPattern.<EventJournal.Command, EventJournal.Batch>ask(
+                        eventLog, r -> new EventJournal.Fetch(after, filter, 256, r), FETCH_WAIT, system.scheduler())
                     .thenApply(b -> Optional.of(Pair.create(b.next(), b))))
         .mapConcat(HttpApi::toSse)
         .keepAlive(config.heartbeat(), ServerSentEvent::heartbeat)
@@ -406,12 +406,12 @@ final class HttpApi extends AllDirectives {
             });
   }
 
-  private static List<ServerSentEvent> toSse(EventLog.Batch b) {
+  private static List<ServerSentEvent> toSse(EventJournal.Batch b) {
     List<ServerSentEvent> out = new java.util.ArrayList<>(b.entries().size() + 1);
     if (b.lostFrom() > 0) {
       out.add(ServerSentEvent.create("{\"lostFrom\":" + b.lostFrom() + ",\"lostTo\":" + b.lostTo() + "}", "lost"));
     }
-    for (EventLog.Entry e : b.entries()) {
+    for (EventJournal.Entry e : b.entries()) {
       out.add(ServerSentEvent.create(e.json(), e.type(), Long.toString(e.id())));
     }
     return out;

@@ -38,8 +38,22 @@ public sealed interface FarmEvent extends LipfarmSerializable {
 
   /** Periodic training state; see {@code lipfarm.training.EpochStats} for the fields. */
   record TrainingProgress(
-      String runId, int epoch, double loss, double maxError, double signFit, double normW, double normA)
-      implements FarmEvent {}
+      String runId,
+      int epoch,
+      double loss,
+      double maxError,
+      double signFit,
+      double normW,
+      double normA,
+      double minMargin,
+      double constraint)
+      implements FarmEvent {
+
+    /** Without margin and weight-bound measurements (NaN). */
+    public TrainingProgress(String runId, int epoch, double loss, double maxError, double signFit, double normW, double normA) {
+      this(runId, epoch, loss, maxError, signFit, normW, normA, Double.NaN, Double.NaN);
+    }
+  }
 
   /** Terminal training outcomes. */
   sealed interface TrainingOutcome extends FarmEvent {
@@ -96,8 +110,23 @@ public sealed interface FarmEvent extends LipfarmSerializable {
       double frobeniusProduct,
       double spectralProduct,
       double maxAbsWeight,
-      double minOppositeLabelDistance)
-      implements LipfarmSerializable {}
+      double minOppositeLabelDistance,
+      int inputDim,
+      double maxInputNorm)
+      implements LipfarmSerializable {
+
+    /** Without the data's dimension (0: unknown) and radius (NaN: unknown). */
+    public NetworkMeasures(
+        long parameters,
+        double pathNorm,
+        double spectralProxy,
+        double frobeniusProduct,
+        double spectralProduct,
+        double maxAbsWeight,
+        double minOppositeLabelDistance) {
+      this(parameters, pathNorm, spectralProxy, frobeniusProduct, spectralProduct, maxAbsWeight, minOppositeLabelDistance, 0, Double.NaN);
+    }
+  }
 
   /** Everything the reporter needs about one finished configuration. */
   record RunFinished(String runId, RunResult result) implements FarmEvent {}

@@ -111,4 +111,44 @@ class FarmDefinitionTest {
     assertThat(def.expand()).hasSize(24);
     assertThat(def.maxConcurrentRuns()).isEqualTo(Runtime.getRuntime().availableProcessors());
   }
+
+  /** Training-engine keys reach the configuration, and cross-key rules name the key. */
+  @Test
+  void trainingEngineKeys() {
+    RunConfig rc =
+        parse("defaults { depth = 3, hidden-widths = \"30, 10\", activation = tanh, loss = logistic, fit = margin, margin = 0.5,"
+                + " optimizer = sgd, momentum = 0.8, batch-size = 32, lr-schedule = cosine, weight-bound = spectral, bound-value = 2 }")
+            .expand()
+            .get(0);
+    assertThat(rc.hiddenLayerWidths()).containsExactly(30, 10);
+    assertThat(rc.activation()).isEqualTo("tanh");
+    assertThat(rc.batchSize()).isEqualTo(32);
+    assertThat(parse("defaults { depth = 4, k = 7 }").expand().get(0).hiddenLayerWidths()).containsExactly(7, 7, 7);
+    assertThatThrownBy(() -> parse("defaults { depth = 3, hidden-widths = \"30\" }").expand())
+        .hasMessageContaining("hidden-widths").hasMessageContaining("depth");
+    assertThatThrownBy(() -> parse("defaults { depth = 3, weight-bound = path }").expand()).hasMessageContaining("weight-bound");
+    assertThatThrownBy(() -> parse("defaults { hidden-widths = \"3,x\" }")).hasMessageContaining("farm.defaults.hidden-widths");
+    assertThatThrownBy(() -> parse("defaults { output-dim = 2, loss = hinge }").expand()).hasMessageContaining("loss");
+  }
+
+  /** Data keys: class lists as lists or strings, and the data package's own checks named by key. */
+  @Test
+  void dataKeys() {
+    RunConfig rc = parse("defaults { data = mixture, labels = cluster, components = 3, label-noise = 0.1 }").expand().get(0);
+    assertThat(rc.dataSpec().components()).isEqualTo(3);
+    assertThat(parse("defaults { positive-classes = [0, 2], negative-classes = \"1,3\" }").defaults())
+        .containsEntry("positive-classes", "0,2")
+        .containsEntry("negative-classes", "1,3");
+    List<RunConfig> grid = parse("grid { positive-classes = [[0], [0, 2]] }").expand();
+    assertThat(grid).extracting(RunConfig::positiveClasses).containsExactly("0", "0,2");
+    assertThatThrownBy(() -> parse("defaults { labels = cluster }").expand())
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("labels")
+        .hasMessageContaining("random, teacher");
+    assertThatThrownBy(() -> parse("defaults { data = idx, d = 0 }").expand())
+        .hasMessageContaining("file")
+        .hasMessageContaining("required");
+    assertThatThrownBy(() -> parse("defaults { d = 0 }").expand()).hasMessageContaining("d");
+    assertThatThrownBy(() -> parse("defaults { label-noise = 0.7 }")).hasMessageContaining("farm.defaults.label-noise");
+  }
 }

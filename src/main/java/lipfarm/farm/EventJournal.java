@@ -16,13 +16,13 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * The service's event log: every recorded event of every farm, numbered by one service-wide
+ * The service's event journal: every recorded event of every farm, numbered by one service-wide
  * sequence (the SSE {@code id}), in a ring of bounded capacity. Readers pull: {@link Fetch} returns
  * the next matching entries after a position, or waits (parks) until one arrives or {@code
  * parkTimeout} passes, so a slow reader only lags and never loses events that are still retained,
  * and a fast farm never blocks on a reader.
  */
-public final class EventLog extends AbstractBehavior<EventLog.Command> {
+public final class EventJournal extends AbstractBehavior<EventJournal.Command> {
 
   public sealed interface Command extends LipfarmSerializable {}
 
@@ -105,10 +105,10 @@ public final class EventLog extends AbstractBehavior<EventLog.Command> {
     return Behaviors.setup(
         ctx ->
             Behaviors.withTimers(
-                timers -> new EventLog(ctx, timers, capacity, parkTimeout)));
+                timers -> new EventJournal(ctx, timers, capacity, parkTimeout)));
   }
 
-  private EventLog(ActorContext<Command> context, TimerScheduler<Command> timers, int capacity, Duration parkTimeout) {
+  private EventJournal(ActorContext<Command> context, TimerScheduler<Command> timers, int capacity, Duration parkTimeout) {
     super(context);
     if (capacity < 1) {
       throw new IllegalArgumentException("capacity must be ≥ 1, got " + capacity);

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 /** The service's event log: ids, filters, parked readers, and what a reader lost. */
-class EventLogTest {
+class EventJournalTest {
   static final ActorTestKit testKit = ActorTestKit.create();
 
   @AfterAll
@@ -26,41 +26,41 @@ class EventLogTest {
     testKit.shutdownTestKit();
   }
 
-  private static void append(ActorRef<EventLog.Command> log, String farm, long seq, FarmEvent e) {
-    log.tell(new EventLog.Append(new Reporter.Recorded(farm, seq, Instant.now(), e, "{\"farm\":\"" + farm + "\",\"seq\":" + seq + "}")));
+  private static void append(ActorRef<EventJournal.Command> log, String farm, long seq, FarmEvent e) {
+    log.tell(new EventJournal.Append(new Reporter.Recorded(farm, seq, Instant.now(), e, "{\"farm\":\"" + farm + "\",\"seq\":" + seq + "}")));
   }
 
   @Test
   void numbersFiltersParksAndReportsLoss() {
-    ActorRef<EventLog.Command> log = testKit.spawn(EventLog.create(4, Duration.ofMillis(300)));
-    TestProbe<EventLog.Batch> reader = testKit.createTestProbe();
+    ActorRef<EventJournal.Command> log = testKit.spawn(EventJournal.create(4, Duration.ofMillis(300)));
+    TestProbe<EventJournal.Batch> reader = testKit.createTestProbe();
     TestProbe<Long> head = testKit.createTestProbe();
 
     // Nothing yet: the fetch parks and then times out with an empty batch.
-    log.tell(new EventLog.Fetch(0, EventLog.Filter.ALL, 10, reader.ref()));
-    EventLog.Batch empty = reader.receiveMessage(Duration.ofSeconds(3));
+    log.tell(new EventJournal.Fetch(0, EventJournal.Filter.ALL, 10, reader.ref()));
+    EventJournal.Batch empty = reader.receiveMessage(Duration.ofSeconds(3));
     assertThat(empty.entries()).isEmpty();
 
     // A parked reader is woken by the first matching event only.
-    log.tell(new EventLog.Fetch(0, new EventLog.Filter(Set.of("b"), Set.of()), 10, reader.ref()));
+    log.tell(new EventJournal.Fetch(0, new EventJournal.Filter(Set.of("b"), Set.of()), 10, reader.ref()));
     append(log, "a", 1, new FarmStarted("a", 1, 1));
     reader.expectNoMessage(Duration.ofMillis(100));
     append(log, "b", 1, new FarmStarted("b", 1, 1));
-    EventLog.Batch woken = reader.receiveMessage();
-    assertThat(woken.entries()).extracting(EventLog.Entry::id, EventLog.Entry::farm).containsExactly(org.assertj.core.groups.Tuple.tuple(2L, "b"));
+    EventJournal.Batch woken = reader.receiveMessage();
+    assertThat(woken.entries()).extracting(EventJournal.Entry::id, EventJournal.Entry::farm).containsExactly(org.assertj.core.groups.Tuple.tuple(2L, "b"));
     assertThat(woken.next()).isEqualTo(2);
 
     append(log, "a", 2, new FarmFinished("a", 1, 0, 1));
     append(log, "b", 2, new FarmFinished("b", 1, 0, 1));
-    log.tell(new EventLog.GetHead(head.ref()));
+    log.tell(new EventJournal.GetHead(head.ref()));
     assertThat(head.receiveMessage()).isEqualTo(4);
 
     // Type filter and max.
-    log.tell(new EventLog.Fetch(0, new EventLog.Filter(Set.of(), Set.of("FarmFinished")), 10, reader.ref()));
-    assertThat(reader.receiveMessage().entries()).extracting(EventLog.Entry::id).containsExactly(3L, 4L);
-    log.tell(new EventLog.Fetch(1, EventLog.Filter.ALL, 2, reader.ref()));
-    EventLog.Batch two = reader.receiveMessage();
-    assertThat(two.entries()).extracting(EventLog.Entry::id).containsExactly(2L, 3L);
+    log.tell(new EventJournal.Fetch(0, new EventJournal.Filter(Set.of(), Set.of("FarmFinished")), 10, reader.ref()));
+    assertThat(reader.receiveMessage().entries()).extracting(EventJournal.Entry::id).containsExactly(3L, 4L);
+    log.tell(new EventJournal.Fetch(1, EventJournal.Filter.ALL, 2, reader.ref()));
+    EventJournal.Batch two = reader.receiveMessage();
+    assertThat(two.entries()).extracting(EventJournal.Entry::id).containsExactly(2L, 3L);
     assertThat(two.next()).isEqualTo(3);
     assertThat(two.entries().get(0).type()).isEqualTo("FarmStarted");
     assertThat(two.entries().get(0).seq()).isEqualTo(1);
@@ -68,11 +68,11 @@ class EventLogTest {
     // Capacity 4: after two more, ids 1 and 2 are gone; a reader at 0 is told so.
     append(log, "c", 1, new FarmStarted("c", 1, 1));
     append(log, "c", 2, new FarmFinished("c", 1, 0, 1));
-    log.tell(new EventLog.Fetch(0, EventLog.Filter.ALL, 10, reader.ref()));
-    EventLog.Batch lost = reader.receiveMessage();
+    log.tell(new EventJournal.Fetch(0, EventJournal.Filter.ALL, 10, reader.ref()));
+    EventJournal.Batch lost = reader.receiveMessage();
     assertThat(lost.lostFrom()).isEqualTo(1);
     assertThat(lost.lostTo()).isEqualTo(2);
-    assertThat(lost.entries()).extracting(EventLog.Entry::id).containsExactly(3L, 4L, 5L, 6L);
+    assertThat(lost.entries()).extracting(EventJournal.Entry::id).containsExactly(3L, 4L, 5L, 6L);
   }
 
   @Test

@@ -1,0 +1,35 @@
+package lipfarm.training;
+
+/**
+ * Training losses, averaged over the n points. For labels y ∈ {±1} and output f:
+ *
+ * <ul>
+ *   <li>SQUARED: ½ (f − y)² (per output coordinate)
+ *   <li>HINGE: max(0, 1 − y f)
+ *   <li>LOGISTIC: log(1 + e^{−y f})
+ * </ul>
+ */
+public enum Loss {
+  SQUARED("squared"),
+  HINGE("hinge"),
+  LOGISTIC("logistic");
+
+  private final String key;
+
+  Loss(String key) {
+    this.key = key;
+  }
+
+  public String key() {
+    return key;
+  }
+
+  public static Loss of(String key) {
+    for (Loss l : values()) {
+      if (l.key.equals(key)) {
+        return l;
+      }
+    }
+    throw new IllegalArgumentException("unknown loss '" + key + "'");
+  }
+}
