@@ -205,10 +205,8 @@ final class HttpApi extends AllDirectives {
                 body -> {
                   FarmDefinition def;
                   try {
-                    if (com.typesafe.config.ConfigFactory.parseString(body).hasPath("farm.output-dir")) {
-                      return complete(error(StatusCodes.BAD_REQUEST, "farm.output-dir: not allowed in service mode; results go under the service's --output-dir", "farm.output-dir"));
-                    }
                     def = FarmDefinition.parse(body);
+                    ServicePolicy.check(def, com.typesafe.config.ConfigFactory.parseString(body).hasPath("farm.output-dir"));
                     if (def.expand().isEmpty()) {
                       return complete(error(StatusCodes.BAD_REQUEST, "farm.grid: expands to no configurations", "farm.grid"));
                     }

@@ -97,6 +97,17 @@ class ServiceApiTest {
     assertThat(outputDir.status()).isEqualTo(400);
     assertThat(outputDir.json().get("key").asText()).isEqualTo("farm.output-dir");
 
+    // A remote user chooses neither where results go nor which server files are read.
+    Api.Response dots = api.post("/farms", "farm { name = \"..\" }");
+    assertThat(dots.status()).isEqualTo(400);
+    assertThat(dots.json().get("key").asText()).isEqualTo("farm.name");
+    Api.Response absolute = api.post("/farms", "farm { defaults { data = csv, file = \"/etc/passwd\" } }");
+    assertThat(absolute.status()).as(absolute.body()).isEqualTo(400);
+    assertThat(absolute.json().get("key").asText()).isEqualTo("farm.defaults.file");
+    Api.Response up = api.post("/farms", "farm { defaults { data = csv }, grid { file = [\"a.csv\", \"data/../../b.csv\"] } }");
+    assertThat(up.status()).as(up.body()).isEqualTo(400);
+    assertThat(up.json().get("key").asText()).isEqualTo("farm.grid.file[1]");
+
     Api.Response tooBig = api.post("/farms", "farm { name = big }\n#" + "x".repeat(4096));
     assertThat(tooBig.status()).isEqualTo(413);
     assertNoInternals(tooBig);
