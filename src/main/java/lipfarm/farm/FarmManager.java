@@ -236,6 +236,10 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     List<RunConfig> runs = def.expand();
     String id = def.name() + "-" + (++counter);
     Path dir = root.resolve(def.name()).resolve(id);
+    if (!dir.normalize().startsWith(root.normalize()) || dir.normalize().equals(root.normalize())) {
+      m.replyTo().tell(new Submitted(null, "farm name '" + def.name() + "' would leave the results root"));
+      return this;
+    }
     try {
       Files.createDirectories(dir);
       Files.writeString(dir.resolve("farm.conf"), "farm " + def.source() + "\n", StandardCharsets.UTF_8);

@@ -86,7 +86,11 @@ public final class FarmService implements AutoCloseable {
               if (e != null) {
                 system.terminate();
                 gc.close();
-                throw new IllegalStateException("cannot bind " + config.host() + ":" + config.port() + ": " + e.getMessage(), e);
+                Throwable root = e;
+                while (root.getCause() != null) {
+                  root = root.getCause();
+                }
+                throw new IllegalStateException("cannot bind " + config.host() + ":" + config.port() + ": " + root.getMessage(), e);
               }
               return new FarmService(system, b, config, registry, gc);
             });
