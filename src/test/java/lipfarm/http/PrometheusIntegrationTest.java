@@ -256,4 +256,32 @@ class PrometheusIntegrationTest {
     assertThat(rules).hasSize(8);
     assertThat(rules).allSatisfy(r -> assertThat(r.get("health").asText()).as(r.get("name").asText()).isEqualTo("ok"));
   }
+
+  /** The alert rules mean what they say: a diverging farm fires LipfarmRunDiverged for that farm. */
+  @Test
+  void divergedRunFiresItsAlertAndNothingElseFires() throws Exception {
+    String id =
+        api.submit(
+            "farm { name = div, max-concurrent-runs = 2, defaults { d = 10, n = 20, k = 16, learning-rate = 10, optimizer = sgd, max-epochs = 2000, estimator-budget = 1000 }, grid { seed = [1, 2] } }");
+    try (Api.EventStream s = api.events("?farm=" + id + "&type=FarmFinished", null)) {
+      s.next();
+    }
+    assertThat(api.get("/farms/" + id + "/results").json().get("runs").findValuesAsText("outcome")).containsOnly("diverged");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    List<String> firing;
+    while (true) {
+      firing = new ArrayList<>();
+      for (JsonNode a : prom.get("/api/v1/alerts").json().get("data").get("alerts")) {
+        if ("firing".equals(a.get("state").asText())) {
+          firing.add(a.get("labels").get("alertname").asText() + "/" + a.get("labels").path("farm").asText());
+        }
+      }
+      if (firing.contains("LipfarmRunDiverged/" + id) || System.nanoTime() > deadline) {
+        break;
+      }
+      Thread.sleep(500);
+    }
+    assertThat(firing).contains("LipfarmRunDiverged/" + id);
+    assertThat(firing).noneMatch(f -> f.startsWith("LipfarmEstimatorInvariantViolated") || f.startsWith("LipfarmServiceDown") || f.startsWith("LipfarmFarmFailed"));
+  }
 }
