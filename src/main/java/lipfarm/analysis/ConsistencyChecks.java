@@ -57,7 +57,11 @@ public final class ConsistencyChecks {
     UPPER_LE_F11("upper_le_F11", "certified upper bound ≤ F11 (norm-product upper bound)", Kind.CERTIFIED),
     PATH_NORM_GE_F2("path_norm_ge_F2", "F2 ≤ path norm Σ|a_j|‖w̃_j‖, for interpolating two-layer nets", Kind.HIGH_PROBABILITY),
     SPECTRAL_PROXY_GE_F3("spectral_proxy_ge_F3", "F3 ≤ ‖a‖₂‖W‖_op, for interpolating two-layer nets", Kind.HIGH_PROBABILITY),
-    FROBENIUS_GE_F8("frobenius_product_ge_F8", "F8 ≤ Π_j‖W_j‖_F, for interpolating nets", Kind.HIGH_PROBABILITY);
+    FROBENIUS_GE_F8("frobenius_product_ge_F8", "F8 ≤ Π_j‖W_j‖_F, for interpolating nets", Kind.HIGH_PROBABILITY),
+    ESTIMATOR_SELF_CHECK(
+        "estimator_self_check",
+        "the estimator's own invariants: lower ≤ exact ≤ every certified upper bound, F10 ≤ lower (ratio of the two sides shown)",
+        Kind.CERTIFIED);
 
     private final String column;
     private final String statement;
@@ -117,7 +121,20 @@ public final class ConsistencyChecks {
     out.add(withBound(Check.PATH_NORM_GE_F2, bounds, "F2", m == null ? Double.NaN : m.pathNorm(), true, floorGate));
     out.add(withBound(Check.SPECTRAL_PROXY_GE_F3, bounds, "F3", m == null ? Double.NaN : m.spectralProxy(), true, floorGate));
     out.add(withBound(Check.FROBENIUS_GE_F8, bounds, "F8", m == null ? Double.NaN : m.frobeniusProduct(), true, fitted ? null : "did not interpolate"));
+    out.add(selfCheck(r));
     return out;
+  }
+
+  /** Violated when the estimator reported an ESTIMATOR_ERROR entry (an invariant it found broken). */
+  private static Result selfCheck(RunResult r) {
+    if (r.bounds() == null || r.bounds().isEmpty()) {
+      return new Result(Check.ESTIMATOR_SELF_CHECK, Outcome.NOT_APPLICABLE, Double.NaN, Double.NaN, "no estimate");
+    }
+    return r.bounds().stream()
+        .filter(b -> "ESTIMATOR_ERROR".equals(b.kind()))
+        .findFirst()
+        .map(b -> new Result(Check.ESTIMATOR_SELF_CHECK, Outcome.VIOLATED, b.value(), 1.0, b.method()))
+        .orElse(new Result(Check.ESTIMATOR_SELF_CHECK, Outcome.HOLDS, Double.NaN, Double.NaN, null));
   }
 
   /** The result of one check. */

@@ -91,7 +91,8 @@ public final class ScalingAnalysis {
    * constants separately they become further constants here.
    */
   public enum Quantity {
-    LOWER("certified lower bound on Lip", RunResult::lipLower),
+    LOWER("certified lower bound on Lip (local: the data ball)", RunResult::lipLower),
+    LOWER_GLOBAL("certified lower bound on the global Lip (R^d)", r -> measured(r, "lower-global")),
     UPPER("certified upper bound on Lip", RunResult::lipUpper),
     SPECTRAL_PROXY("‖a‖₂‖W‖_op (norm upper-bound proxy; F3's quantity)", r -> r.measures() == null ? Double.NaN : r.measures().spectralProxy());
 
@@ -110,6 +111,13 @@ public final class ScalingAnalysis {
     public double of(RunResult r) {
       return value.applyAsDouble(r);
     }
+  }
+
+  /** The value of a named entry of the run's estimator bounds, NaN if absent. */
+  static double measured(RunResult r, String method) {
+    return r.bounds() == null
+        ? Double.NaN
+        : r.bounds().stream().filter(b -> method.equals(b.method())).mapToDouble(b -> b.value()).findFirst().orElse(Double.NaN);
   }
 
   /**

@@ -99,14 +99,7 @@ public record RunFacts(
         }
       }
     }
-    double r = 1.0;
-    for (double[] x : data.x()) {
-      double s = 0;
-      for (double v : x) {
-        s += v * v;
-      }
-      r = Math.max(r, Math.sqrt(s));
-    }
+    double r = Math.max(1.0, data.maxNorm());
     return new RunFacts(
         data.n(),
         data.d(),

@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "lipfarm 0.1.0",
     description = "An experiment farm that tests the law of robustness for neural networks.",
-    subcommands = {RunCommand.class, ReportCommand.class, ServeCommand.class})
+    subcommands = {RunCommand.class, ReportCommand.class, EstimateCommand.class, ServeCommand.class})
 public final class Main implements Runnable {
 
   /** Exit code for bad usage or an invalid farm definition: nothing was run or written. */
@@ -41,7 +41,7 @@ public final class Main implements Runnable {
     cl.setParameterExceptionHandler(
         (ex, a) -> {
           err.println("lipfarm: " + ex.getMessage());
-          err.println("Usage: lipfarm run [--dry-run] [FILE] | lipfarm report RUN_DIR   (lipfarm --help for more)");
+          err.println("Usage: lipfarm run [--dry-run] [FILE] | lipfarm report RUN_DIR | lipfarm estimate FILE   (lipfarm --help for more)");
           return EXIT_USAGE;
         });
     return cl.execute(args);
@@ -56,6 +56,9 @@ public final class Main implements Runnable {
       }
       if (cls == ReportCommand.class) {
         return cls.cast(new ReportCommand(out, err));
+      }
+      if (cls == EstimateCommand.class) {
+        return cls.cast(new EstimateCommand(out, err));
       }
       if (cls == ServeCommand.class) {
         return cls.cast(new ServeCommand(out, err));

@@ -107,7 +107,7 @@ final class RunCommand implements Callable<Integer> {
     }
     out.print(Summary.render(written.results()));
     out.println("results: " + dir.toAbsolutePath());
-    long violations = written.results().stream().filter(r -> !ReportWriter.f10Holds(r) || r.lipLower() > r.lipUpper()).count();
+    long violations = written.results().stream().filter(ReportWriter::certifiedViolation).count();
     if (violations > 0) {
       err.println("lipfarm: " + violations + " run(s) violate an estimator invariant; see report.md");
     }

@@ -24,6 +24,19 @@ public record Dataset(double[][] x, double[] y) {
     return x[0].length;
   }
 
+  /** max_i ‖x_i‖₂: the radius R of the data that the theory bounds assume. */
+  public double maxNorm() {
+    double m = 0;
+    for (double[] p : x) {
+      double s = 0;
+      for (double v : p) {
+        s += v * v;
+      }
+      m = Math.max(m, Math.sqrt(s));
+    }
+    return m;
+  }
+
   /**
    * The smallest Euclidean distance between two points with different labels, or +∞ if all labels
    * agree. Any function that fits the labels within tol has Lipschitz constant at least {@code (2 -

@@ -9,5 +9,10 @@ public enum BoundKind {
   /** The constant itself (up to floating-point rounding). */
   EXACT,
   /** A score with no guarantee in either direction. */
-  ESTIMATE
+  ESTIMATE,
+  /**
+   * Not a Lipschitz number: the estimator's own invariant check failed (method names the broken
+   * inequality, value is the ratio of its two sides).
+   */
+  ESTIMATOR_ERROR
 }

@@ -77,8 +77,16 @@ public final class LipschitzSandwich {
 
   private final double spectralProduct;
   private final double pathNorm;
-  private final List<Bound> upperBounds = new ArrayList<>();
+  private final Map<String, Double> upperBounds = new LinkedHashMap<>();
   private final Bound exact;
+  private final LipSdp lipSdp;
+  private final boolean globalEqualsLocal;
+  private double lowerGlobal;
+  private String lowerGlobalMethod = "none";
+  private boolean globalMode;
+  private long globalTarget;
+  private double diffQuotient;
+  private Bound clever;
   private double upper = Double.POSITIVE_INFINITY;
   private String upperMethod = "none";
 
@@ -156,7 +164,10 @@ public final class LipschitzSandwich {
     adir = new double[dim];
     trialDir = new double[dim];
     runBestX = new double[dim];
-    hop = mlp.relu && mlp.depth == 2 && mlp.outDim() == 1 ? new RegionHop(mlp) : null;
+    hop = mlp.act.piecewiseLinear() && mlp.depth == 2 && mlp.outDim() == 1 ? new RegionHop(mlp) : null;
+    // ∇f is constant on rays from 0 for bias-free piecewise-linear (and affine) nets, so the sup
+    // over the ball is the sup over R^d; otherwise global probes leave the ball.
+    globalEqualsLocal = mlp.linear || (!hasBias && mlp.act.piecewiseLinear());
 
     long rest = Math.max(0, budget - data.n());
     chordTarget = data.n() >= 2 ? (long) (CHORD_SHARE * rest) : 0;
@@ -172,8 +183,15 @@ public final class LipschitzSandwich {
     if (mlp.depth >= 2 && !Double.isNaN(cp)) {
       addUpper("combettes-pesquet", cp);
     }
+    lipSdp = LipSdp.applicable(mlp) ? new LipSdp(mlp) : null;
+    if (lipSdp != null) {
+      double ef = lipSdp.eclipseFast();
+      if (!Double.isNaN(ef)) {
+        addUpper("eclipse-fast", ef);
+      }
+    }
     Bound ex = null;
-    if (!mlp.relu) {
+    if (mlp.linear) {
       // Identity activation: f is affine, L = σ_max(W_L⋯W_1) exactly.
       double lin = UpperBounds.linearProduct(mlp);
       if (mlp.depth >= 2) {
@@ -195,7 +213,7 @@ public final class LipschitzSandwich {
   }
 
   private void addUpper(String method, double value) {
-    upperBounds.add(new Bound(method, BoundKind.CERTIFIED_UPPER, value));
+    upperBounds.merge(method, value, Math::min);
     if (value < upper) {
       upper = value;
       upperMethod = method;
@@ -209,7 +227,14 @@ public final class LipschitzSandwich {
    */
   public boolean step(int evaluations) {
     long stop = this.evaluations + Math.max(1, evaluations);
-    while (this.evaluations < stop && hasWork()) {
+    // LipSDP-Neuron: about one optimiser iteration per 500 requested evaluations.
+    for (int i = 0; i < Math.max(1, evaluations / 500) && sdpWork(); i++) {
+      lipSdp.step();
+      if (lipSdp.best() < upper) {
+        addUpper("lipsdp-neuron", lipSdp.best());
+      }
+    }
+    while (this.evaluations < stop && probeWork()) {
       switch (phase) {
         case DATA -> stepData();
         case CHORD -> stepChord();
@@ -222,7 +247,15 @@ public final class LipschitzSandwich {
   }
 
   private boolean hasWork() {
+    return probeWork() || sdpWork();
+  }
+
+  private boolean probeWork() {
     return evaluations < budget && relativeGap() > CONVERGED_GAP;
+  }
+
+  private boolean sdpWork() {
+    return lipSdp != null && !lipSdp.done() && relativeGap() > CONVERGED_GAP;
   }
 
   private void stepData() {
@@ -230,7 +263,73 @@ public final class LipschitzSandwich {
       probe(data.x()[dataCursor++], "grad@data");
       return;
     }
+    differenceQuotients();
     phase = Phase.CHORD;
+  }
+
+  /**
+   * Pairwise difference quotients max_{i<j} ‖f(x_i) − f(x_j)‖ / ‖x_i − x_j‖ over the data (all pairs
+   * while n²d ≤ {@value #NEIGHBOUR_WORK}, else random pairs): a certified lower bound by the mean
+   * value theorem, deflated by a relative 1e-9 against rounding in the two forward passes.
+   */
+  private void differenceQuotients() {
+    int n = data.n();
+    int m = mlp.outDim();
+    double[][] f = new double[n][];
+    for (int i = 0; i < n; i++) {
+      f[i] = mlp.forward(data.x()[i]).clone();
+    }
+    evaluations += n;
+    double best = 0;
+    double[][] x = data.x();
+    boolean all = (long) n * n * dim <= NEIGHBOUR_WORK;
+    long pairs = all ? (long) n * (n - 1) / 2 : NEIGHBOUR_WORK / Math.max(1, dim);
+    for (long p = 0; p < pairs; p++) {
+      int i;
+      int j;
+      if (all) {
+        // Unrank p into i < j.
+        i = (int) ((Math.sqrt(8.0 * p + 1) + 1) / 2);
+        while ((long) i * (i - 1) / 2 > p) {
+          i--;
+        }
+        while ((long) (i + 1) * i / 2 <= p) {
+          i++;
+        }
+        j = (int) (p - (long) i * (i - 1) / 2);
+      } else {
+        i = rng.nextInt(n);
+        j = rng.nextInt(n);
+        if (i == j) {
+          continue;
+        }
+      }
+      double dx = 0;
+      for (int c = 0; c < dim; c++) {
+        double t = x[i][c] - x[j][c];
+        dx += t * t;
+      }
+      double df = 0;
+      for (int r = 0; r < m; r++) {
+        double t = f[i][r] - f[j][r];
+        df += t * t;
+      }
+      if (dx > 0) {
+        best = Math.max(best, Math.sqrt(df / dx) * (1 - 1e-9));
+      }
+    }
+    diffQuotient = best;
+    if (best > 0) {
+      bestLower.merge("diff-quotient@data", best, Math::max);
+      if (best > lower) {
+        lower = best;
+        lowerMethod = "diff-quotient@data";
+      }
+      if (best > lowerGlobal) {
+        lowerGlobal = best;
+        lowerGlobalMethod = "diff-quotient@data";
+      }
+    }
   }
 
   private void stepChord() {
@@ -316,6 +415,9 @@ public final class LipschitzSandwich {
   private void stepRandom() {
     if (randomDone >= randomTarget) {
       phase = Phase.ASCENT;
+      // Without ball-equals-space, the last 40% of the ascent budget searches all of R^d.
+      globalTarget =
+          globalEqualsLocal ? budget : evaluations + (long) (0.6 * (budget - evaluations));
       return;
     }
     randomDone++;
@@ -355,7 +457,7 @@ public final class LipschitzSandwich {
   }
 
   private void stepAscent() {
-    if (!mlp.relu) {
+    if (mlp.linear) {
       // f is affine: every gradient is the same, probing more cannot help.
       evaluations = budget;
       return;
@@ -385,7 +487,7 @@ public final class LipschitzSandwich {
       point[c] = ax[c] + step * adir[c] / dn;
     }
     projectToBall(point);
-    probe(point, "ascent");
+    probe(point, ascentMethod());
     double phi = mlp.surrogate(point, beta, trialDir);
     evaluations++;
     runIter++;
@@ -428,7 +530,7 @@ public final class LipschitzSandwich {
         if (mlp.kink() || !(g > current)) {
           continue;
         }
-        record(point, g, "ascent");
+        record(point, g, ascentMethod());
         System.arraycopy(point, 0, x, 0, dim);
         System.arraycopy(trialDir, 0, grad, 0, dim);
         current = g;
@@ -441,8 +543,17 @@ public final class LipschitzSandwich {
     }
   }
 
+  private String ascentMethod() {
+    return globalMode ? "ascent@global" : "ascent";
+  }
+
   private void startRun() {
-    long left = budget - evaluations;
+    if (!globalMode && evaluations >= globalTarget) {
+      // Switch to the global search: restart from the best local points, without projection.
+      globalMode = true;
+      runsStarted = 0;
+    }
+    long left = (globalMode ? budget : globalTarget) - evaluations;
     if (runsStarted < topCount) {
       System.arraycopy(topX[runsStarted], 0, ax, 0, dim);
     } else if (runsStarted % 2 == 0 && topCount > 0) {
@@ -454,6 +565,13 @@ public final class LipschitzSandwich {
       projectToBall(ax);
     } else {
       randomSpherePoint(ax);
+      if (globalMode) {
+        // Far points: for large ‖x‖ biases stop mattering, other patterns become reachable.
+        double far = Math.pow(10, 1 + rng.nextInt(3));
+        for (int c = 0; c < dim; c++) {
+          ax[c] *= far;
+        }
+      }
     }
     if (runsStarted < Math.max(topCount, 1)) {
       int remainingPlanned = Math.max(1, Math.max(topCount, 1) - runsStarted);
@@ -462,7 +580,8 @@ public final class LipschitzSandwich {
       itersPerRun = 200;
     }
     runsStarted++;
-    beta = BETA;
+    // Smooth activations are their own surrogate: no annealing.
+    beta = mlp.act.smooth() ? BETA_MAX : BETA;
     runBestG = 0;
     aphi = mlp.surrogate(ax, beta, adir);
     evaluations++;
@@ -472,6 +591,9 @@ public final class LipschitzSandwich {
   }
 
   private void projectToBall(double[] x) {
+    if (globalMode) {
+      return;
+    }
     double n = Mlp.norm(x, dim);
     if (n > radius) {
       double s = radius / n;
@@ -497,9 +619,13 @@ public final class LipschitzSandwich {
     if (prev == null || g > prev) {
       bestLower.put(method, g);
     }
-    if (g > lower) {
+    if (!globalMode && g > lower) {
       lower = g;
       lowerMethod = method;
+    }
+    if (g > lowerGlobal) {
+      lowerGlobal = g;
+      lowerGlobalMethod = method;
     }
     if (phase != Phase.ASCENT) {
       rememberTop(x, g);
@@ -568,20 +694,103 @@ public final class LipschitzSandwich {
     return (upper - lower) / upper;
   }
 
+  /** Best certified lower bound on the GLOBAL constant (sup over R^d); ≥ {@link #lower()}. */
+  public double lowerGlobal() {
+    return Math.max(lowerGlobal, lower);
+  }
+
+  /** Method of {@link #lowerGlobal()}. */
+  public String lowerGlobalMethod() {
+    return lowerGlobal > lower ? lowerGlobalMethod : lowerMethod;
+  }
+
+  /** LipSDP-Neuron optimiser iterations so far (0 when not applicable). */
+  public int lipSdpIterations() {
+    return lipSdp == null ? 0 : lipSdp.iterations();
+  }
+
   /**
-   * Every bound: the best value of each lower-bound probe family (CERTIFIED_LOWER), each upper
-   * bound (CERTIFIED_UPPER), and the exact value when known (EXACT).
+   * Every bound: the best value of each lower-bound probe family (CERTIFIED_LOWER; families ending
+   * in "@global" probed outside the domain ball and bound only the global constant), each upper
+   * bound (CERTIFIED_UPPER, all global, hence also local), the exact value when known (EXACT, of the
+   * global constant), the CLEVER score once computed (ESTIMATE), then the two sandwiches as
+   * summary entries "lower-local", "lower-global" (CERTIFIED_LOWER) and "upper-global"
+   * (CERTIFIED_UPPER), and finally any invariant violation (ESTIMATOR_ERROR, see {@link
+   * #violations}).
    */
   public List<Bound> bounds() {
+    return bounds(Double.NaN);
+  }
+
+  /**
+   * As {@link #bounds()}, also checking F10 ≤ lower when {@code f10} is a number (pass NaN when the
+   * run does not interpolate).
+   */
+  public List<Bound> bounds(double f10) {
     List<Bound> out = new ArrayList<>();
     for (Map.Entry<String, Double> e : bestLower.entrySet()) {
       out.add(new Bound(e.getKey(), BoundKind.CERTIFIED_LOWER, e.getValue()));
     }
-    out.addAll(upperBounds);
+    for (Map.Entry<String, Double> e : upperBounds.entrySet()) {
+      out.add(new Bound(e.getKey(), BoundKind.CERTIFIED_UPPER, e.getValue()));
+    }
     if (exact != null) {
       out.add(exact);
     }
+    if (clever != null) {
+      out.add(clever);
+    }
+    out.add(new Bound("lower-local", BoundKind.CERTIFIED_LOWER, lower));
+    out.add(new Bound("lower-global", BoundKind.CERTIFIED_LOWER, lowerGlobal()));
+    out.add(new Bound("upper-global", BoundKind.CERTIFIED_UPPER, upper));
+    out.addAll(violations(f10));
     return List.copyOf(out);
+  }
+
+  /** Relative slack for comparing two computations that should agree up to rounding. */
+  static final double INVARIANT_SLACK = 1e-9;
+
+  /**
+   * Checks lower-local ≤ lower-global ≤ exact ≤ every certified upper bound (with a relative
+   * {@value #INVARIANT_SLACK} for rounding), and F10 ≤ lower-local when {@code f10} is a number.
+   * Each violation is a Bound of kind ESTIMATOR_ERROR whose method names the broken inequality and
+   * whose value is the ratio left side / right side (&gt; 1).
+   */
+  public List<Bound> violations(double f10) {
+    List<Bound> out = new ArrayList<>();
+    double lg = lowerGlobal();
+    for (Map.Entry<String, Double> e : upperBounds.entrySet()) {
+      if (lg > e.getValue() * (1 + INVARIANT_SLACK)) {
+        out.add(violation("lower<=" + e.getKey(), lg / e.getValue()));
+      }
+      if (exact != null && exact.value() > e.getValue() * (1 + INVARIANT_SLACK)) {
+        out.add(violation("exact<=" + e.getKey(), exact.value() / e.getValue()));
+      }
+    }
+    if (exact != null && lg > exact.value() * (1 + INVARIANT_SLACK)) {
+      out.add(violation("lower<=exact", lg / exact.value()));
+    }
+    if (!Double.isNaN(f10) && f10 > lower * (1 + INVARIANT_SLACK)) {
+      out.add(violation("F10<=lower", lower == 0 ? Double.POSITIVE_INFINITY : f10 / lower));
+    }
+    return out;
+  }
+
+  private static Bound violation(String what, double ratio) {
+    return new Bound("invariant:" + what, BoundKind.ESTIMATOR_ERROR, ratio);
+  }
+
+  /**
+   * Computes (once) the CLEVER score on the domain ball with {@code batches} batches of {@code
+   * batchSize} uniform points; see {@link Clever}. An ESTIMATE, never a bound. Does not count
+   * towards {@link #evaluations()}.
+   */
+  public Bound clever(int batches, int batchSize) {
+    if (clever == null) {
+      double v = Clever.estimate(mlp, radius, batches, batchSize, rng.split());
+      clever = new Bound("clever@ball", BoundKind.ESTIMATE, v);
+    }
+    return clever;
   }
 
   /** The exact constant when it is known (linear nets, small two-layer ReLU nets), else NaN. */

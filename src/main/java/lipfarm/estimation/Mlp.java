@@ -5,8 +5,8 @@ import java.util.Locale;
 import lipfarm.protocol.NetworkSnapshot;
 
 /**
- * Allocation-free evaluator of one network: ReLU (or identity) forward pass, exact input gradients
- * / Jacobians, and the smoothed surrogate used for gradient ascent. Buffers are reused between
+ * Allocation-free evaluator of one network: forward pass with any {@link HiddenActivation}, exact
+ * input gradients / Jacobians, and the smoothed surrogate used for gradient ascent. Buffers are reused between
  * calls, so an instance is not thread-safe.
  *
  * <p>Layer l maps h_l (width[l]) to z_l = W_l h_l + b_l (width[l+1]); hidden layers apply σ.
@@ -16,7 +16,11 @@ final class Mlp {
   final int[] width;
   final double[][] w;
   final double[][] b;
-  final boolean relu;
+  /** The hidden activation (the identity for a single-layer net). */
+  final HiddenActivation act;
+
+  /** True when f is affine: identity activation or a single layer. */
+  final boolean linear;
 
   private final double[][] z;
   private final double[][] h;
@@ -31,12 +35,14 @@ final class Mlp {
   private final double[][] rdh;
   private final double[] jac;
   private final double[] seed;
+  private final double[] sur = new double[3];
   private boolean kink;
 
   Mlp(NetworkSnapshot net) {
     List<NetworkSnapshot.Layer> layers = net.layers();
     depth = layers.size();
-    relu = isRelu(net);
+    act = activationOf(net);
+    linear = act.kind == HiddenActivation.Kind.LINEAR;
     width = new int[depth + 1];
     w = new double[depth][];
     b = new double[depth][];
@@ -74,24 +80,15 @@ final class Mlp {
   }
 
   /**
-   * True for a ReLU hidden activation, false for identity. A single-layer net has no hidden
-   * activation, so its name is irrelevant.
+   * The hidden activation of a snapshot; a single-layer net has none, so its name is irrelevant.
+   *
+   * @throws IllegalArgumentException for an unknown activation name
    */
-  static boolean isRelu(NetworkSnapshot net) {
+  static HiddenActivation activationOf(NetworkSnapshot net) {
     if (net.layers().size() == 1) {
-      return false;
+      return HiddenActivation.LINEAR;
     }
-    String a = net.activation() == null ? "" : net.activation().toLowerCase(Locale.ROOT);
-    switch (a) {
-      case "relu":
-        return true;
-      case "linear":
-      case "identity":
-      case "none":
-        return false;
-      default:
-        throw new IllegalArgumentException("unsupported activation: " + net.activation());
-    }
+    return HiddenActivation.parse(net.activation());
   }
 
   int inDim() {
@@ -102,12 +99,15 @@ final class Mlp {
     return width[depth];
   }
 
-  /** Whether the last exact forward pass met a hidden pre-activation exactly at the ReLU kink. */
+  /**
+   * Whether the last exact forward pass met a hidden pre-activation exactly at the kink of a
+   * (leaky) ReLU, where f need not be differentiable.
+   */
   boolean kink() {
     return kink;
   }
 
-  /** ReLU forward pass; returns the output vector (a live buffer). */
+  /** Exact forward pass; returns the output vector (a live buffer). */
   double[] forward(double[] x) {
     System.arraycopy(x, 0, h[0], 0, width[0]);
     kink = false;
@@ -116,15 +116,12 @@ final class Mlp {
       if (l < depth - 1) {
         double[] zl = z[l];
         double[] next = h[l + 1];
+        boolean pl = act.piecewiseLinear();
         for (int i = 0; i < zl.length; i++) {
-          if (relu) {
-            if (zl[i] == 0) {
-              kink = true;
-            }
-            next[i] = zl[i] > 0 ? zl[i] : 0;
-          } else {
-            next[i] = zl[i];
+          if (pl && zl[i] == 0) {
+            kink = true;
           }
+          next[i] = act.value(zl[i]);
         }
       }
     }
@@ -163,7 +160,8 @@ final class Mlp {
 
   /**
    * Backpropagates {@code seed} (a covector on the outputs) through the last forward pass with the
-   * exact gates relu'(z) = [z > 0] (so relu'(0) = 0); writes ∇_x (seedᵀ f) into out.
+   * exact gates σ'(z) (for (leaky) ReLU σ'(0) := α, the left slope); writes ∇_x (seedᵀ f) into
+   * out.
    */
   void backward(double[] seedVec, double[] out) {
     System.arraycopy(seedVec, 0, dz[depth - 1], 0, outDim());
@@ -174,7 +172,7 @@ final class Mlp {
         double[] d = dz[l - 1];
         double[] g = dh[l];
         for (int i = 0; i < d.length; i++) {
-          d[i] = (!relu || zp[i] > 0) ? g[i] : 0;
+          d[i] = linear ? g[i] : act.derivative(zp[i]) * g[i];
         }
       }
     }
@@ -250,9 +248,9 @@ final class Mlp {
   }
 
   /**
-   * Smoothed surrogate for gradient ascent. The network is evaluated with softplus_β(z) = log(1 +
-   * e^{βz})/β in place of ReLU, whose derivative is the sigmoid gate sigmoid(βz) and second
-   * derivative β·s(1−s). With G = J_βᵀu (u the top left singular vector of the smoothed Jacobian
+   * Smoothed surrogate for gradient ascent. The network is evaluated with the activation's smooth
+   * surrogate (see {@link HiddenActivation#surrogate}: for ReLU softplus_β(z) = log(1 + e^{βz})/β,
+   * gate sigmoid(βz), second derivative β·s(1−s); smooth activations are used as they are). With G = J_βᵀu (u the top left singular vector of the smoothed Jacobian
    * J_β) the surrogate is Φ = ‖G‖ = σ_max(J_β), and by the envelope theorem ∇Φ =
    * H_{uᵀf_β}(x)·G/‖G‖, computed by a forward tangent pass and a second-order (Pearlmutter R-op)
    * backward pass.
@@ -269,11 +267,10 @@ final class Mlp {
       if (l < depth - 1) {
         double[] zl = z[l];
         for (int i = 0; i < zl.length; i++) {
-          double t = beta * zl[i];
-          double s = 1 / (1 + Math.exp(-t));
-          gate[l][i] = s;
-          curv[l][i] = beta * s * (1 - s);
-          h[l + 1][i] = (t > 0 ? zl[i] : 0) + Math.log1p(Math.exp(-Math.abs(t))) / beta;
+          act.surrogate(zl[i], beta, sur);
+          h[l + 1][i] = sur[0];
+          gate[l][i] = sur[1];
+          curv[l][i] = sur[2];
         }
       }
     }

@@ -1,8 +1,9 @@
 package lipfarm.estimation;
 
 /**
- * Moves between neighbouring activation regions of a two-layer scalar ReLU net f(x) = Σ_j a_j
- * relu(w_j·x + b_j) + c, whose gradient on the region with pattern s is Σ_j s_j a_j w_j.
+ * Moves between neighbouring activation regions of a two-layer scalar (leaky) ReLU net f(x) = Σ_j
+ * a_j σ(w_j·x + b_j) + c, whose gradient on the region with pattern s ∈ {α, 1}^k is Σ_j s_j a_j
+ * w_j; flipping unit j changes it by ±(1 − α)·a_j w_j.
  */
 final class RegionHop {
   /** Candidate flips tried per hop, best predicted first. */
@@ -20,9 +21,11 @@ final class RegionHop {
   // moving along row j changes z_j alone.
   private final double[] pinv;
   private final double[] z;
+  private final double r;
 
   RegionHop(Mlp m) {
     this.m = m;
+    r = 1 - m.act.slopeLow;
     d = m.width[0];
     k = m.width[1];
     a = m.w[1];
@@ -76,8 +79,8 @@ final class RegionHop {
   }
 
   /**
-   * Up to {@value #MAX_TRIES} units whose single flip is predicted to raise ‖g‖ (‖g − s_j·a_j w_j +
-   * (1−s_j)·a_j w_j‖ > current), best first. Also fills the pre-activations of x.
+   * Up to {@value #MAX_TRIES} units whose single flip is predicted to raise ‖g‖ (‖g ∓ (1 − α)·a_j
+   * w_j‖ > current, minus when unit j is active), best first. Also fills the pre-activations of x.
    */
   int[] candidates(double[] x, double[] g, double current) {
     double[] w = m.w[0];
@@ -94,7 +97,8 @@ final class RegionHop {
       }
       z[j] = zj;
       double sign = zj > 0 ? -1 : 1;
-      double pred = g2 + 2 * sign * a[j] * gw + a[j] * a[j] * wNorm2[j];
+      double ra = r * a[j];
+      double pred = g2 + 2 * sign * ra * gw + ra * ra * wNorm2[j];
       gain[j] = pred - g2;
       if (gain[j] > 1e-12 * g2) {
         count++;

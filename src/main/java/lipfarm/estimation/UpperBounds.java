@@ -6,7 +6,8 @@ import static lipfarm.estimation.NetworkMath.U;
 
 /**
  * Certified upper bounds (and the two-layer exact value) for the global ℓ2 Lipschitz constant of a
- * ReLU or linear network. Biases never enter: they only select the activation pattern, and every
+ * network whose hidden activation is slope-restricted in [0, 1] (ReLU, leaky ReLU, tanh,
+ * softplus, linear): every Jacobian is W_L D_{L−1} W_{L−1} ⋯ D_1 W_1 with diagonal 0 ⪯ D_l ⪯ I. Biases never enter: they only select the activation pattern, and every
  * bound here holds for all patterns. Each floating-point result is rounded upwards by an explicit
  * error allowance.
  */
@@ -23,7 +24,7 @@ final class UpperBounds {
   private UpperBounds() {}
 
   /**
-   * Π_l σ_max(W_l): the Jacobian is W_L D_{L−1} W_{L−1} ⋯ D_1 W_1 with ‖D_l‖ ≤ 1 (ReLU slope ≤ 1).
+   * Π_l σ_max(W_l): the Jacobian is W_L D_{L−1} W_{L−1} ⋯ D_1 W_1 with ‖D_l‖ ≤ 1 (slopes ≤ 1).
    */
   static double spectralProduct(Mlp m) {
     double p = 1;
@@ -63,7 +64,8 @@ final class UpperBounds {
   }
 
   /**
-   * Combettes–Pesquet bound. Writing each ReLU gate D_l = ½(I + E_l) with ‖E_l‖ ≤ 1 expands the
+   * Combettes–Pesquet bound. Writing each gate D_l = ½(I + E_l) with ‖E_l‖ ≤ 1 (valid for slopes in
+   * [0, 1]) expands the
    * Jacobian into 2^{L−1} terms: CP = 2^{−(L−1)} Σ_{S ⊆ {1..L−1}} Π_{blocks of S} ‖W_j ⋯ W_i‖,
    * where S are the cut positions and each block is the product of consecutive layers between cuts.
    * One hidden layer, scalar output: CP = ½(‖Wᵀa‖ + ‖a‖·σ_max(W)). NaN when L > {@value
@@ -169,9 +171,11 @@ final class UpperBounds {
   record Enumeration(double value, boolean exact) {}
 
   /**
-   * Two-layer ReLU net with scalar output and k ≤ {@value #MAX_ENUMERATION_UNITS} hidden units: L ≤
-   * max_{s ∈ {0,1}^k} ‖Σ_j s_j a_j w_j‖, with equality when the w_j are linearly independent (then
-   * every pattern s is realised on an open set, whatever the biases). Patterns are visited in Gray
+   * Two-layer net with scalar output, k ≤ {@value #MAX_ENUMERATION_UNITS} hidden units and an
+   * activation slope-restricted in [α, 1]: every gradient is Σ_j s_j a_j w_j with s ∈ [α, 1]^k, and
+   * ‖·‖ is convex, so L ≤ max_{s ∈ {α,1}^k} ‖Σ_j s_j a_j w_j‖ (α = 0 for ReLU, tanh, softplus). For
+   * (leaky) ReLU with linearly independent w_j equality holds (every pattern is realised on an
+   * open set, whatever the biases); for tanh and softplus it is only an upper bound. Patterns are visited in Gray
    * code order, one O(d) update each; the running sum is re-synchronised periodically and the
    * winner recomputed from scratch, so accumulated rounding cannot pick a value that is not
    * attained.
@@ -179,21 +183,26 @@ final class UpperBounds {
    * @return null when not applicable
    */
   static Enumeration enumerate(Mlp m) {
-    if (m.depth != 2 || !m.relu || m.width[2] != 1 || m.width[1] > MAX_ENUMERATION_UNITS) {
+    if (m.depth != 2 || m.linear || m.width[2] != 1 || m.width[1] > MAX_ENUMERATION_UNITS) {
       return null;
     }
     int d = m.width[0];
     int k = m.width[1];
+    double lo = m.act.slopeLow;
+    // Pattern s: v = α·Σ_j a_j w_j + (1 − α)·Σ_{s_j = 1} a_j w_j; aw holds the toggled terms.
     double[][] aw = new double[k][d];
+    double[] base = new double[d];
     for (int j = 0; j < k; j++) {
       double a = m.w[1][j];
       for (int c = 0; c < d; c++) {
-        aw[j][c] = a * m.w[0][j * d + c];
+        aw[j][c] = (1 - lo) * a * m.w[0][j * d + c];
+        base[c] += lo * a * m.w[0][j * d + c];
       }
     }
-    double[] v = new double[d];
+    double[] v = base.clone();
+    double best = Mlp.norm(v, d);
+    best *= best;
     long bestCode = 0;
-    double best = 0;
     long total = 1L << k;
     long gray = 0;
     for (long i = 1; i < total; i++) {
@@ -201,7 +210,7 @@ final class UpperBounds {
       gray ^= 1L << bit;
       if ((i & 4095) == 0) {
         // Re-synchronise to stop rounding drift over millions of incremental updates.
-        java.util.Arrays.fill(v, 0);
+        System.arraycopy(base, 0, v, 0, d);
         for (int j = 0; j < k; j++) {
           if ((gray & (1L << j)) != 0) {
             for (int c = 0; c < d; c++) {
@@ -225,7 +234,7 @@ final class UpperBounds {
         bestCode = gray;
       }
     }
-    java.util.Arrays.fill(v, 0);
+    System.arraycopy(base, 0, v, 0, d);
     for (int j = 0; j < k; j++) {
       if ((bestCode & (1L << j)) != 0) {
         for (int c = 0; c < d; c++) {
@@ -234,7 +243,8 @@ final class UpperBounds {
       }
     }
     double value = Mlp.norm(v, d);
-    boolean independent = k <= d && rowsIndependent(m.w[0], k, d);
+    boolean independent =
+        m.act.piecewiseLinear() && k <= d && rowsIndependent(m.w[0], k, d);
     return new Enumeration(value, independent);
   }
 

@@ -8,6 +8,7 @@ import lipfarm.data.DataSets;
 import lipfarm.data.Dataset;
 import lipfarm.estimation.Bound;
 import lipfarm.estimation.LipschitzSandwich;
+import lipfarm.estimation.NetworkMath;
 import lipfarm.protocol.FarmEvent.LipschitzEstimate;
 import lipfarm.protocol.FarmEvent.MeasuredBound;
 import lipfarm.protocol.FarmEvent.NetworkMeasures;
@@ -22,8 +23,20 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
  * Streams an anytime Lipschitz sandwich for the latest weight snapshot it was given. Work is
- * chunked into {@code Refine} messages so new weights preempt the old ones: a refine step for an
- * older generation is dropped.
+ * chunked into {@code Refine} messages of {@value #EVALUATIONS_PER_STEP} gradient evaluations (plus
+ * a few LipSDP-Neuron iterations) so the actor never blocks for long and new weights preempt the
+ * old ones: a refine step for an older generation is dropped.
+ *
+ * <p>Each reply carries the best certified lower bound on the local constant (data domain ball),
+ * the best certified upper bound (global, hence also local), the methods that produced them,
+ * evaluations spent and elapsed time; lower never decreases and upper never increases for one set
+ * of weights. Work stops when (upper − lower)/upper ≤ {@value #RELATIVE_GAP_TARGET}, when the
+ * configuration's {@code estimator-budget} is spent, or when new weights arrive. The last reply is
+ * {@code complete} and lists every bound (see {@link LipschitzSandwich#bounds(double)}): probe
+ * families, upper bounds, exact value, the CLEVER estimate, the summary entries {@code
+ * lower-local}, {@code lower-global}, {@code upper-global}, and any invariant violation as kind
+ * {@code ESTIMATOR_ERROR} with method {@code invariant:<inequality>} (F10 ≤ lower is checked when
+ * the net fits its data within tol).
  */
 public final class Estimator extends AbstractBehavior<Estimator.Command> {
 
@@ -49,6 +62,11 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
 
   /** Stop refining once (upper − lower)/upper is this small. */
   static final double RELATIVE_GAP_TARGET = 1e-3;
+
+  /** CLEVER sampling on the complete estimate: batches × points per batch. */
+  static final int CLEVER_BATCHES = 50;
+
+  static final int CLEVER_BATCH_SIZE = 100;
 
   private int generation;
   private LipschitzSandwich sandwich;
@@ -81,7 +99,8 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
     generation++;
     current = msg;
     startNanos = System.nanoTime();
-    sandwich = new LipschitzSandwich(msg.weights(), data, c.estimatorSeed());
+    long budget = c.estimatorBudget() > 0 ? c.estimatorBudget() : LipschitzSandwich.DEFAULT_BUDGET;
+    sandwich = new LipschitzSandwich(msg.weights(), data, c.estimatorSeed(), budget);
     getContext().getSelf().tell(new Refine(generation));
     return this;
   }
@@ -91,10 +110,8 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
       return this; // superseded by newer weights
     }
     boolean more = sandwich.step(EVALUATIONS_PER_STEP);
-    boolean done =
-        !more
-            || sandwich.relativeGap() <= RELATIVE_GAP_TARGET
-            || sandwich.evaluations() >= current.config().estimatorBudget();
+    // step() returns false once the budget is spent (and LipSDP has converged) or the gap closed.
+    boolean done = !more || sandwich.relativeGap() <= RELATIVE_GAP_TARGET;
     current.replyTo().tell(new Estimated(estimate(done)));
     if (!done) {
       getContext().getSelf().tell(new Refine(generation));
@@ -106,7 +123,8 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
     List<MeasuredBound> bounds = new ArrayList<>();
     NetworkMeasures measures = null;
     if (complete) {
-      for (Bound b : sandwich.bounds()) {
+      sandwich.clever(CLEVER_BATCHES, CLEVER_BATCH_SIZE);
+      for (Bound b : sandwich.bounds(f10IfInterpolating(current.weights(), data, current.config().tol()))) {
         bounds.add(new MeasuredBound(b.method(), b.kind().name(), b.value()));
       }
       measures = measures(current.weights(), data);
@@ -123,6 +141,23 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
         complete,
         List.copyOf(bounds),
         measures);
+  }
+
+  /**
+   * F10 = (2 − 2·tol) / min over opposite labels of ‖x_i − x_j‖ when the net fits every point within
+   * tol (max_i |f(x_i) − y_i| ≤ tol), else NaN (F10 says nothing about a net that does not fit).
+   */
+  static double f10IfInterpolating(NetworkSnapshot net, Dataset data, double tol) {
+    if (net.outputDim() != 1) {
+      return Double.NaN;
+    }
+    for (int i = 0; i < data.n(); i++) {
+      if (!(Math.abs(NetworkMath.value(net, data.x()[i]) - data.y()[i]) <= tol)) {
+        return Double.NaN;
+      }
+    }
+    double dist = data.minOppositeLabelDistance();
+    return Double.isFinite(dist) && dist > 0 ? (2 - 2 * tol) / dist : Double.NaN;
   }
 
   static NetworkMeasures measures(NetworkSnapshot net, Dataset data) {
@@ -147,18 +182,6 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
         maxAbs,
         data.minOppositeLabelDistance(),
         data.d(),
-        maxNorm(data));
-  }
-
-  private static double maxNorm(Dataset data) {
-    double m = 0;
-    for (double[] x : data.x()) {
-      double s = 0;
-      for (double v : x) {
-        s += v * v;
-      }
-      m = Math.max(m, Math.sqrt(s));
-    }
-    return m;
+        data.maxNorm());
   }
 }

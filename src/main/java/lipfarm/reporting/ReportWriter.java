@@ -116,6 +116,12 @@ public final class ReportWriter {
     return ConsistencyChecks.find(all, id);
   }
 
+  /** Whether any certified invariant fails: lower ≤ upper, F10 ≤ lower, upper ≤ F11, or the estimator's own checks. */
+  public static boolean certifiedViolation(RunResult r) {
+    return ConsistencyChecks.evaluate(r, bounds(r)).stream()
+        .anyMatch(c -> c.violated() && c.check().kind() == ConsistencyChecks.Kind.CERTIFIED);
+  }
+
   /** F10 ≤ certified lower bound, for runs that interpolate (true when it does not apply). */
   public static boolean f10Holds(RunResult r) {
     return !ConsistencyChecks.of(ConsistencyChecks.evaluate(r, bounds(r)), Check.F10_LE_LOWER).violated();
@@ -192,7 +198,7 @@ public final class ReportWriter {
       "run_id,n,d,k,depth,seed,parameters,outcome,fitted,epochs,loss,max_error,sign_fit,"
           + "lip_lower_certified,lip_lower_method,lip_upper_certified,lip_upper_method,estimator_evaluations,"
           + "sqrt_n_over_k,F3_spectral_proxy_floor,spectral_proxy_measured,F5_bs_lower,F10_data_lower,"
-          + "F10_le_lower,lower_le_upper,upper_le_F11,path_norm_ge_F2,spectral_proxy_ge_F3,frobenius_product_ge_F8,"
+          + "F10_le_lower,lower_le_upper,upper_le_F11,path_norm_ge_F2,spectral_proxy_ge_F3,frobenius_product_ge_F8,estimator_self_check,"
           + "path_norm_measured,frobenius_product_measured,spectral_product_measured,max_abs_weight,min_opposite_label_distance,"
           + String.join(",", THEORY_IDS.stream().map(id -> "theory_" + id).toList())
           + ",error";
@@ -228,7 +234,7 @@ public final class ReportWriter {
       cells.add(num(m == null ? Double.NaN : m.spectralProxy()));
       cells.add(num(value(b, "F5")));
       cells.add(num(value(b, "F10")));
-      for (Check ch : List.of(Check.F10_LE_LOWER, Check.LOWER_LE_UPPER, Check.UPPER_LE_F11, Check.PATH_NORM_GE_F2, Check.SPECTRAL_PROXY_GE_F3, Check.FROBENIUS_GE_F8)) {
+      for (Check ch : List.of(Check.F10_LE_LOWER, Check.LOWER_LE_UPPER, Check.UPPER_LE_F11, Check.PATH_NORM_GE_F2, Check.SPECTRAL_PROXY_GE_F3, Check.FROBENIUS_GE_F8, Check.ESTIMATOR_SELF_CHECK)) {
         cells.add(ConsistencyChecks.of(checks, ch).csv());
       }
       cells.add(num(m == null ? Double.NaN : m.pathNorm()));
@@ -462,12 +468,12 @@ public final class ReportWriter {
     doc.heading(2, "Scaling fits");
     doc.paragraph(
         "Least squares of log(measured) on the logs of the grid axes that vary, over the interpolating runs. **joint**: "
-            + "all varying axes among n, k, d, depth in one regression, so each slope is the elasticity with the other "
+            + "all varying axes among n, k, d, depth and the weight bound's bound-value in one regression, so each slope is the elasticity with the other "
             + "axes fixed (on a Cartesian grid this is the average within-group slope). **n/k**: log(n/k) with d and "
             + "depth if they vary, the conjecture's form Lip ≈ C·(n/k)^β. Intervals: 95% percentile bootstrap, "
             + ClusterBootstrap.DEFAULT_RESAMPLES
-            + " resamples of whole seed groups (runs sharing a seed share their data points). A weight bound is not a "
-            + "farm parameter yet, so no slope is fitted against it.");
+            + " resamples of whole seed groups (runs sharing a seed share their data points). The weight bound enters "
+            + "only when every interpolating run has one.");
     List<List<String>> rows = new ArrayList<>();
     for (AxisFit f : s.fits()) {
       Boolean c = f.containsPrediction();
@@ -665,6 +671,7 @@ public final class ReportWriter {
               case PATH_NORM_GE_F2 -> "below floor: path norm < F2";
               case SPECTRAL_PROXY_GE_F3 -> "below floor: ‖a‖‖W‖ < F3";
               case FROBENIUS_GE_F8 -> "below floor: Π‖W‖_F < F8";
+              case ESTIMATOR_SELF_CHECK -> "ESTIMATOR ERROR " + c.reason() + ", ratio";
             };
         bad.add(what + " (" + fmt(c.small()) + " > " + fmt(c.large()) + ")");
       }

@@ -1,7 +1,7 @@
 package lipfarm.training;
 
 /** Hidden-layer activations. All are 1-Lipschitz (leaky ReLU for slopes in [0, 1]). */
-public enum Activation {
+public enum Activation implements Keyed {
   RELU("relu"),
   LEAKY_RELU("leaky-relu"),
   TANH("tanh"),
@@ -15,16 +15,12 @@ public enum Activation {
   }
 
   /** The name used in farm files and network snapshots. */
+  @Override
   public String key() {
     return key;
   }
 
   public static Activation of(String key) {
-    for (Activation a : values()) {
-      if (a.key.equals(key)) {
-        return a;
-      }
-    }
-    throw new IllegalArgumentException("unknown activation '" + key + "'");
+    return Keyed.of(Activation.class, key, "activation");
   }
 }

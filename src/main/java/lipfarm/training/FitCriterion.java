@@ -15,7 +15,7 @@ package lipfarm.training;
  * @param epsilon MSE gap below 1 (MSE)
  */
 public record FitCriterion(Kind kind, double tol, double gamma, double epsilon) {
-  public enum Kind {
+  public enum Kind implements Keyed {
     EXACT("exact"),
     MARGIN("margin"),
     MSE("mse");
@@ -26,17 +26,13 @@ public record FitCriterion(Kind kind, double tol, double gamma, double epsilon) 
       this.key = key;
     }
 
+    @Override
     public String key() {
       return key;
     }
 
     public static Kind of(String key) {
-      for (Kind k : values()) {
-        if (k.key.equals(key)) {
-          return k;
-        }
-      }
-      throw new IllegalArgumentException("unknown fit criterion '" + key + "'");
+      return Keyed.of(Kind.class, key, "fit criterion");
     }
   }
 

@@ -9,7 +9,7 @@ package lipfarm.training;
  *   <li>LOGISTIC: log(1 + e^{−y f})
  * </ul>
  */
-public enum Loss {
+public enum Loss implements Keyed {
   SQUARED("squared"),
   HINGE("hinge"),
   LOGISTIC("logistic");
@@ -20,16 +20,12 @@ public enum Loss {
     this.key = key;
   }
 
+  @Override
   public String key() {
     return key;
   }
 
   public static Loss of(String key) {
-    for (Loss l : values()) {
-      if (l.key.equals(key)) {
-        return l;
-      }
-    }
-    throw new IllegalArgumentException("unknown loss '" + key + "'");
+    return Keyed.of(Loss.class, key, "loss");
   }
 }

@@ -14,7 +14,7 @@ package lipfarm.training;
 public record Optimizer(
     Kind kind, double learningRate, double momentum, int batchSize, Schedule schedule, double decayFactor, int decayEvery) {
 
-  public enum Kind {
+  public enum Kind implements Keyed {
     GD("gd"),
     SGD("sgd"),
     ADAM("adam");
@@ -25,21 +25,17 @@ public record Optimizer(
       this.key = key;
     }
 
+    @Override
     public String key() {
       return key;
     }
 
     public static Kind of(String key) {
-      for (Kind k : values()) {
-        if (k.key.equals(key)) {
-          return k;
-        }
-      }
-      throw new IllegalArgumentException("unknown optimizer '" + key + "'");
+      return Keyed.of(Kind.class, key, "optimizer");
     }
   }
 
-  public enum Schedule {
+  public enum Schedule implements Keyed {
     CONSTANT("constant"),
     STEP("step"),
     COSINE("cosine");
@@ -50,17 +46,13 @@ public record Optimizer(
       this.key = key;
     }
 
+    @Override
     public String key() {
       return key;
     }
 
     public static Schedule of(String key) {
-      for (Schedule s : values()) {
-        if (s.key.equals(key)) {
-          return s;
-        }
-      }
-      throw new IllegalArgumentException("unknown schedule '" + key + "'");
+      return Keyed.of(Schedule.class, key, "schedule");
     }
   }
 

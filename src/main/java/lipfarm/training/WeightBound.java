@@ -15,7 +15,7 @@ package lipfarm.training;
  * </ul>
  */
 public record WeightBound(Kind kind, double alpha, double beta, double value) {
-  public enum Kind {
+  public enum Kind implements Keyed {
     NONE("none"),
     PER_NEURON("per-neuron"),
     FROBENIUS("frobenius"),
@@ -28,17 +28,13 @@ public record WeightBound(Kind kind, double alpha, double beta, double value) {
       this.key = key;
     }
 
+    @Override
     public String key() {
       return key;
     }
 
     public static Kind of(String key) {
-      for (Kind k : values()) {
-        if (k.key.equals(key)) {
-          return k;
-        }
-      }
-      throw new IllegalArgumentException("unknown weight bound '" + key + "'");
+      return Keyed.of(Kind.class, key, "weight bound");
     }
   }
 

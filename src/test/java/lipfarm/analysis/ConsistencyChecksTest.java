@@ -7,6 +7,7 @@ import lipfarm.analysis.ConsistencyChecks.Check;
 import lipfarm.analysis.ConsistencyChecks.Outcome;
 import lipfarm.bounds.Status;
 import lipfarm.bounds.TheoryBound;
+import lipfarm.protocol.FarmEvent;
 import lipfarm.config.FarmDefinition;
 import lipfarm.config.RunConfig;
 import lipfarm.protocol.FarmEvent.NetworkMeasures;
@@ -24,7 +25,24 @@ class ConsistencyChecksTest {
   }
 
   private static RunResult run(String outcome, double lower, double upper) {
-    return new RunResult("r", CONFIG, outcome, 1, 0, 0, 1, lower, "m", upper, "m", 1, List.of(), MEASURES, null);
+    return new RunResult(
+        "r", CONFIG, outcome, 1, 0, 0, 1, lower, "m", upper, "m", 1, List.of(new FarmEvent.MeasuredBound("grad@data", "CERTIFIED_LOWER", lower)), MEASURES, null);
+  }
+
+  /** An invariant the estimator found broken is a certified violation, shown with its ratio. */
+  @Test
+  void estimatorErrorIsAViolation() {
+    RunResult ok = run("converged", 3.0, 5.5);
+    RunResult bad =
+        new RunResult(
+            "r", CONFIG, "converged", 1, 0, 0, 1, 3.0, "m", 5.5, "m", 1,
+            List.of(new FarmEvent.MeasuredBound("invariant:lower<=lipsdp-neuron", "ESTIMATOR_ERROR", 1.02)), MEASURES, null);
+    List<TheoryBound> b = List.of(bound("F10", 2.0), bound("F11", 6.0));
+    assertThat(ConsistencyChecks.of(ConsistencyChecks.evaluate(ok, b), Check.ESTIMATOR_SELF_CHECK).outcome()).isEqualTo(Outcome.HOLDS);
+    ConsistencyChecks.Result r = ConsistencyChecks.of(ConsistencyChecks.evaluate(bad, b), Check.ESTIMATOR_SELF_CHECK);
+    assertThat(r.violated()).isTrue();
+    assertThat(r.reason()).isEqualTo("invariant:lower<=lipsdp-neuron");
+    assertThat(r.small()).isEqualTo(1.02);
   }
 
   @Test
@@ -40,7 +58,7 @@ class ConsistencyChecksTest {
     List<TheoryBound> b = List.of(bound("F10", 4.0), bound("F11", 5.0), bound("F2", 10.0), bound("F3", 5.5), bound("F8", 8.0));
     var results = ConsistencyChecks.evaluate(run("converged", 3.0, 5.5), b);
     assertThat(results).extracting(ConsistencyChecks.Result::outcome)
-        .containsExactly(Outcome.HOLDS, Outcome.VIOLATED, Outcome.VIOLATED, Outcome.VIOLATED, Outcome.VIOLATED, Outcome.VIOLATED);
+        .containsExactly(Outcome.HOLDS, Outcome.VIOLATED, Outcome.VIOLATED, Outcome.VIOLATED, Outcome.VIOLATED, Outcome.VIOLATED, Outcome.HOLDS);
     var f10 = ConsistencyChecks.of(results, Check.F10_LE_LOWER);
     assertThat(f10.small()).isEqualTo(4.0);
     assertThat(f10.large()).isEqualTo(3.0);

@@ -55,7 +55,7 @@ class MainTest {
   void defaultFileIsTheEmbeddedFarm() {
     Result r = run("run", "--dry-run");
     assertThat(r.code()).isZero();
-    assertThat(r.out()).contains("farm default: 24 configurations");
+    assertThat(r.out()).contains("farm default: 36 configurations");
   }
 
   @Test

@@ -19,6 +19,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
+import lipfarm.analysis.ConsistencyChecks;
 import lipfarm.protocol.FarmEvent.FarmStarted;
 import lipfarm.reporting.EventJson;
 import org.junit.jupiter.api.BeforeAll;
@@ -139,7 +140,7 @@ class ReportCommandTest {
           assertThat(md).contains(" n/a ");
         }
       }
-      assertThat(run.get("checks")).hasSize(6);
+      assertThat(run.get("checks")).hasSize(ConsistencyChecks.Check.values().length);
     }
   }
 

@@ -108,7 +108,7 @@ class FarmDefinitionTest {
   void shippedDefaultFarm() {
     FarmDefinition def = FarmDefinition.load(new File("conf/application.conf"));
     assertThat(def.name()).isEqualTo("default");
-    assertThat(def.expand()).hasSize(24);
+    assertThat(def.expand()).hasSize(36);
     assertThat(def.maxConcurrentRuns()).isEqualTo(Runtime.getRuntime().availableProcessors());
   }
 

@@ -110,6 +110,97 @@ class LipschitzSandwichTest {
   }
 
   @Test
+  void trainedTwoLayerNetsReachTheEnumeratedExactValueGlobally() {
+    SplittableRandom rng = new SplittableRandom(99);
+    for (String act : new String[] {"relu", "leaky-relu:0.05"}) {
+      int d = 10;
+      int k = 8;
+      Dataset data = DataModels.sphereRandomLabels(12, d, 4);
+      NetworkSnapshot net = TestNets.trainedTwoLayer(act, data, k, 400, rng);
+      LipschitzSandwich s = new LipschitzSandwich(net, data, 21);
+      double exact = s.exactValue();
+      assertThat(exact).as(act).isPositive();
+      runToEnd(s);
+      // Trained nets have biases: the exact value is the global constant, reached by the global
+      // search; the local (ball) lower bound may stay below it.
+      assertThat(s.lowerGlobal()).as(act).isCloseTo(exact, within(exact * SEARCH_TOL));
+      assertThat(s.lowerGlobal()).as(act).isLessThanOrEqualTo(exact * (1 + ROUNDING));
+      assertThat(s.lower()).as(act).isLessThanOrEqualTo(s.lowerGlobal());
+      assertThat(s.violations(Double.NaN)).as(act).isEmpty();
+    }
+  }
+
+  @Test
+  void smoothActivationsKeepLowerBelowEnumerationUpperBound() {
+    SplittableRandom rng = new SplittableRandom(7);
+    for (String act : new String[] {"tanh", "softplus"}) {
+      NetworkSnapshot net = new NetworkSnapshot(act, TestNets.random(rng, true, 6, 5, 1).layers());
+      LipschitzSandwich s = new LipschitzSandwich(net, DataModels.sphereRandomLabels(30, 6, 2), 3);
+      // σ' ∈ (0, 1) is not a vertex pattern: enumeration is only an upper bound here.
+      assertThat(s.exactValue()).as(act).isNaN();
+      assertThat(ofKind(s, BoundKind.CERTIFIED_UPPER))
+          .extracting(Bound::method)
+          .contains("pattern-enumeration-upper");
+      runToEnd(s);
+      assertThat(s.lowerGlobal()).isPositive();
+      assertThat(s.violations(Double.NaN)).as(act).isEmpty();
+    }
+  }
+
+  @Test
+  void invariantViolationsAreReportedAsEstimatorErrors() {
+    SplittableRandom rng = new SplittableRandom(5);
+    NetworkSnapshot net = TestNets.random(rng, false, 4, 6, 1);
+    LipschitzSandwich s = new LipschitzSandwich(net, DataModels.sphereRandomLabels(20, 4, 1), 3);
+    runToEnd(s);
+    // An F10 above the certified lower bound must surface as an error entry.
+    List<Bound> errors = s.violations(10 * s.upper());
+    assertThat(errors).extracting(Bound::method).containsExactly("invariant:F10<=lower");
+    assertThat(errors.get(0).kind()).isEqualTo(BoundKind.ESTIMATOR_ERROR);
+    assertThat(errors.get(0).value()).isGreaterThan(1);
+    assertThat(s.bounds(10 * s.upper())).contains(errors.get(0));
+    assertThat(s.violations(0.5 * s.lower())).isEmpty();
+  }
+
+  @Test
+  void differenceQuotientsAreCertifiedLowerBounds() {
+    SplittableRandom rng = new SplittableRandom(12);
+    NetworkSnapshot net = TestNets.random(rng, true, 5, 9, 1);
+    Dataset data = DataModels.sphereRandomLabels(40, 5, 6);
+    double best = 0;
+    for (int i = 0; i < data.n(); i++) {
+      for (int j = 0; j < i; j++) {
+        double df = NetworkMath.value(net, data.x()[i]) - NetworkMath.value(net, data.x()[j]);
+        double dx = 0;
+        for (int c = 0; c < 5; c++) {
+          dx += Math.pow(data.x()[i][c] - data.x()[j][c], 2);
+        }
+        best = Math.max(best, Math.abs(df) / Math.sqrt(dx));
+      }
+    }
+    LipschitzSandwich s = new LipschitzSandwich(net, data, 1, 2000);
+    runToEnd(s);
+    Bound dq =
+        s.bounds().stream().filter(b -> b.method().equals("diff-quotient@data")).findFirst().get();
+    assertThat(dq.kind()).isEqualTo(BoundKind.CERTIFIED_LOWER);
+    assertThat(dq.value()).isCloseTo(best, within(best * 1e-8)).isLessThanOrEqualTo(s.lower());
+  }
+
+  @Test
+  void cleverIsALabelledEstimateNearTheConstant() {
+    SplittableRandom rng = new SplittableRandom(2);
+    NetworkSnapshot net = TestNets.random(rng, false, 6, 5, 1);
+    LipschitzSandwich s = new LipschitzSandwich(net, DataModels.sphereRandomLabels(20, 6, 1), 9);
+    runToEnd(s);
+    Bound c = s.clever(40, 50);
+    assertThat(c.kind()).isEqualTo(BoundKind.ESTIMATE);
+    assertThat(c.method()).isEqualTo("clever@ball");
+    // Not a bound either way, but on a bias-free net with k < d it should land near the truth.
+    assertThat(c.value()).isCloseTo(s.exactValue(), within(0.25 * s.exactValue()));
+    assertThat(s.bounds()).contains(c);
+  }
+
+  @Test
   void enumerationOfBruteForceMatchesDefinition() {
     // Independent check of L = max_s ‖Σ_j s_j a_j w_j‖ by a plain loop over all 2^k subsets.
     SplittableRandom rng = new SplittableRandom(555);
@@ -250,6 +341,7 @@ class LipschitzSandwichTest {
       assertThat(upper.value()).as(upper.method()).isGreaterThanOrEqualTo(36.481);
     }
     assertThat(s.spectralProductUpper()).isCloseTo(43.306, within(5e-4));
-    assertThat(s.upperMethod()).isEqualTo("combettes-pesquet");
+    assertThat(s.upperMethod()).isEqualTo("lipsdp-neuron");
+    assertThat(s.upper()).isCloseTo(36.482, within(0.01 * 36.482));
   }
 }

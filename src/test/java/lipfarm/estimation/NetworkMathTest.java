@@ -45,6 +45,49 @@ class NetworkMathTest {
     }
   }
 
+  private static final String[] ACTIVATIONS = {"tanh", "softplus", "leaky-relu:0.2", "linear"};
+
+  @Test
+  void everyActivationHasGradientsMatchingCentralDifferences() {
+    SplittableRandom rng = new SplittableRandom(4242);
+    for (String act : ACTIVATIONS) {
+      for (int[] shape : new int[][] {{5, 7, 1}, {4, 6, 5, 3}}) {
+        NetworkSnapshot net = new NetworkSnapshot(act, TestNets.random(rng, true, shape).layers());
+        double[] x = DataModels.uniformSpherePoint(shape[0], rng);
+        double[] jac = NetworkMath.jacobian(net, x);
+        int m = shape[shape.length - 1];
+        Mlp mlp = new Mlp(net);
+        for (int c = 0; c < shape[0]; c++) {
+          double[] xp = x.clone();
+          double[] xm = x.clone();
+          xp[c] += FD_STEP;
+          xm[c] -= FD_STEP;
+          double[] fp = mlp.forward(xp).clone();
+          double[] fm = mlp.forward(xm).clone();
+          for (int r = 0; r < m; r++) {
+            assertThat(jac[r * shape[0] + c])
+                .as("%s shape %d output %d coord %d", act, shape.length, r, c)
+                .isCloseTo((fp[r] - fm[r]) / (2 * FD_STEP), within(FD_TOL));
+          }
+        }
+      }
+    }
+  }
+
+  @Test
+  void activationValuesMatchTheirDefinitions() {
+    HiddenActivation leaky = HiddenActivation.parse("leaky-relu:0.01");
+    assertThat(leaky.value(-2)).isEqualTo(-0.02);
+    assertThat(leaky.value(3)).isEqualTo(3);
+    assertThat(leaky.slopeLow).isEqualTo(0.01);
+    assertThat(HiddenActivation.parse("softplus").value(0)).isCloseTo(Math.log(2), within(1e-15));
+    assertThat(HiddenActivation.parse("tanh").derivative(0)).isEqualTo(1);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> HiddenActivation.parse("sigmoid"))
+        .hasMessageContaining("sigmoid");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> HiddenActivation.parse("leaky-relu:2"))
+        .hasMessageContaining("[0, 1]");
+  }
+
   @Test
   void valueMatchesHandComputedTwoLayerNet() {
     // f(x) = 2·relu(x1 − x2 + 0.5) − 3·relu(x1 + x2 − 1) + 0.25
@@ -124,8 +167,12 @@ class NetworkMathTest {
   void surrogateGradientMatchesFiniteDifferences() {
     SplittableRandom rng = new SplittableRandom(5);
     double beta = 3;
-    for (int[] shape : new int[][] {{6, 5, 1}, {6, 5, 4, 1}, {6, 5, 4, 3}}) {
-      Mlp m = new Mlp(TestNets.random(rng, true, shape));
+    String[] acts = {"relu", "leaky-relu:0.1", "tanh", "softplus"};
+    int[][] shapes = {{6, 5, 1}, {6, 5, 4, 1}, {6, 5, 4, 3}};
+    for (int trial = 0; trial < 12; trial++) {
+      int[] shape = shapes[trial % 3];
+      String act = acts[trial / 3];
+      Mlp m = new Mlp(new NetworkSnapshot(act, TestNets.random(rng, true, shape).layers()));
       double[] x = DataModels.uniformSpherePoint(6, rng);
       double[] dir = new double[6];
       double[] scratch = new double[6];

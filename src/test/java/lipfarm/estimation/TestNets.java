@@ -40,6 +40,64 @@ final class TestNets {
     return new NetworkSnapshot("relu", layers);
   }
 
+  /**
+   * A two-layer net with biases trained on {@code data} by plain full-batch gradient descent on
+   * the squared loss (a stand-in for the farm's trainer that keeps these tests free of ND4J).
+   */
+  static NetworkSnapshot trainedTwoLayer(
+      String activation, lipfarm.data.Dataset data, int k, int epochs, SplittableRandom rng) {
+    NetworkSnapshot init = random(rng, true, data.d(), k, 1);
+    double[] w = init.layers().get(0).weights();
+    double[] b = init.layers().get(0).bias();
+    double[] a = init.layers().get(1).weights();
+    double[] c = init.layers().get(1).bias();
+    int d = data.d();
+    double lr = 0.05;
+    for (int e = 0; e < epochs; e++) {
+      NetworkSnapshot cur = twoLayer(activation, w, b, a, c, d, k);
+      Mlp mlp = new Mlp(cur);
+      HiddenActivation act = mlp.act;
+      double[] gw = new double[w.length];
+      double[] gb = new double[k];
+      double[] ga = new double[k];
+      double gc = 0;
+      for (int i = 0; i < data.n(); i++) {
+        double[] x = data.x()[i];
+        double f = mlp.forward(x)[0];
+        double r = (f - data.y()[i]) / data.n();
+        gc += r;
+        for (int j = 0; j < k; j++) {
+          double z = b[j];
+          for (int t = 0; t < d; t++) {
+            z += w[j * d + t] * x[t];
+          }
+          ga[j] += r * act.value(z);
+          double back = r * a[j] * act.derivative(z);
+          gb[j] += back;
+          for (int t = 0; t < d; t++) {
+            gw[j * d + t] += back * x[t];
+          }
+        }
+      }
+      for (int j = 0; j < w.length; j++) {
+        w[j] -= lr * gw[j];
+      }
+      for (int j = 0; j < k; j++) {
+        b[j] -= lr * gb[j];
+        a[j] -= lr * ga[j];
+      }
+      c[0] -= lr * gc;
+    }
+    return twoLayer(activation, w, b, a, c, d, k);
+  }
+
+  private static NetworkSnapshot twoLayer(
+      String act, double[] w, double[] b, double[] a, double[] c, int d, int k) {
+    return new NetworkSnapshot(
+        act,
+        List.of(new NetworkSnapshot.Layer(k, d, w, b), new NetworkSnapshot.Layer(1, k, a, c)));
+  }
+
   /** Loads the LipSDP json (weights[i] has shape [out, in]); null if the file is missing. */
   static NetworkSnapshot lipsdp() throws IOException {
     if (!Files.exists(LIPSDP)) {

@@ -52,7 +52,7 @@ class ReportWriterTest {
     var files = w.render("scripted", runs, List.of());
     String md = new String(files.get("report.md"), StandardCharsets.UTF_8);
     assertThat(md).startsWith("# lipfarm report: scripted\n\n## The answer\n\n24 configurations, 16 interpolated; 8 did not interpolate");
-    assertThat(md.lines().filter(l -> l.startsWith("- Slope of log certified lower bound on Lip vs log(n/k): **"))).hasSize(1);
+    assertThat(md.lines().filter(l -> l.startsWith("- Slope of log certified lower bound on Lip (local: the data ball) vs log(n/k): **"))).hasSize(1);
     assertThat(md).contains("4 seed groups");
     // Every bound the bounds module returns is defined with its status label, whatever its value.
     for (TheoryBound b : ReportWriter.bounds(runs.get(0))) {

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Issue 5 benchmark: batched input-gradient norms of a two-layer ReLU net (d=100, k=500, batches
+# of 10^4) in Java (lipfarm.estimation.BatchGradients) against PyTorch autograd on one CPU thread,
+# and the single-core SGEMM peak (ND4J/OpenBLAS float gemm, one thread) measured in the same run.
+# Usage: bench/estimator.sh [seconds-per-measurement]   (run from the project directory)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_PER=${1:-3}
+PY=/usr/bin/python3
+if ! "$PY" -c "import torch, numpy" 2>/dev/null; then
+  echo "installing python3-torch (Debian package) ..." >&2
+  apt-get update -qq && apt-get install -y -qq python3-torch python3-numpy >/dev/null
+fi
+mvn -B -q -o test-compile
+CP_FILE=target/bench.classpath
+[ -f "$CP_FILE" ] || mvn -B -q -o dependency:build-classpath -Dmdep.outputFile="$CP_FILE" >/dev/null
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+java -cp "target/classes:target/test-classes:$(cat "$CP_FILE")" lipfarm.bench.GradNormBench "$WORK" "$SECONDS_PER" > "$WORK/java.txt" 2> "$WORK/java.err" || { cat "$WORK/java.err" >&2; exit 1; }
+OMP_NUM_THREADS=1 "$PY" bench/torch_gradnorm.py "$WORK" "$SECONDS_PER" > "$WORK/torch.txt"
+get() { grep "^$1=" "$WORK"/*.txt | head -1 | cut -d= -f2; }
+JAVA=$(get java_grads_per_s); JGF=$(get java_gflops)
+TORCH=$(get torch_grads_per_s); TGF=$(get torch_gflops)
+PEAK=$(get nd4j_sgemm_gflops); JPEAK=$(get java_matmul_gflops)
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores; torch $(get torch_version); max rel. diff of norms java vs torch: $(get max_rel_diff_vs_java)"
+echo
+printf '| %-40s | %14s | %8s | %15s | %13s |\n' "implementation (d=100, k=500, batch 1e4)" "grad norms/s" "GFLOP/s" "vs PyTorch" "vs SGEMM peak"
+printf '|%s|%s|%s|%s|%s|\n' "------------------------------------------" "----------------" "----------" "-----------------" "---------------"
+row() { awk -v n="$1" -v p="$2" -v g="$3" -v t="$TORCH" -v pk="$PEAK" 'BEGIN { printf "| %-40s | %14.0f | %8.2f | %14.2fx | %12.1f%% |\n", n, p, g, p / t, 100 * g / pk }'; }
+row "PyTorch autograd (1 thread, baseline)" "$TORCH" "$TGF"
+row "lipfarm BatchGradients (Java, float)" "$JAVA" "$JGF"
+awk -v pk="$PEAK" -v jp="$JPEAK" 'BEGIN { printf "| %-40s | %14s | %8.2f | %15s | %12.1f%% |\n| %-40s | %14s | %8.2f | %15s | %12.1f%% |\n", "SGEMM peak: ND4J/OpenBLAS float, 1 thread", "-", pk, "-", 100, "plain-Java float matmul (same kernel)", "-", jp, "-", 100 * jp / pk }'
