@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "lipfarm 0.1.0",
     description = "An experiment farm that tests the law of robustness for neural networks.",
-    subcommands = {RunCommand.class, ReportCommand.class, EstimateCommand.class})
+    subcommands = {RunCommand.class, ReportCommand.class, EstimateCommand.class, ServeCommand.class})
 public final class Main implements Runnable {
 
   /** Exit code for bad usage or an invalid farm definition: nothing was run or written. */
@@ -59,6 +59,9 @@ public final class Main implements Runnable {
       }
       if (cls == EstimateCommand.class) {
         return cls.cast(new EstimateCommand(out, err));
+      }
+      if (cls == ServeCommand.class) {
+        return cls.cast(new ServeCommand(out, err));
       }
       return CommandLine.defaultFactory().create(cls);
     }

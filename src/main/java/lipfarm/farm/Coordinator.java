@@ -10,6 +10,7 @@ import java.util.Set;
 import lipfarm.config.RunConfig;
 import lipfarm.protocol.FarmEvent;
 import lipfarm.protocol.FarmEvent.Diverged;
+import lipfarm.protocol.FarmEvent.FarmCancelled;
 import lipfarm.protocol.FarmEvent.FarmFinished;
 import lipfarm.protocol.FarmEvent.FarmStarted;
 import lipfarm.protocol.FarmEvent.LipschitzEstimate;
@@ -38,6 +39,15 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   public static final String COMPUTE_DISPATCHER = "lipfarm.compute-dispatcher";
 
   public sealed interface Command extends LipfarmSerializable {}
+
+  /**
+   * Stop the farm: active runs are stopped (their children too), pending ones never start, and
+   * {@link FarmCancelled} is published as the farm's last event. Runs finished so far keep their
+   * {@code RunFinished}. Ignored by a farm that has already finished (it has stopped).
+   */
+  public enum Cancel implements Command {
+    INSTANCE
+  }
 
   private record WrappedTrainerReply(Trainer.Reply reply) implements Command {}
 
@@ -117,6 +127,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         .onMessage(WrappedTrainerReply.class, this::onTrainerReply)
         .onMessage(WrappedEstimatorReply.class, this::onEstimatorReply)
         .onMessage(ChildStopped.class, this::onChildStopped)
+        .onMessageEquals(Cancel.INSTANCE, this::onCancel)
         .build();
   }
 
@@ -217,6 +228,20 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     // A child failed (threw) before the run completed: the run fails, the farm goes on.
     failed++;
     return finish(run, resultWithoutEstimate(run, msg.role() + " stopped unexpectedly (see log)"));
+  }
+
+  private Behavior<Command> onCancel() {
+    int cancelled = active.size() + pending.size();
+    for (ActiveRun run : active.values()) {
+      getContext().unwatch(run.trainer);
+      getContext().unwatch(run.estimator);
+      getContext().stop(run.trainer);
+      getContext().stop(run.estimator);
+    }
+    active.clear();
+    pending.clear();
+    publish(new FarmCancelled(farm, finished, failed, cancelled, (System.nanoTime() - startNanos) / 1_000_000));
+    return Behaviors.stopped();
   }
 
   private RunResult resultWithoutEstimate(ActiveRun run, String error) {

@@ -19,7 +19,8 @@ import lipfarm.config.RunConfig;
   @JsonSubTypes.Type(FarmEvent.Diverged.class),
   @JsonSubTypes.Type(FarmEvent.LipschitzEstimate.class),
   @JsonSubTypes.Type(FarmEvent.RunFinished.class),
-  @JsonSubTypes.Type(FarmEvent.FarmFinished.class)
+  @JsonSubTypes.Type(FarmEvent.FarmFinished.class),
+  @JsonSubTypes.Type(FarmEvent.FarmCancelled.class)
 })
 public sealed interface FarmEvent extends LipfarmSerializable {
 
@@ -131,4 +132,15 @@ public sealed interface FarmEvent extends LipfarmSerializable {
   record RunFinished(String runId, RunResult result) implements FarmEvent {}
 
   record FarmFinished(String farm, int runsFinished, int runsFailed, long elapsedMillis) implements FarmEvent {}
+
+  /**
+   * The farm was cancelled: active runs were stopped and pending ones never started. Like {@link
+   * FarmFinished} it is the farm's last event; the results of the runs finished so far are written.
+   *
+   * @param runsFinished runs that published {@code RunFinished} (failed ones included)
+   * @param runsFailed of those, the failed ones
+   * @param runsCancelled runs that were active or pending when the farm was cancelled
+   */
+  record FarmCancelled(String farm, int runsFinished, int runsFailed, int runsCancelled, long elapsedMillis)
+      implements FarmEvent {}
 }

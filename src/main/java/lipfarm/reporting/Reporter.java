@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
 import lipfarm.protocol.FarmEvent;
+import lipfarm.protocol.FarmEvent.FarmCancelled;
 import lipfarm.protocol.FarmEvent.FarmFinished;
 import lipfarm.protocol.FarmEvent.RunFinished;
 import lipfarm.protocol.LipfarmSerializable;
@@ -28,8 +29,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
  * Receives every event of one farm, in order: gives it a sequence number, appends it to {@code
- * events.ndjson} (never truncated), updates the meters and the listener, and on {@code
- * FarmFinished} writes the result files and tells {@code whenWritten}.
+ * events.ndjson} (never truncated), updates the meters, the listener and the optional subscriber,
+ * and on {@code FarmFinished} or {@code FarmCancelled} writes the result files (of the runs finished
+ * so far) and tells {@code whenWritten}.
  */
 public final class Reporter extends AbstractBehavior<Reporter.Command> {
 
@@ -40,11 +42,19 @@ public final class Reporter extends AbstractBehavior<Reporter.Command> {
   /** The farm's result files are complete. */
   public record Written(Path dir, List<RunResult> results) {}
 
+  /**
+   * One event as recorded: its per-farm sequence number and the exact {@code events.ndjson} line
+   * (without the newline), so subscribers (the service's event stream) publish the same JSON form.
+   */
+  public record Recorded(String farm, long seq, Instant time, FarmEvent event, String json)
+      implements LipfarmSerializable {}
+
   private final String farm;
   private final Path dir;
   private final FarmMetrics metrics;
   private final Consumer<FarmEvent> listener;
   private final ActorRef<Written> whenWritten;
+  private final ActorRef<Recorded> subscriber;
   private final ObjectMapper mapper = EventJson.newMapper();
   private final BufferedWriter events;
   private final List<RunResult> results = new ArrayList<>();
@@ -57,23 +67,41 @@ public final class Reporter extends AbstractBehavior<Reporter.Command> {
    */
   public static Behavior<Command> create(
       String farm, Path dir, MeterRegistry registry, Consumer<FarmEvent> listener, ActorRef<Written> whenWritten) {
-    return Behaviors.setup(ctx -> new Reporter(ctx, farm, dir, registry, listener, whenWritten));
+    return Behaviors.setup(ctx -> new Reporter(ctx, farm, dir, new FarmMetrics(registry, farm), listener, whenWritten, null));
+  }
+
+  /**
+   * The service form: meters built by the caller (for example with the coordinator's mailbox
+   * backlog) and every recorded event also told to {@code subscriber}, in order.
+   *
+   * @param subscriber receives a {@link Recorded} per event after it is written; may be null
+   */
+  public static Behavior<Command> create(
+      String farm,
+      Path dir,
+      FarmMetrics metrics,
+      Consumer<FarmEvent> listener,
+      ActorRef<Written> whenWritten,
+      ActorRef<Recorded> subscriber) {
+    return Behaviors.setup(ctx -> new Reporter(ctx, farm, dir, metrics, listener, whenWritten, subscriber));
   }
 
   private Reporter(
       ActorContext<Command> context,
       String farm,
       Path dir,
-      MeterRegistry registry,
+      FarmMetrics metrics,
       Consumer<FarmEvent> listener,
-      ActorRef<Written> whenWritten)
+      ActorRef<Written> whenWritten,
+      ActorRef<Recorded> subscriber)
       throws IOException {
     super(context);
     this.farm = farm;
     this.dir = dir;
-    this.metrics = new FarmMetrics(registry, farm);
+    this.metrics = metrics;
     this.listener = listener;
     this.whenWritten = whenWritten;
+    this.subscriber = subscriber;
     Files.createDirectories(dir);
     this.events =
         Files.newBufferedWriter(
@@ -91,14 +119,19 @@ public final class Reporter extends AbstractBehavior<Reporter.Command> {
   private Behavior<Command> onPublish(Publish msg) throws IOException {
     FarmEvent e = msg.event();
     seq++;
-    events.write(EventJson.line(mapper, farm, seq, Instant.now(), e));
+    Instant time = Instant.now();
+    String json = EventJson.line(mapper, farm, seq, time, e);
+    events.write(json);
     events.newLine();
     events.flush();
     metrics.record(e);
     listener.accept(e);
+    if (subscriber != null) {
+      subscriber.tell(new Recorded(farm, seq, time, e, json));
+    }
     if (e instanceof RunFinished f) {
       results.add(f.result());
-    } else if (e instanceof FarmFinished) {
+    } else if (e instanceof FarmFinished || e instanceof FarmCancelled) {
       // Results sorted by configuration order of the grid would depend on timing; sort by
       // parameters so the files are identical across reruns.
       List<RunResult> sorted = new ArrayList<>(results);

@@ -1,0 +1,196 @@
+package lipfarm.farm;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import lipfarm.protocol.LipfarmSerializable;
+import lipfarm.reporting.Reporter;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * The service's event journal: every recorded event of every farm, numbered by one service-wide
+ * sequence (the SSE {@code id}), in a ring of bounded capacity. Readers pull: {@link Fetch} returns
+ * the next matching entries after a position, or waits (parks) until one arrives or {@code
+ * parkTimeout} passes, so a slow reader only lags and never loses events that are still retained,
+ * and a fast farm never blocks on a reader.
+ */
+public final class EventJournal extends AbstractBehavior<EventJournal.Command> {
+
+  public sealed interface Command extends LipfarmSerializable {}
+
+  /** Append an event recorded by a farm's reporter. */
+  public record Append(Reporter.Recorded recorded) implements Command {}
+
+  /**
+   * Reply with the entries after {@code after} that match {@code filter}, at most {@code max}.
+   * Replies at once if there are any, otherwise when one arrives or after the park timeout (with
+   * none).
+   */
+  public record Fetch(long after, Filter filter, int max, ActorRef<Batch> replyTo) implements Command {}
+
+  /** Reply with the id of the newest entry (0 if none). */
+  public record GetHead(ActorRef<Long> replyTo) implements Command {}
+
+  private enum Tick implements Command {
+    INSTANCE
+  }
+
+  /**
+   * Which events a reader wants.
+   *
+   * @param farms farm ids; empty = all
+   * @param types event types (record names such as {@code RunFinished}); empty = all
+   */
+  public record Filter(Set<String> farms, Set<String> types) implements LipfarmSerializable {
+    public static final Filter ALL = new Filter(Set.of(), Set.of());
+
+    public Filter {
+      farms = Set.copyOf(farms);
+      types = Set.copyOf(types);
+    }
+
+    boolean matches(Entry e) {
+      return (farms.isEmpty() || farms.contains(e.farm())) && (types.isEmpty() || types.contains(e.type()));
+    }
+  }
+
+  /**
+   * One logged event.
+   *
+   * @param id the service-wide sequence number (1, 2, ...), the SSE id
+   * @param seq the farm's own sequence number, as in its {@code events.ndjson}
+   * @param json the event's {@code events.ndjson} line
+   */
+  public record Entry(long id, String farm, long seq, String type, String json) implements LipfarmSerializable {}
+
+  /**
+   * @param next the position to fetch after next time
+   * @param lostFrom if positive, entries {@code lostFrom..lostTo} were dropped from the ring before
+   *     this reader got them
+   */
+  public record Batch(long next, List<Entry> entries, long lostFrom, long lostTo) implements LipfarmSerializable {}
+
+  private static final class Parked {
+    long after;
+    final Filter filter;
+    final ActorRef<Batch> replyTo;
+    final long deadlineNanos;
+
+    Parked(long after, Filter filter, ActorRef<Batch> replyTo, long deadlineNanos) {
+      this.after = after;
+      this.filter = filter;
+      this.replyTo = replyTo;
+      this.deadlineNanos = deadlineNanos;
+    }
+  }
+
+  private final Entry[] ring;
+  private final Duration parkTimeout;
+  private final List<Parked> parked = new ArrayList<>();
+  private long head;
+
+  /**
+   * @param capacity how many of the newest events are kept for readers and resume
+   * @param parkTimeout how long a {@link Fetch} with nothing to return waits
+   */
+  public static Behavior<Command> create(int capacity, Duration parkTimeout) {
+    return Behaviors.setup(
+        ctx ->
+            Behaviors.withTimers(
+                timers -> new EventJournal(ctx, timers, capacity, parkTimeout)));
+  }
+
+  private EventJournal(ActorContext<Command> context, TimerScheduler<Command> timers, int capacity, Duration parkTimeout) {
+    super(context);
+    if (capacity < 1) {
+      throw new IllegalArgumentException("capacity must be ≥ 1, got " + capacity);
+    }
+    this.ring = new Entry[capacity];
+    this.parkTimeout = parkTimeout;
+    Duration tick = parkTimeout.dividedBy(4).compareTo(Duration.ofMillis(50)) < 0 ? Duration.ofMillis(50) : parkTimeout.dividedBy(4);
+    timers.startTimerWithFixedDelay(Tick.INSTANCE, tick);
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Append.class, this::onAppend)
+        .onMessage(Fetch.class, this::onFetch)
+        .onMessage(GetHead.class, g -> {
+          g.replyTo().tell(head);
+          return this;
+        })
+        .onMessageEquals(Tick.INSTANCE, this::onTick)
+        .build();
+  }
+
+  private Behavior<Command> onAppend(Append a) {
+    Reporter.Recorded r = a.recorded();
+    head++;
+    Entry e = new Entry(head, r.farm(), r.seq(), r.event().getClass().getSimpleName(), r.json());
+    ring[(int) ((head - 1) % ring.length)] = e;
+    Iterator<Parked> it = parked.iterator();
+    while (it.hasNext()) {
+      Parked p = it.next();
+      if (p.filter.matches(e)) {
+        p.replyTo.tell(new Batch(e.id(), List.of(e), 0, 0));
+        it.remove();
+      } else {
+        p.after = e.id();
+      }
+    }
+    return this;
+  }
+
+  private long oldest() {
+    return Math.max(1, head - ring.length + 1);
+  }
+
+  private Behavior<Command> onFetch(Fetch f) {
+    long after = Math.max(0, Math.min(f.after(), head));
+    long lostFrom = 0;
+    long lostTo = 0;
+    long oldest = oldest();
+    if (head > 0 && after + 1 < oldest) {
+      lostFrom = after + 1;
+      lostTo = oldest - 1;
+      after = oldest - 1;
+    }
+    List<Entry> out = new ArrayList<>();
+    long next = after;
+    for (long id = after + 1; id <= head && out.size() < f.max(); id++) {
+      Entry e = ring[(int) ((id - 1) % ring.length)];
+      next = id;
+      if (f.filter().matches(e)) {
+        out.add(e);
+      }
+    }
+    if (out.isEmpty() && lostFrom == 0) {
+      parked.add(new Parked(next, f.filter(), f.replyTo(), System.nanoTime() + parkTimeout.toNanos()));
+    } else {
+      f.replyTo().tell(new Batch(next, List.copyOf(out), lostFrom, lostTo));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onTick() {
+    long now = System.nanoTime();
+    Iterator<Parked> it = parked.iterator();
+    while (it.hasNext()) {
+      Parked p = it.next();
+      if (now - p.deadlineNanos >= 0) {
+        p.replyTo.tell(new Batch(p.after, List.of(), 0, 0));
+        it.remove();
+      }
+    }
+    return this;
+  }
+}

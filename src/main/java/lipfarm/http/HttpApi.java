@@ -1,0 +1,417 @@
+package lipfarm.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import lipfarm.config.ConfigException;
+import lipfarm.config.FarmDefinition;
+import lipfarm.farm.EventJournal;
+import lipfarm.farm.FarmManager;
+import lipfarm.protocol.FarmEvent;
+import lipfarm.reporting.EventJson;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.Location;
+import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.javadsl.Source;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP API of the service; see README "Service mode and monitoring" and docs/events.md. Every
+ * error is a JSON object {@code {"error": ..., "key": ...}} without internals; the full exception
+ * goes to the log.
+ */
+final class HttpApi extends AllDirectives {
+  private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
+
+  /** Every event type name a stream can be filtered by. */
+  static final Set<String> EVENT_TYPES =
+      Arrays.stream(FarmEvent.class.getPermittedSubclasses())
+          .flatMap(c -> c.isInterface() ? Arrays.stream(c.getPermittedSubclasses()) : java.util.stream.Stream.of(c))
+          .map(Class::getSimpleName)
+          .collect(Collectors.toUnmodifiableSet());
+
+  private static final Duration ASK = Duration.ofSeconds(10);
+  private static final Duration CANCEL_WAIT = Duration.ofSeconds(30);
+  private static final Duration FETCH_WAIT = Duration.ofSeconds(30);
+  private static final ContentType MARKDOWN = MediaTypes.applicationWithOpenCharset("markdown").toContentType(
+      org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8);
+
+  private final ActorSystem<?> system;
+  private final ActorRef<FarmManager.Command> manager;
+  private final ActorRef<EventJournal.Command> eventLog;
+  private final PrometheusMeterRegistry registry;
+  private final ServiceConfig config;
+  private final byte[] token;
+  private final ObjectMapper mapper = EventJson.newMapper().copy().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+  private final AtomicInteger subscribers = new AtomicInteger();
+
+  HttpApi(
+      ActorSystem<?> system,
+      ActorRef<FarmManager.Command> manager,
+      ActorRef<EventJournal.Command> eventLog,
+      PrometheusMeterRegistry registry,
+      ServiceConfig config) {
+    this.system = system;
+    this.manager = manager;
+    this.eventLog = eventLog;
+    this.registry = registry;
+    this.config = config;
+    this.token = config.token() == null ? null : config.token().getBytes(StandardCharsets.UTF_8);
+    Gauge.builder("lipfarm.sse.subscribers", subscribers, AtomicInteger::get).description("open event streams").register(registry);
+  }
+
+  Route routes() {
+    return handleExceptions(
+        exceptions(),
+        () ->
+            handleRejections(
+                rejections(),
+                () ->
+                    concat(
+                        path("health", () -> get(() -> complete(json(StatusCodes.OK, mapper.createObjectNode().put("status", "ok"))))),
+                        path("metrics", () -> get(this::metrics)),
+                        path("events", () -> get(this::events)),
+                        pathPrefix(
+                            "farms",
+                            () ->
+                                concat(
+                                    pathEnd(() -> concat(get(this::listFarms), post(() -> authorized(this::submit)))),
+                                    pathPrefix(
+                                        PathMatchers.segment(),
+                                        id ->
+                                            concat(
+                                                pathEnd(() -> concat(get(() -> getFarm(id)), delete(() -> authorized(() -> cancel(id))))),
+                                                path("results", () -> get(() -> results(id))),
+                                                path("report", () -> get(() -> report(id))))))))));
+  }
+
+  // ---- errors ---------------------------------------------------------------------------------
+
+  private HttpResponse error(StatusCode status, String message, String key) {
+    ObjectNode n = mapper.createObjectNode().put("error", message);
+    if (key != null) {
+      n.put("key", key);
+    }
+    return json(status, n);
+  }
+
+  private HttpResponse json(StatusCode status, Object body) {
+    try {
+      return HttpResponse.create().withStatus(status).withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, mapper.writeValueAsBytes(body)));
+    } catch (JsonProcessingException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private ExceptionHandler exceptions() {
+    return ExceptionHandler.newBuilder()
+        .match(
+            org.apache.pekko.http.scaladsl.model.EntityStreamSizeException.class,
+            e -> complete(error(StatusCodes.PAYLOAD_TOO_LARGE, "request body larger than " + config.maxBodyBytes() + " bytes", null)))
+        .match(
+            Throwable.class,
+            e -> {
+              log.error("request failed", e);
+              return complete(error(StatusCodes.INTERNAL_SERVER_ERROR, "internal error; see the service log", null));
+            })
+        .build();
+  }
+
+  private RejectionHandler rejections() {
+    return RejectionHandler.defaultHandler()
+        .mapRejectionResponse(
+            resp -> {
+              if (resp.entity() instanceof HttpEntity.Strict s && !s.getContentType().equals(ContentTypes.APPLICATION_JSON)) {
+                String text = s.getData().utf8String();
+                StatusCode status = resp.status();
+                if (text.contains("EntityStreamSizeException") || text.contains("exceeded content length limit")) {
+                  status = StatusCodes.PAYLOAD_TOO_LARGE;
+                  text = "request body larger than " + config.maxBodyBytes() + " bytes";
+                }
+                return error(status, text, null).addHeaders(resp.getHeaders());
+              }
+              return resp;
+            });
+  }
+
+  private Route authorized(Supplier<Route> inner) {
+    if (token == null) {
+      return inner.get();
+    }
+    return optionalHeaderValueByName(
+        "Authorization",
+        h -> {
+          String given = h.filter(v -> v.startsWith("Bearer ")).map(v -> v.substring(7).trim()).orElse("");
+          if (MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), token)) {
+            return inner.get();
+          }
+          return complete(
+              error(StatusCodes.UNAUTHORIZED, "this request needs the header 'Authorization: Bearer <token>'", null)
+                  .addHeader(org.apache.pekko.http.javadsl.model.HttpHeader.parse("WWW-Authenticate", "Bearer realm=\"lipfarm\"")));
+        });
+  }
+
+  // ---- farms ----------------------------------------------------------------------------------
+
+  private <T> CompletionStage<T> ask(Function<ActorRef<T>, FarmManager.Command> msg, Duration timeout) {
+    return AskPattern.ask(manager, msg::apply, timeout, system.scheduler());
+  }
+
+  private Route submit() {
+    return withSizeLimit(
+        config.maxBodyBytes(),
+        () ->
+            entity(
+                Unmarshaller.entityToString(),
+                body -> {
+                  FarmDefinition def;
+                  try {
+                    def = FarmDefinition.parse(body);
+                    ServicePolicy.check(def, com.typesafe.config.ConfigFactory.parseString(body).hasPath("farm.output-dir"));
+                    if (def.expand().isEmpty()) {
+                      return complete(error(StatusCodes.BAD_REQUEST, "farm.grid: expands to no configurations", "farm.grid"));
+                    }
+                  } catch (ConfigException e) {
+                    return complete(error(StatusCodes.BAD_REQUEST, oneLine(e.getMessage()), e.key()));
+                  } catch (com.typesafe.config.ConfigException e) {
+                    return complete(error(StatusCodes.BAD_REQUEST, "not valid HOCON or JSON: " + oneLine(e.getMessage()), "FILE"));
+                  }
+                  CompletionStage<HttpResponse> r =
+                      this.<FarmManager.Submitted>ask(replyTo -> new FarmManager.Submit(def, replyTo), ASK)
+                          .thenApply(
+                              s -> {
+                                if (s.status() == null) {
+                                  return error(StatusCodes.INTERNAL_SERVER_ERROR, s.error(), null);
+                                }
+                                return json(StatusCodes.CREATED, s.status()).addHeader(Location.create("/farms/" + s.status().id()));
+                              });
+                  return completeWithFuture(r);
+                }));
+  }
+
+  private static String oneLine(String s) {
+    return s == null ? "" : s.replaceAll("\\s+", " ").trim();
+  }
+
+  private Route listFarms() {
+    return completeWithFuture(
+        this.<FarmManager.FarmList>ask(FarmManager.ListFarms::new, ASK)
+            .thenApply(l -> json(StatusCodes.OK, mapper.createObjectNode().set("farms", mapper.valueToTree(l.farms())))));
+  }
+
+  private HttpResponse notFound(String id) {
+    return error(StatusCodes.NOT_FOUND, "no farm with id '" + id + "'", null);
+  }
+
+  private Route getFarm(String id) {
+    return completeWithFuture(
+        this.<FarmManager.Lookup>ask(r -> new FarmManager.GetFarm(id, r), ASK)
+            .thenApply(l -> l.status() == null ? notFound(id) : json(StatusCodes.OK, l.status())));
+  }
+
+  private Route cancel(String id) {
+    CompletionStage<HttpResponse> r =
+        this.<FarmManager.Lookup>ask(rep -> new FarmManager.CancelFarm(id, rep), CANCEL_WAIT)
+            .thenApply(
+                l -> {
+                  if (l.status() == null) {
+                    return notFound(id);
+                  }
+                  if ("finished".equals(l.status().state())) {
+                    ObjectNode n = mapper.createObjectNode().put("error", "farm '" + id + "' had already finished");
+                    n.set("farm", mapper.valueToTree(l.status()));
+                    return json(StatusCodes.CONFLICT, n);
+                  }
+                  return json(StatusCodes.OK, l.status());
+                })
+            .exceptionally(
+                e -> error(StatusCodes.ACCEPTED, "cancellation requested; the farm has not stopped yet (watch GET /farms/" + id + ")", null));
+    return completeWithFuture(r);
+  }
+
+  private Route results(String id) {
+    return completeWithFuture(
+        this.<FarmManager.Results>ask(r -> new FarmManager.GetResults(id, r), ASK)
+            .thenApply(
+                res -> {
+                  if (res.status() == null) {
+                    return notFound(id);
+                  }
+                  ObjectNode n = mapper.createObjectNode();
+                  n.set("farm", mapper.valueToTree(res.status()));
+                  n.put("complete", res.status().reportWritten());
+                  n.set("runs", mapper.valueToTree(res.runs()));
+                  return json(StatusCodes.OK, n);
+                }));
+  }
+
+  private Route report(String id) {
+    return completeWithFuture(
+        this.<FarmManager.Lookup>ask(r -> new FarmManager.GetFarm(id, r), ASK)
+            .thenApply(
+                l -> {
+                  if (l.status() == null) {
+                    return notFound(id);
+                  }
+                  if (!l.status().reportWritten()) {
+                    return error(StatusCodes.CONFLICT, "farm '" + id + "' is " + l.status().state() + "; its report is written when it ends", null);
+                  }
+                  try {
+                    byte[] md = Files.readAllBytes(Path.of(l.status().dir()).resolve("report.md"));
+                    return HttpResponse.create().withEntity(HttpEntities.create(MARKDOWN, md));
+                  } catch (IOException e) {
+                    log.error("cannot read the report of {}", id, e);
+                    return error(StatusCodes.INTERNAL_SERVER_ERROR, "cannot read the report; see the service log", null);
+                  }
+                }));
+  }
+
+  // ---- metrics --------------------------------------------------------------------------------
+
+  private Route metrics() {
+    return complete(
+        HttpResponse.create()
+            .withEntity(
+                HttpEntities.create(
+                    ContentTypes.parse("text/plain; version=0.0.4; charset=utf-8"),
+                    registry.scrape().getBytes(StandardCharsets.UTF_8))));
+  }
+
+  // ---- events ---------------------------------------------------------------------------------
+
+  private static Set<String> csv(Optional<String> s) {
+    return s.map(v -> Arrays.stream(v.split(",")).map(String::trim).filter(x -> !x.isEmpty()).collect(Collectors.toUnmodifiableSet()))
+        .orElse(Set.of());
+  }
+
+  private Route events() {
+    return parameterOptional(
+        "farm",
+        farmParam ->
+            parameterOptional(
+                "type",
+                typeParam ->
+                    parameterOptional(
+                        "lastEventId",
+                        idParam ->
+                            optionalHeaderValueByName(
+                                "Last-Event-ID",
+                                idHeader -> events(csv(farmParam), csv(typeParam), idHeader.or(() -> idParam))))));
+  }
+
+  private Route events(Set<String> farms, Set<String> types, Optional<String> lastEventId) {
+    for (String t : types) {
+      if (!EVENT_TYPES.contains(t)) {
+        return complete(error(StatusCodes.BAD_REQUEST, "unknown event type '" + t + "'; known: " + String.join(", ", EVENT_TYPES.stream().sorted().toList()), "type"));
+      }
+    }
+    Long after = null;
+    if (lastEventId.isPresent() && !lastEventId.get().isBlank()) {
+      try {
+        after = Long.parseLong(lastEventId.get().trim());
+        if (after < 0) {
+          throw new NumberFormatException();
+        }
+      } catch (NumberFormatException e) {
+        return complete(error(StatusCodes.BAD_REQUEST, "Last-Event-ID must be a non-negative integer (an id of this stream)", "Last-Event-ID"));
+      }
+    }
+    EventJournal.Filter filter = new EventJournal.Filter(farms, types);
+    Long given = after;
+    // Unknown farms are 404; the start position is fixed before the response begins, so a client
+    // that has the response headers is subscribed.
+    CompletionStage<Object> checked =
+        this.<FarmManager.FarmList>ask(FarmManager.ListFarms::new, ASK)
+            .thenCompose(
+                list -> {
+                  Set<String> known = list.farms().stream().map(FarmManager.FarmStatus::id).collect(Collectors.toSet());
+                  for (String f : farms) {
+                    if (!known.contains(f)) {
+                      return java.util.concurrent.CompletableFuture.completedFuture((Object) notFound(f));
+                    }
+                  }
+                  if (given != null) {
+                    return java.util.concurrent.CompletableFuture.completedFuture((Object) given);
+                  }
+                  if (!farms.isEmpty()) {
+                    return java.util.concurrent.CompletableFuture.completedFuture((Object) 0L);
+                  }
+                  return AskPattern.<EventJournal.Command, Long>ask(eventLog, EventJournal.GetHead::new, ASK, system.scheduler()).thenApply(h -> (Object) h);
+                });
+    return onSuccess(
+        checked,
+        start -> {
+          if (start instanceof HttpResponse r) {
+            return complete(r);
+          }
+          return completeOK(stream((Long) start, filter), EventStreamMarshalling.toEventStream());
+        });
+  }
+
+  private Source<ServerSentEvent, NotUsed> stream(long start, EventJournal.Filter filter) {
+    return Source.unfoldAsync(
+            start,
+            after ->
+                AskPattern.<EventJournal.Command, EventJournal.Batch>ask(
+                        eventLog, r -> new EventJournal.Fetch(after, filter, 256, r), FETCH_WAIT, system.scheduler())
+                    .thenApply(b -> Optional.of(Pair.create(b.next(), b))))
+        .mapConcat(HttpApi::toSse)
+        .keepAlive(config.heartbeat(), ServerSentEvent::heartbeat)
+        .watchTermination(
+            (nu, done) -> {
+              subscribers.incrementAndGet();
+              done.whenComplete((d, e) -> subscribers.decrementAndGet());
+              return NotUsed.getInstance();
+            });
+  }
+
+  private static List<ServerSentEvent> toSse(EventJournal.Batch b) {
+    List<ServerSentEvent> out = new java.util.ArrayList<>(b.entries().size() + 1);
+    if (b.lostFrom() > 0) {
+      out.add(ServerSentEvent.create("{\"lostFrom\":" + b.lostFrom() + ",\"lostTo\":" + b.lostTo() + "}", "lost"));
+    }
+    for (EventJournal.Entry e : b.entries()) {
+      out.add(ServerSentEvent.create(e.json(), e.type(), Long.toString(e.id())));
+    }
+    return out;
+  }
+}

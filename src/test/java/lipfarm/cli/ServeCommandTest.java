@@ -1,0 +1,30 @@
+package lipfarm.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import org.junit.jupiter.api.Test;
+
+/** {@code lipfarm serve} exit codes for bad options and an address already in use. */
+class ServeCommandTest {
+  @Test
+  void badOptionsExitTwo() {
+    MainTest.Result r = MainTest.run("serve", "--port", "-1");
+    assertThat(r.code()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(r.err()).contains("--port");
+    assertThat(MainTest.run("serve", "--frobnicate").code()).isEqualTo(Main.EXIT_USAGE);
+    MainTest.Result help = MainTest.run("serve", "--help");
+    assertThat(help.code()).isZero();
+    assertThat(help.out()).contains("--bind").contains("--token").contains("--max-body-bytes");
+  }
+
+  @Test
+  void portInUseExitsOneWithAPlainMessage() throws Exception {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      MainTest.Result r = MainTest.run("serve", "--port", String.valueOf(taken.getLocalPort()));
+      assertThat(r.code()).isEqualTo(Main.EXIT_FAILED);
+      assertThat(r.err()).contains("cannot bind 127.0.0.1:" + taken.getLocalPort()).contains("Address already in use");
+    }
+  }
+}
