@@ -141,9 +141,10 @@ public record FarmDefinition(
       }
     }
     String name = farm.containsKey("name") ? string(farm.get("name"), "farm.name") : "default";
-    if (!name.matches("[A-Za-z0-9._-]{1,64}")) {
+    // Dots alone ("." or "..") would name a directory outside runs/<name>.
+    if (!name.matches("[A-Za-z0-9._-]{1,64}") || name.matches("\\.+")) {
       throw new ConfigException(
-          "farm.name", "'" + name + "' is not allowed; use 1-64 letters, digits, '.', '_' or '-'");
+          "farm.name", "'" + name + "' is not allowed; use 1-64 letters, digits, '.', '_' or '-', not only dots");
     }
     int cores = Runtime.getRuntime().availableProcessors();
     int maxConcurrent = cores;

@@ -24,7 +24,7 @@ import lipfarm.protocol.RunResult;
  * @param farm the farm name (from FarmStarted, else from the first line's envelope)
  * @param events every event, in file order
  * @param results the RunResult of every RunFinished, in {@link ReportOrder#BY_PARAMETERS} order
- * @param finished whether the file ends the farm with FarmFinished
+ * @param finished whether the file ends the farm (FarmFinished or FarmCancelled)
  */
 public record EventLog(String farm, List<FarmEvent> events, List<RunResult> results, boolean finished) {
 
@@ -98,7 +98,8 @@ public record EventLog(String farm, List<FarmEvent> events, List<RunResult> resu
         farm = s.farm();
       } else if (e instanceof RunFinished f) {
         results.add(f.result());
-      } else if (e instanceof FarmFinished) {
+      } else if (e instanceof FarmFinished || e instanceof FarmEvent.FarmCancelled) {
+        // A cancelled farm is over too: its report covers the runs that finished.
         finished = true;
       }
     }

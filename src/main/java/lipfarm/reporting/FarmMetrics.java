@@ -152,7 +152,7 @@ public final class FarmMetrics {
       finishedByOutcome
           .computeIfAbsent(r.outcome(), o -> Counter.builder("lipfarm.runs.finished").tag("farm", farm).tag("outcome", o).register(registry))
           .increment();
-      if (r.lipLower() > r.lipUpper() || !ReportWriter.f10Holds(r)) {
+      if (ReportWriter.certifiedViolation(r)) {
         violations.increment();
       }
       recordRatios(r);

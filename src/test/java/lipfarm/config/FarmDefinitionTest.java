@@ -66,6 +66,8 @@ class FarmDefinitionTest {
         .hasMessageContaining("k");
     assertThatThrownBy(() -> parse("grid { foo = [1] }")).hasMessageContaining("farm.grid.foo");
     assertThatThrownBy(() -> parse("colour = red")).hasMessageContaining("farm.colour");
+    assertThatThrownBy(() -> parse("name = \"..\"")).hasMessageContaining("farm.name").hasMessageContaining("only dots");
+    assertThatThrownBy(() -> parse("name = \"a/b\"")).hasMessageContaining("farm.name");
   }
 
   @Test
