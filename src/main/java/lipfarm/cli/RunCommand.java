@@ -132,7 +132,9 @@ final class RunCommand implements Callable<Integer> {
       StringBuilder sb = new StringBuilder();
       String rule = "-".repeat(80) + "\n";
       sb.append(rule);
-      sb.append(String.format(Locale.ROOT, "%6s %4s %5s %4s %-6s %7s %10s %10s %8s %8s%n", "n", "d", "k", "seed", "fitted", "epochs", "Lip lower", "Lip upper", "sqrt(n/k)", "F10"));
+      sb.append(
+          String.format(
+              Locale.ROOT, "%-8s %5s %3s %4s %4s %-4s %6s %10s %10s %9s %7s%n", "run", "n", "d", "k", "seed", "fit", "epochs", "Lip lower", "Lip upper", "sqrt(n/k)", "F10"));
       sb.append(rule);
       for (RunResult r : results) {
         RunConfig c = r.config();
@@ -140,13 +142,15 @@ final class RunCommand implements Callable<Integer> {
         sb.append(
             String.format(
                 Locale.ROOT,
-                "%6d %4d %5d %4d %-6s %7d %10.4g %10.4g %8.3f %8.4g%n",
+                "%-8s %5d %3d %4d %4d %-4s %6d %10.4g %10.4g %9.3f %7.4g%n",
+                r.runId().substring(0, Math.min(8, r.runId().length())),
                 c.n(), c.d(), c.k(), c.seed(), fitted(r), r.epochs(), r.lipLower(), r.lipUpper(), Math.sqrt((double) c.n() / c.k()), f10));
       }
       sb.append(rule);
       long fitted = results.stream().filter(RunResult::interpolated).count();
-      sb.append(String.format(Locale.ROOT, "%d runs, %d interpolated. Lip lower: certified lower bound; Lip upper:%n", results.size(), fitted));
-      sb.append("certified upper bound; F10: rigorous data lower bound (theory, derived).\n");
+      sb.append(String.format(Locale.ROOT, "%d runs, %d interpolated. run: configuration id (prefix, as in report.md).%n", results.size(), fitted));
+      sb.append("Lip lower/upper: certified bounds on the local Lipschitz constant (data ball);\n");
+      sb.append("F10: rigorous data lower bound (theory, derived). fit: yes/no/div/fail.\n");
       return sb.toString();
     }
 
@@ -154,7 +158,8 @@ final class RunCommand implements Callable<Integer> {
       return switch (r.outcome()) {
         case "converged" -> "yes";
         case "did-not-interpolate" -> "no";
-        default -> r.outcome().length() > 6 ? r.outcome().substring(0, 6) : r.outcome();
+        case "diverged" -> "div";
+        default -> "fail";
       };
     }
   }
