@@ -16,17 +16,19 @@ CP_FILE=target/bench.classpath
 [ -f "$CP_FILE" ] || mvn -B -q -o dependency:build-classpath -Dmdep.outputFile="$CP_FILE" >/dev/null
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-java -cp "target/classes:target/test-classes:$(cat "$CP_FILE")" lipfarm.bench.GradNormBench "$WORK" "$SECONDS_PER" > "$WORK/java.txt" 2> "$WORK/java.err" || { cat "$WORK/java.err" >&2; exit 1; }
+OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 java -cp "target/classes:target/test-classes:$(cat "$CP_FILE")" lipfarm.bench.GradNormBench "$WORK" "$SECONDS_PER" > "$WORK/java.txt" 2> "$WORK/java.err" || { cat "$WORK/java.err" >&2; exit 1; }
 OMP_NUM_THREADS=1 "$PY" bench/torch_gradnorm.py "$WORK" "$SECONDS_PER" > "$WORK/torch.txt"
 get() { grep "^$1=" "$WORK"/*.txt | head -1 | cut -d= -f2; }
 JAVA=$(get java_grads_per_s); JGF=$(get java_gflops)
 TORCH=$(get torch_grads_per_s); TGF=$(get torch_gflops)
 PEAK=$(get nd4j_sgemm_gflops); JPEAK=$(get java_matmul_gflops)
-echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores; torch $(get torch_version); max rel. diff of norms java vs torch: $(get max_rel_diff_vs_java)"
+ND4J=$(get nd4j_grads_per_s); NGF=$(get nd4j_gflops)
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores; torch $(get torch_version); max rel. diff of norms java vs torch: $(get max_rel_diff_vs_java), nd4j vs java: $(get nd4j_vs_java_max_rel_diff)"
 echo
 printf '| %-40s | %14s | %8s | %15s | %13s |\n' "implementation (d=100, k=500, batch 1e4)" "grad norms/s" "GFLOP/s" "vs PyTorch" "vs SGEMM peak"
 printf '|%s|%s|%s|%s|%s|\n' "------------------------------------------" "----------------" "----------" "-----------------" "---------------"
 row() { awk -v n="$1" -v p="$2" -v g="$3" -v t="$TORCH" -v pk="$PEAK" 'BEGIN { printf "| %-40s | %14.0f | %8.2f | %14.2fx | %12.1f%% |\n", n, p, g, p / t, 100 * g / pk }'; }
 row "PyTorch autograd (1 thread, baseline)" "$TORCH" "$TGF"
 row "lipfarm BatchGradients (Java, float)" "$JAVA" "$JGF"
+row "lipfarm Nd4jGradientNorms (ND4J, float)" "$ND4J" "$NGF"
 awk -v pk="$PEAK" -v jp="$JPEAK" 'BEGIN { printf "| %-40s | %14s | %8.2f | %15s | %12.1f%% |\n| %-40s | %14s | %8.2f | %15s | %12.1f%% |\n", "SGEMM peak: ND4J/OpenBLAS float, 1 thread", "-", pk, "-", 100, "plain-Java float matmul (same kernel)", "-", jp, "-", 100 * jp / pk }'

@@ -27,7 +27,9 @@ class ArchitectureTest {
   void estimationAndBoundsDoNotNeedNd4j() {
     noClasses()
         .that()
-        .resideInAnyPackage("lipfarm.estimation..", "lipfarm.bounds..", "lipfarm.data..")
+        .resideInAnyPackage("lipfarm.estimation..", "lipfarm.bounds..", "lipfarm.data..", "lipfarm.analysis..")
+        .and()
+        .resideOutsideOfPackage("lipfarm.estimation.nd4j..") // the batched ND4J kernel, on purpose
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage("org.nd4j..")

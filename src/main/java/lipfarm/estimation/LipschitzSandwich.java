@@ -603,6 +603,28 @@ public final class LipschitzSandwich {
     }
   }
 
+  /**
+   * Exact (double-precision) gradient norms at externally chosen points, for example the best of a
+   * large single-precision screening batch; each counts as one evaluation and, where f is
+   * differentiable, is a certified lower bound recorded under {@code method}. The caller keeps
+   * the points inside the domain ball ({@link #domainRadius()}); the best also seed the ascent.
+   */
+  public void probeCandidates(double[][] points, String method) {
+    for (double[] x : points) {
+      if (x.length != dim) {
+        throw new IllegalArgumentException("a candidate has " + x.length + " coordinates, the net takes " + dim);
+      }
+      double norm2 = 0;
+      for (double v : x) {
+        norm2 += v * v;
+      }
+      if (Math.sqrt(norm2) > domainRadius() * (1 + 1e-12)) {
+        throw new IllegalArgumentException("a candidate lies outside the domain ball of radius " + domainRadius());
+      }
+      probe(x.clone(), method);
+    }
+  }
+
   /** One exact gradient evaluation at x, recorded if f is differentiable there. */
   private void probe(double[] x, String method) {
     double g = mlp.gradientNorm(x, grad);

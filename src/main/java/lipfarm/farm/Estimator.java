@@ -8,6 +8,7 @@ import lipfarm.data.DataSets;
 import lipfarm.data.Dataset;
 import lipfarm.estimation.Bound;
 import lipfarm.estimation.LipschitzSandwich;
+import lipfarm.estimation.nd4j.Screening;
 import lipfarm.estimation.NetworkMath;
 import lipfarm.protocol.FarmEvent.LipschitzEstimate;
 import lipfarm.protocol.FarmEvent.MeasuredBound;
@@ -68,6 +69,11 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
 
   static final int CLEVER_BATCH_SIZE = 100;
 
+  /** Points screened per snapshot by the batched kernel, and how many of them are re-evaluated exactly. */
+  static final int SCREENED_POINTS = 20_000;
+
+  static final int SCREEN_KEEP = 32;
+
   private int generation;
   private LipschitzSandwich sandwich;
   private Estimate current;
@@ -101,6 +107,11 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
     startNanos = System.nanoTime();
     long budget = c.estimatorBudget() > 0 ? c.estimatorBudget() : LipschitzSandwich.DEFAULT_BUDGET;
     sandwich = new LipschitzSandwich(msg.weights(), data, c.estimatorSeed(), budget);
+    // Screen many sphere points in large single-precision batches; only the best few are
+    // evaluated exactly (and so certify a lower bound), and they also seed the gradient ascent.
+    sandwich.probeCandidates(
+        Screening.topSpherePoints(msg.weights(), sandwich.domainRadius(), SCREENED_POINTS, SCREEN_KEEP, c.estimatorSeed() ^ 0x5C5EEDL),
+        "screen@sphere");
     getContext().getSelf().tell(new Refine(generation));
     return this;
   }

@@ -8,6 +8,7 @@ import java.nio.ByteOrder;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import lipfarm.estimation.BatchGradients;
+import lipfarm.estimation.nd4j.Nd4jGradientNorms;
 import lipfarm.training.Nd4jRuntime;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -70,14 +71,36 @@ public final class GradNormBench {
     double perSec = points / secs;
     System.out.printf(Locale.ROOT, "java_grads_per_s=%.1f%n", perSec);
     System.out.printf(Locale.ROOT, "java_gflops=%.3f%n", perSec * 4.0 * D * K / 1e9);
+    // The batched ND4J kernel on the same network and batch.
+    Nd4jGradientNorms kernel = new Nd4jGradientNorms(D, K, w, b, a, "relu");
+    float[] nd = kernel.norms(x, BATCH);
+    double maxRel = 0;
+    for (int i = 0; i < BATCH; i++) {
+      maxRel = Math.max(maxRel, Math.abs(nd[i] - out[i]) / Math.max(1e-12, Math.abs(out[i])));
+    }
+    end = System.nanoTime() + 1_000_000_000L;
+    while (System.nanoTime() < end) {
+      kernel.norms(x, BATCH);
+    }
+    points = 0;
+    t0 = System.nanoTime();
+    end = t0 + (long) (seconds * 1e9);
+    while (System.nanoTime() < end) {
+      kernel.norms(x, BATCH);
+      points += BATCH;
+    }
+    double nd4jPerSec = points / ((System.nanoTime() - t0) / 1e9);
+    System.out.printf(Locale.ROOT, "nd4j_grads_per_s=%.1f%n", nd4jPerSec);
+    System.out.printf(Locale.ROOT, "nd4j_gflops=%.3f%n", nd4jPerSec * 4.0 * D * K / 1e9);
+    System.out.printf(Locale.ROOT, "nd4j_vs_java_max_rel_diff=%.2e%n", maxRel);
     System.out.printf(Locale.ROOT, "nd4j_sgemm_gflops=%.3f%n", nd4jPeak(seconds));
     System.out.printf(Locale.ROOT, "java_matmul_gflops=%.3f%n", javaPeak(seconds));
   }
 
-  /** Single-thread ND4J (OpenBLAS) float gemm, 1024×1024×1024. */
+  /** Single-thread ND4J (OpenBLAS) float gemm, 2000×2000×2000, averaged like the kernels. */
   static double nd4jPeak(double seconds) {
     Nd4jRuntime.configure();
-    int n = 1024;
+    int n = 2000;
     INDArray p = Nd4j.rand(DataType.FLOAT, n, n);
     INDArray q = Nd4j.rand(DataType.FLOAT, n, n);
     INDArray r = Nd4j.create(DataType.FLOAT, n, n);
