@@ -210,6 +210,46 @@ public final class LipschitzSandwich {
       }
     }
     exact = ex;
+    // Small bias-free (leaky-)ReLU nets: box branch and bound, whose pair meets. By homogeneity
+    // the cube [−R, R]^d gives the global constant, which here equals the local one.
+    bnb =
+        globalEqualsLocal && !mlp.linear && mlp.depth >= 2 && dim <= BNB_MAX_DIM && hiddenUnits(net) <= BNB_MAX_HIDDEN
+            ? BranchAndBound.cube(net, radius)
+            : null;
+  }
+
+  /** Branch and bound runs for inputs of at most this dimension ... */
+  static final int BNB_MAX_DIM = 4;
+
+  /** ... and at most this many hidden units in all. */
+  static final int BNB_MAX_HIDDEN = 128;
+
+  private final BranchAndBound bnb;
+
+  private static int hiddenUnits(NetworkSnapshot net) {
+    int h = 0;
+    for (int l = 0; l < net.layers().size() - 1; l++) {
+      h += net.layers().get(l).rows();
+    }
+    return h;
+  }
+
+  /** One round of box splits; its bounds are certified for the global (= local) constant. */
+  private void bnbStep(int splits) {
+    bnb.step(splits, CONVERGED_GAP);
+    addUpper("branch-and-bound", bnb.upper());
+    double g = bnb.lower();
+    if (g > 0) {
+      bestLower.merge("branch-and-bound", g, Math::max);
+      if (g > lower) {
+        lower = g;
+        lowerMethod = "branch-and-bound";
+      }
+      if (g > lowerGlobal) {
+        lowerGlobal = g;
+        lowerGlobalMethod = "branch-and-bound";
+      }
+    }
   }
 
   private void addUpper(String method, double value) {
@@ -230,9 +270,12 @@ public final class LipschitzSandwich {
     // LipSDP-Neuron: about one optimiser iteration per 500 requested evaluations.
     for (int i = 0; i < Math.max(1, evaluations / 500) && sdpWork(); i++) {
       lipSdp.step();
-      if (lipSdp.best() < upper) {
-        addUpper("lipsdp-neuron", lipSdp.best());
+      if (Double.isFinite(lipSdp.best())) {
+        addUpper("lipsdp-neuron", lipSdp.best()); // recorded even when another bound is tighter
       }
+    }
+    if (bnb != null && relativeGap() > CONVERGED_GAP && bnbOpen()) {
+      bnbStep(Math.max(1, evaluations / 20));
     }
     while (this.evaluations < stop && probeWork()) {
       switch (phase) {
@@ -247,15 +290,23 @@ public final class LipschitzSandwich {
   }
 
   private boolean hasWork() {
-    return probeWork() || sdpWork();
+    return probeWork() || sdpWork() || bnb != null && relativeGap() > CONVERGED_GAP && bnbOpen();
   }
+
+  private boolean bnbOpen() {
+    return bnb.upper() > bnb.lower() * (1 + CONVERGED_GAP) && bnb.boxesEvaluated() < BNB_MAX_BOXES;
+  }
+
+  /** Boxes branch and bound may evaluate per snapshot: it is anytime, so stopping early is safe. */
+  static final long BNB_MAX_BOXES = 200_000;
 
   private boolean probeWork() {
     return evaluations < budget && relativeGap() > CONVERGED_GAP;
   }
 
+  /** LipSDP runs to its own convergence even when another method closed the gap: it is reported. */
   private boolean sdpWork() {
-    return lipSdp != null && !lipSdp.done() && relativeGap() > CONVERGED_GAP;
+    return lipSdp != null && !lipSdp.done();
   }
 
   private void stepData() {
