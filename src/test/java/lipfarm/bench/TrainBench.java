@@ -31,6 +31,37 @@ public final class TrainBench {
             Locale.ROOT, "train\t%d\t%d\t%d\t%s\t%.4f\t%.2f%n", s[0], s[1], s[2], dt == DataType.FLOAT ? "float32" : "float64", ms, flops / (ms * 1e6));
       }
     }
+    // Restarts of the small net trained as one computation: time per network-epoch.
+    for (DataType dt : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      int restarts = 8;
+      double ms = msPerBatchedEpoch(1000, 20, 50, restarts, dt) / restarts;
+      double flops = 4.0 * 1000 * 20 * 50 + 6.0 * 1000 * 50;
+      System.out.printf(
+          Locale.ROOT, "batched\t%d\t%d\t%d\t%s\t%d\t%.4f\t%.2f%n", 1000, 20, 50, dt == DataType.FLOAT ? "float32" : "float64", restarts, ms, flops / (ms * 1e6));
+    }
+  }
+
+  static double msPerBatchedEpoch(int n, int d, int k, int restarts, DataType dt) {
+    Dataset data = DataModels.sphereRandomLabels(n, d, 1);
+    long[] seeds = new long[restarts];
+    for (int i = 0; i < restarts; i++) {
+      seeds[i] = 2 + i;
+    }
+    lipfarm.training.BatchedRestarts t =
+        new lipfarm.training.BatchedRestarts(data, TrainingSpec.twoLayerRelu(k, true, 1e-3, 0.0, Integer.MAX_VALUE), seeds, dt);
+    int epochs = 300;
+    for (int i = 0; i < 60; i++) {
+      t.step();
+    }
+    double best = Double.POSITIVE_INFINITY;
+    for (int rep = 0; rep < 5; rep++) {
+      long t0 = System.nanoTime();
+      for (int i = 0; i < epochs; i++) {
+        t.step();
+      }
+      best = Math.min(best, (System.nanoTime() - t0) / 1e6 / epochs);
+    }
+    return best;
   }
 
   /** Best of several timed epochs after a warm-up; the net never reaches tol = 0, so every call trains. */
