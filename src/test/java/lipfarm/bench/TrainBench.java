@@ -49,19 +49,7 @@ public final class TrainBench {
     }
     lipfarm.training.BatchedRestarts t =
         new lipfarm.training.BatchedRestarts(data, TrainingSpec.twoLayerRelu(k, true, 1e-3, 0.0, Integer.MAX_VALUE), seeds, dt);
-    int epochs = 300;
-    for (int i = 0; i < 60; i++) {
-      t.step();
-    }
-    double best = Double.POSITIVE_INFINITY;
-    for (int rep = 0; rep < 5; rep++) {
-      long t0 = System.nanoTime();
-      for (int i = 0; i < epochs; i++) {
-        t.step();
-      }
-      best = Math.min(best, (System.nanoTime() - t0) / 1e6 / epochs);
-    }
-    return best;
+    return bestMsPerEpoch(t::step, 300);
   }
 
   /** Best of several timed epochs after a warm-up; the net never reaches tol = 0, so every call trains. */
@@ -69,15 +57,19 @@ public final class TrainBench {
     Dataset data = DataModels.sphereRandomLabels(n, d, 1);
     TrainingSpec spec = TrainingSpec.twoLayerRelu(k, true, 1e-3, 0.0, Integer.MAX_VALUE);
     MlpTrainer t = new MlpTrainer(data, MlpTrainerTargets.of(data), spec, 2, dt);
-    int epochs = n * (long) d * k > 1e8 ? 10 : 300;
+    return bestMsPerEpoch(t::step, n * (long) d * k > 1e8 ? 10 : 300);
+  }
+
+  /** Best of five timed runs of {@code epochs} steps, after a warm-up of a fifth as many (at least 5). */
+  static double bestMsPerEpoch(Runnable step, int epochs) {
     for (int i = 0; i < Math.max(5, epochs / 5); i++) {
-      t.step();
+      step.run();
     }
     double best = Double.POSITIVE_INFINITY;
     for (int rep = 0; rep < 5; rep++) {
       long t0 = System.nanoTime();
       for (int i = 0; i < epochs; i++) {
-        t.step();
+        step.run();
       }
       best = Math.min(best, (System.nanoTime() - t0) / 1e6 / epochs);
     }
