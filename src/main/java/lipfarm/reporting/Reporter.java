@@ -57,7 +57,22 @@ public final class Reporter extends AbstractBehavior<Reporter.Command> {
    */
   public static Behavior<Command> create(
       String farm, Path dir, MeterRegistry registry, Consumer<FarmEvent> listener, ActorRef<Written> whenWritten) {
-    return Behaviors.setup(ctx -> new Reporter(ctx, farm, dir, registry, listener, whenWritten));
+    return Behaviors.setup(ctx -> new Reporter(ctx, farm, dir, registry, listener, whenWritten, List.of(), 0));
+  }
+
+  /**
+   * A reporter that continues a farm's existing {@code events.ndjson}: numbering goes on after
+   * {@code lastSeq} and the reports include {@code previous}, the results already logged there.
+   */
+  public static Behavior<Command> create(
+      String farm,
+      Path dir,
+      MeterRegistry registry,
+      Consumer<FarmEvent> listener,
+      ActorRef<Written> whenWritten,
+      List<RunResult> previous,
+      long lastSeq) {
+    return Behaviors.setup(ctx -> new Reporter(ctx, farm, dir, registry, listener, whenWritten, previous, lastSeq));
   }
 
   private Reporter(
@@ -66,9 +81,13 @@ public final class Reporter extends AbstractBehavior<Reporter.Command> {
       Path dir,
       MeterRegistry registry,
       Consumer<FarmEvent> listener,
-      ActorRef<Written> whenWritten)
+      ActorRef<Written> whenWritten,
+      List<RunResult> previous,
+      long lastSeq)
       throws IOException {
     super(context);
+    this.results.addAll(previous);
+    this.seq = lastSeq;
     this.farm = farm;
     this.dir = dir;
     this.metrics = new FarmMetrics(registry, farm);
@@ -91,8 +110,8 @@ public final class Reporter extends AbstractBehavior<Reporter.Command> {
   private Behavior<Command> onPublish(Publish msg) throws IOException {
     FarmEvent e = msg.event();
     seq++;
-    events.write(EventJson.line(mapper, farm, seq, Instant.now(), e));
-    events.newLine();
+    // One write per line: a kill can tear at most the last line, never interleave two.
+    events.write(EventJson.line(mapper, farm, seq, Instant.now(), e) + System.lineSeparator());
     events.flush();
     metrics.record(e);
     listener.accept(e);
