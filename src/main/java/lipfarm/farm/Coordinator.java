@@ -342,15 +342,27 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
           replyTo -> new FarmJournal.RecordFailure(id, result.error(), replyTo),
           (rec, err) -> new FailureRecorded(config, result.error(), rec == null ? -1 : rec.failures(), err));
     } else {
+      RunResult last = result;
+      if ("failed".equals(result.outcome())) {
+        int attempts = durable.state().failuresOf(id) + retriesSoFar(id) + 1;
+        last = withError(result, result.error() + " (final after " + attempts + " attempt" + (attempts == 1 ? "" : "s") + ")");
+      }
+      RunResult finalResult = last;
       getContext().ask(
           FarmJournal.Recorded.class,
           durable.journal(),
           timeout,
-          replyTo -> new FarmJournal.RecordResult(result, replyTo),
+          replyTo -> new FarmJournal.RecordResult(finalResult, replyTo),
           (rec, err) -> new ResultRecorded(result, err));
     }
     startRuns();
     return this;
+  }
+
+  private static RunResult withError(RunResult r, String error) {
+    return new RunResult(
+        r.runId(), r.config(), r.outcome(), r.epochs(), r.loss(), r.maxError(), r.signFit(), r.lipLower(), r.lipLowerMethod(),
+        r.lipUpper(), r.lipUpperMethod(), r.evaluations(), r.bounds(), r.measures(), error);
   }
 
   private final Map<String, Integer> retriesThisSession = new java.util.HashMap<>();
