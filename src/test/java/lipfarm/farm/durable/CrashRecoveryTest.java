@@ -105,6 +105,31 @@ class CrashRecoveryTest {
         .isEqualTo(Files.readString(reference.resolve(name).resolve("results.csv")));
   }
 
+  /** SIGTERM stops the farm gracefully: exit 0, a partial report, checkpoints; resume finishes it. */
+  @Test
+  void sigtermStopsGracefullyAndResumeFinishes() throws Exception {
+    Path conf = tmp.resolve("term.conf");
+    Files.writeString(conf, farm("term", "").replace("max-epochs = 3000", "max-epochs = 20000, tol = 1e-9"));
+    Path log = tmp.resolve("term.log");
+    Path out = tmp.resolve("out");
+    Process p = FarmProcess.start(log, Map.of(), "run", "--no-progress", "--output-dir", out.toString(), conf.toString());
+    Path events = out.resolve("term/events.ndjson");
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+    while (p.isAlive() && System.nanoTime() < deadline && (!Files.exists(events) || Files.readAllLines(events).stream().filter(l -> l.contains("TrainingProgress")).count() < 6)) {
+      Thread.sleep(100);
+    }
+    p.destroy(); // SIGTERM
+    assertThat(p.waitFor(2, TimeUnit.MINUTES)).isTrue();
+    assertThat(p.exitValue()).as(Files.readString(log)).isZero();
+    assertThat(Files.readString(log)).contains("stopped").contains("resume with: lipfarm resume");
+    assertThat(out.resolve("term/report.md")).exists();
+    try (var files = Files.list(out.resolve("term/checkpoints"))) {
+      assertThat(files.filter(f -> f.toString().endsWith(".ckpt")).count()).as("runs in flight checkpointed").isGreaterThanOrEqualTo(1);
+    }
+    EventLog partial = EventLog.read(out.resolve("term"));
+    assertThat(partial.finished()).isFalse();
+  }
+
   private static Map<String, RunResult> byId(List<RunResult> results) {
     Map<String, RunResult> m = new HashMap<>();
     results.forEach(r -> m.put(r.runId(), r));
