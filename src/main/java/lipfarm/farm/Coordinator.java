@@ -353,7 +353,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
           durable.journal(),
           timeout,
           replyTo -> new FarmJournal.RecordResult(finalResult, replyTo),
-          (rec, err) -> new ResultRecorded(result, err));
+          (rec, err) -> new ResultRecorded(finalResult, err));
     }
     startRuns();
     return this;
