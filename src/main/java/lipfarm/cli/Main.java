@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "lipfarm 0.1.0",
     description = "An experiment farm that tests the law of robustness for neural networks.",
-    subcommands = {RunCommand.class, ReportCommand.class, EstimateCommand.class, ServeCommand.class})
+    subcommands = {RunCommand.class, ResumeCommand.class, ReportCommand.class, EstimateCommand.class, ServeCommand.class})
 public final class Main implements Runnable {
 
   /** Exit code for bad usage or an invalid farm definition: nothing was run or written. */
@@ -41,7 +41,7 @@ public final class Main implements Runnable {
     cl.setParameterExceptionHandler(
         (ex, a) -> {
           err.println("lipfarm: " + ex.getMessage());
-          err.println("Usage: lipfarm run [--dry-run] [FILE] | lipfarm report RUN_DIR | lipfarm estimate FILE   (lipfarm --help for more)");
+          err.println("Usage: lipfarm run [--dry-run] [FILE] | lipfarm resume FARM_DIR | lipfarm report RUN_DIR | lipfarm estimate FILE   (lipfarm --help for more)");
           return EXIT_USAGE;
         });
     return cl.execute(args);
@@ -53,6 +53,9 @@ public final class Main implements Runnable {
     public <K> K create(Class<K> cls) throws Exception {
       if (cls == RunCommand.class) {
         return cls.cast(new RunCommand(out, err));
+      }
+      if (cls == ResumeCommand.class) {
+        return cls.cast(new ResumeCommand(out, err));
       }
       if (cls == ReportCommand.class) {
         return cls.cast(new ReportCommand(out, err));

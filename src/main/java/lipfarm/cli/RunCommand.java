@@ -50,6 +50,11 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--no-progress", description = "plain line-per-run output even on a terminal")
   boolean noProgress;
 
+  @Option(
+      names = "--new-farm",
+      description = "start a new farm even if OUTPUT/<name>/ holds one (it is kept, renamed to <name>.<UTC time>)")
+  boolean newFarm;
+
   RunCommand(PrintStream out, PrintStream err) {
     this.out = out;
     this.err = err;
@@ -79,43 +84,11 @@ final class RunCommand implements Callable<Integer> {
       return 0;
     }
     Path root = outputDir != null ? outputDir : Path.of(def.outputDir());
-    String stamp = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'"));
-    Path dir = root.resolve(def.name()).resolve(stamp);
-    try {
-      if (Files.exists(dir)) {
-        err.println("lipfarm: results directory already exists, refusing to overwrite: " + dir);
-        return Main.EXIT_FAILED;
-      }
-      Files.createDirectories(dir);
-      Files.writeString(dir.resolve("farm.conf"), "farm " + def.source() + "\n", StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      err.println("lipfarm: cannot create " + dir + ": " + e.getMessage());
-      return Main.EXIT_FAILED;
-    }
-    out.printf(Locale.ROOT, "farm %s: %d configurations, %d at a time -> %s%n", def.name(), runs.size(), def.maxConcurrentRuns(), dir);
-    boolean interactive = !noProgress && System.console() != null && out == System.out;
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Reporter.Written written;
-    try (ConsoleProgress progress = new ConsoleProgress(out, interactive)) {
-      written = FarmRunner.run(def.name(), runs, def.maxConcurrentRuns(), dir, registry, progress, RunChildren.real()).get();
-    } catch (ExecutionException e) {
-      err.println("lipfarm: farm failed: " + e.getCause().getMessage());
-      return Main.EXIT_FAILED;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Main.EXIT_FAILED;
-    }
-    out.print(Summary.render(written.results()));
-    out.println("results: " + dir.toAbsolutePath());
-    long violations = written.results().stream().filter(ReportWriter::certifiedViolation).count();
-    if (violations > 0) {
-      err.println("lipfarm: " + violations + " run(s) violate an estimator invariant; see report.md");
-    }
-    return 0;
+    return FarmSession.run(def, runs, root, newFarm, noProgress, out, err);
   }
 
   /** Reads every distinct data file set once, so a bad file stops the farm before any training. */
-  private static void preflightDataFiles(List<RunConfig> runs) {
+  static void preflightDataFiles(List<RunConfig> runs) {
     java.util.Set<Long> seen = new java.util.HashSet<>();
     for (RunConfig rc : runs) {
       if (rc.dataSpec().isFile() && seen.add(rc.dataSeed())) {

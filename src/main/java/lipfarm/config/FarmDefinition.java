@@ -87,8 +87,13 @@ public record FarmDefinition(
     add(Param.choice("precision", "double", "double", "float"));
   }
 
-  private static final Set<String> FARM_KEYS =
-      Set.of("name", "max-concurrent-runs", "output-dir", "defaults", "grid");
+  private static final Set<String> FARM_KEYS = farmKeys();
+
+  private static Set<String> farmKeys() {
+    Set<String> keys = new java.util.HashSet<>(Set.of("name", "max-concurrent-runs", "output-dir", "defaults", "grid"));
+    keys.addAll(Durability.KEYS); // journal, checkpoints and retries: see Durability
+    return Set.copyOf(keys);
+  }
 
   private static void add(Param p) {
     PARAMS.put(p.key(), p);
@@ -157,6 +162,7 @@ public record FarmDefinition(
     }
     String outputDir =
         farm.containsKey("output-dir") ? string(farm.get("output-dir"), "farm.output-dir") : "runs";
+    Durability.fromFarm(farm); // validated here so a bad value stops the farm before anything runs
 
     Map<String, Object> defaults = new LinkedHashMap<>();
     PARAMS.values().forEach(p -> defaults.put(p.key(), p.defaultValue()));

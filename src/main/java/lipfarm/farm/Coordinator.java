@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import lipfarm.config.RunConfig;
+import lipfarm.farm.durable.DurableFarm;
+import lipfarm.farm.durable.FarmJournal;
 import lipfarm.protocol.FarmEvent;
 import lipfarm.protocol.FarmEvent.Diverged;
 import lipfarm.protocol.FarmEvent.FarmCancelled;
@@ -55,6 +57,15 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private record ChildStopped(String runId, String role) implements Command {}
 
+  // Durable farms (see DurableFarm): the journal's acknowledgements, retries and time budgets.
+  private record ResultRecorded(RunResult result, Throwable error) implements Command {}
+
+  private record FailureRecorded(RunConfig config, String reason, int failures, Throwable error) implements Command {}
+
+  private record Requeue(RunConfig config) implements Command {}
+
+  private record AttemptTimedOut(String runId, long attempt) implements Command {}
+
   /** Per-run state while a configuration is active. */
   private static final class ActiveRun {
     final RunConfig config;
@@ -62,6 +73,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     final ActorRef<Estimator.Command> estimator;
     TrainingOutcome outcome;
     boolean trainerDone;
+    long attempt; // which start of this run (time budgets of earlier attempts are ignored)
 
     ActiveRun(RunConfig config, ActorRef<Trainer.Command> trainer, ActorRef<Estimator.Command> estimator) {
       this.config = config;
@@ -82,6 +94,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final long startNanos = System.nanoTime();
   private int finished;
   private int failed;
+  private final DurableFarm durable; // null: nothing persisted, no retries (tests, lipfarm estimate)
+  private int recording; // results and failures sent to the journal, not yet acknowledged
+  private int retrying; // failed runs waiting for their backoff
+  private long attempts;
 
   /**
    * @param farm farm name
@@ -92,7 +108,22 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
    */
   public static Behavior<Command> create(
       String farm, List<RunConfig> runs, int maxConcurrent, RunChildren children, ActorRef<Reporter.Command> reporter) {
-    return Behaviors.setup(ctx -> new Coordinator(ctx, farm, runs, maxConcurrent, children, reporter));
+    return Behaviors.setup(ctx -> new Coordinator(ctx, farm, runs, maxConcurrent, children, reporter, null));
+  }
+
+  /**
+   * A durable farm: runs with a result in {@code durable.state()} are not repeated, every result
+   * and failure is persisted before it is published, failed runs are retried with backoff and
+   * every attempt has a time budget.
+   */
+  public static Behavior<Command> create(
+      String farm,
+      List<RunConfig> runs,
+      int maxConcurrent,
+      RunChildren children,
+      ActorRef<Reporter.Command> reporter,
+      DurableFarm durable) {
+    return Behaviors.setup(ctx -> new Coordinator(ctx, farm, runs, maxConcurrent, children, reporter, durable));
   }
 
   private Coordinator(
@@ -101,8 +132,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       List<RunConfig> runs,
       int maxConcurrent,
       RunChildren children,
-      ActorRef<Reporter.Command> reporter) {
+      ActorRef<Reporter.Command> reporter,
+      DurableFarm durable) {
     super(context);
+    this.durable = durable;
     if (maxConcurrent < 1) {
       throw new IllegalArgumentException("maxConcurrent must be ≥ 1, got " + maxConcurrent);
     }
@@ -114,11 +147,23 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.estimatorAdapter = context.messageAdapter(Estimator.Reply.class, WrappedEstimatorReply::new);
     for (RunConfig rc : runs) {
       if (seen.add(rc.id())) {
-        pending.add(rc);
+        RunResult done = durable == null ? null : durable.state().results().get(rc.id());
+        if (done == null) {
+          pending.add(rc);
+        } else {
+          finished++; // finished in an earlier session of this farm: never run twice
+          failed += "failed".equals(done.outcome()) ? 1 : 0;
+        }
       }
     }
-    publish(new FarmStarted(farm, pending.size(), maxConcurrent));
+    publish(new FarmStarted(farm, seen.size(), maxConcurrent));
+    if (durable != null) {
+      durable.unlogged().forEach(r -> publish(new RunFinished(r.runId(), r)));
+    }
     startRuns();
+    if (durable != null) {
+      checkFarmDone();
+    }
   }
 
   @Override
@@ -128,6 +173,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         .onMessage(WrappedEstimatorReply.class, this::onEstimatorReply)
         .onMessage(ChildStopped.class, this::onChildStopped)
         .onMessageEquals(Cancel.INSTANCE, this::onCancel)
+        .onMessage(ResultRecorded.class, this::onResultRecorded)
+        .onMessage(FailureRecorded.class, this::onFailureRecorded)
+        .onMessage(Requeue.class, this::onRequeue)
+        .onMessage(AttemptTimedOut.class, this::onAttemptTimedOut)
         .build();
   }
 
@@ -144,7 +193,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       ActorRef<Estimator.Command> estimator = getContext().spawn(children.estimator(), "estimator-" + id, compute);
       getContext().watchWith(trainer, new ChildStopped(id, "trainer"));
       getContext().watchWith(estimator, new ChildStopped(id, "estimator"));
-      active.put(id, new ActiveRun(rc, trainer, estimator));
+      ActiveRun started = new ActiveRun(rc, trainer, estimator);
+      started.attempt = ++attempts;
+      active.put(id, started);
+      if (durable != null && durable.runTimeoutMillis() > 0) {
+        getContext().scheduleOnce(java.time.Duration.ofMillis(durable.runTimeoutMillis()), getContext().getSelf(), new AttemptTimedOut(id, started.attempt));
+      }
       publish(new RunStarted(id, rc));
       trainer.tell(new Trainer.Train(rc, trainerAdapter));
     }
@@ -195,6 +249,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     publish(e);
     if (!e.complete() || run.outcome == null) {
       return this;
+    }
+    if (!Double.isFinite(e.lower()) || !Double.isFinite(e.upper())) {
+      failed++;
+      return finish(run, resultWithoutEstimate(run, "estimator produced a NaN/Inf bound (lower " + e.lower() + ", upper " + e.upper() + ")"));
     }
     TrainingOutcome o = run.outcome;
     RunResult result =
@@ -280,10 +338,111 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     getContext().unwatch(run.estimator);
     getContext().stop(run.trainer);
     getContext().stop(run.estimator);
+    if (durable != null) {
+      return record(run.config, result);
+    }
     finished++;
     publish(new RunFinished(run.config.id(), result));
     startRuns();
     if (active.isEmpty() && pending.isEmpty()) {
+      publish(new FarmFinished(farm, finished, failed, (System.nanoTime() - startNanos) / 1_000_000));
+      return Behaviors.stopped();
+    }
+    return this;
+  }
+
+  // ---- durable farms ----------------------------------------------------------------------------
+
+  /** Persists a failure (to retry) or a final result; publishes nothing until the journal has it. */
+  private Behavior<Command> record(RunConfig config, RunResult result) {
+    String id = config.id();
+    recording++;
+    java.time.Duration timeout = java.time.Duration.ofSeconds(60);
+    if ("failed".equals(result.outcome()) && durable.state().failuresOf(id) + retriesSoFar(id) < durable.maxRetries()) {
+      failed--; // not final: it will be retried
+      getContext().ask(
+          FarmJournal.Recorded.class,
+          durable.journal(),
+          timeout,
+          replyTo -> new FarmJournal.RecordFailure(id, result.error(), replyTo),
+          (rec, err) -> new FailureRecorded(config, result.error(), rec == null ? -1 : rec.failures(), err));
+    } else {
+      RunResult last = result;
+      if ("failed".equals(result.outcome())) {
+        int attempts = durable.state().failuresOf(id) + retriesSoFar(id) + 1;
+        last = withError(result, result.error() + " (final after " + attempts + " attempt" + (attempts == 1 ? "" : "s") + ")");
+      }
+      RunResult finalResult = last;
+      getContext().ask(
+          FarmJournal.Recorded.class,
+          durable.journal(),
+          timeout,
+          replyTo -> new FarmJournal.RecordResult(finalResult, replyTo),
+          (rec, err) -> new ResultRecorded(finalResult, err));
+    }
+    startRuns();
+    return this;
+  }
+
+  private static RunResult withError(RunResult r, String error) {
+    return new RunResult(
+        r.runId(), r.config(), r.outcome(), r.epochs(), r.loss(), r.maxError(), r.signFit(), r.lipLower(), r.lipLowerMethod(),
+        r.lipUpper(), r.lipUpperMethod(), r.evaluations(), r.bounds(), r.measures(), error);
+  }
+
+  private final Map<String, Integer> retriesThisSession = new java.util.HashMap<>();
+
+  private int retriesSoFar(String id) {
+    return retriesThisSession.getOrDefault(id, 0);
+  }
+
+  private Behavior<Command> onResultRecorded(ResultRecorded msg) {
+    recording--;
+    if (msg.error() != null) {
+      getContext().getLog().error("the journal did not record the result of {}; stopping the farm", msg.result().runId(), msg.error());
+      throw new IllegalStateException("journal write failed: " + msg.error().getMessage(), msg.error());
+    }
+    finished++;
+    publish(new RunFinished(msg.result().runId(), msg.result()));
+    if (durable.checkpoints() != null) {
+      durable.checkpoints().delete(msg.result().runId());
+    }
+    startRuns();
+    return checkFarmDone();
+  }
+
+  private Behavior<Command> onFailureRecorded(FailureRecorded msg) {
+    recording--;
+    if (msg.error() != null) {
+      getContext().getLog().error("the journal did not record a failure of {}; stopping the farm", msg.config().id(), msg.error());
+      throw new IllegalStateException("journal write failed: " + msg.error().getMessage(), msg.error());
+    }
+    retriesThisSession.merge(msg.config().id(), 1, Integer::sum);
+    long wait = durable.backoffMillis(msg.failures());
+    getContext().getLog().warn("run {} failed (attempt {}): {}; retrying in {} ms", msg.config().id(), msg.failures(), msg.reason(), wait);
+    retrying++;
+    getContext().scheduleOnce(java.time.Duration.ofMillis(wait), getContext().getSelf(), new Requeue(msg.config()));
+    return this;
+  }
+
+  private Behavior<Command> onRequeue(Requeue msg) {
+    retrying--;
+    pending.add(msg.config());
+    startRuns();
+    return this;
+  }
+
+  private Behavior<Command> onAttemptTimedOut(AttemptTimedOut msg) {
+    ActiveRun run = active.get(msg.runId());
+    if (run == null || run.attempt != msg.attempt()) {
+      return this;
+    }
+    failed++;
+    return finish(run, resultWithoutEstimate(run, "exceeded its time budget of " + durable.runTimeoutMillis() + " ms"));
+  }
+
+  private Behavior<Command> checkFarmDone() {
+    if (active.isEmpty() && pending.isEmpty() && recording == 0 && retrying == 0) {
       publish(new FarmFinished(farm, finished, failed, (System.nanoTime() - startNanos) / 1_000_000));
       return Behaviors.stopped();
     }

@@ -66,7 +66,7 @@ public final class FarmRunner {
   }
 
   /** The application config with the compute pool sized to the farm. */
-  static Config config(int maxConcurrent) {
+  public static Config config(int maxConcurrent) {
     return ConfigFactory.parseString("lipfarm.compute-dispatcher.thread-pool-executor.fixed-pool-size = " + maxConcurrent)
         .withFallback(ConfigFactory.load());
   }

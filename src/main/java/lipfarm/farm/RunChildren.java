@@ -22,4 +22,19 @@ public interface RunChildren {
       }
     };
   }
+
+  /** The real trainer (checkpointing into {@code checkpoints} every {@code every} epochs) and estimator. */
+  static RunChildren real(lipfarm.farm.durable.CheckpointStore checkpoints, int every) {
+    return new RunChildren() {
+      @Override
+      public Behavior<Trainer.Command> trainer() {
+        return Trainer.create(checkpoints, every);
+      }
+
+      @Override
+      public Behavior<Estimator.Command> estimator() {
+        return Estimator.create();
+      }
+    };
+  }
 }

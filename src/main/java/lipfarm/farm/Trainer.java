@@ -3,6 +3,8 @@ package lipfarm.farm;
 import lipfarm.config.RunConfig;
 import lipfarm.data.DataSets;
 import lipfarm.data.Dataset;
+import lipfarm.farm.durable.CheckpointStore;
+import org.apache.pekko.actor.typed.PostStop;
 import org.nd4j.linalg.api.buffer.DataType;
 import lipfarm.training.EpochStats;
 import lipfarm.training.MlpTrainer;
@@ -65,13 +67,28 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
   private ActorRef<Reply> replyTo;
   private double initialLoss = Double.NaN;
   private NetworkSnapshot lastFinite;
+  private final CheckpointStore checkpoints; // null: no checkpoints
+  private final int checkpointEvery;
+  private int lastCheckpointEpoch;
+  private boolean ended; // outcome reported or failed: nothing left to checkpoint
 
   public static Behavior<Command> create() {
-    return Behaviors.setup(Trainer::new);
+    return Behaviors.setup(ctx -> new Trainer(ctx, null, 0));
   }
 
-  private Trainer(ActorContext<Command> context) {
+  /**
+   * A trainer that resumes from {@code checkpoints} when its run has a checkpoint, writes one every
+   * {@code checkpointEvery} epochs (at chunk ends; 0: only when stopped) and one when it is stopped
+   * before its run ended (a shutdown, a timeout), so a re-queued run continues bit-identically.
+   */
+  public static Behavior<Command> create(CheckpointStore checkpoints, int checkpointEvery) {
+    return Behaviors.setup(ctx -> new Trainer(ctx, checkpoints, checkpointEvery));
+  }
+
+  private Trainer(ActorContext<Command> context, CheckpointStore checkpoints, int checkpointEvery) {
     super(context);
+    this.checkpoints = checkpoints;
+    this.checkpointEvery = checkpointEvery;
   }
 
   @Override
@@ -80,7 +97,25 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
         .onMessage(Train.class, msg -> failSafe(msg.config().id(), msg.replyTo(), () -> onTrain(msg)))
         .onMessageEquals(TrainChunk.INSTANCE, () -> failSafe(config.id(), replyTo, this::onTrainChunk))
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
+        .onSignal(PostStop.class, signal -> onPostStop())
         .build();
+  }
+
+  /** Stopped between two chunks before the run ended: keep the work done so far. */
+  private Behavior<Command> onPostStop() {
+    if (checkpoints != null && trainer != null && !ended && trainer.epoch() > lastCheckpointEpoch) {
+      try {
+        checkpoint();
+      } catch (RuntimeException e) {
+        getContext().getLog().warn("run {}: could not checkpoint on stop", config.id(), e);
+      }
+    }
+    return this;
+  }
+
+  private void checkpoint() {
+    checkpoints.save(config.id(), new CheckpointStore.Checkpoint(initialLoss, trainer.capture()));
+    lastCheckpointEpoch = trainer.epoch();
   }
 
   /**
@@ -92,6 +127,7 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
       return handler.get();
     } catch (RuntimeException e) {
       getContext().getLog().warn("run {} failed", runId, e);
+      ended = true; // the state may be half-updated: never checkpoint it
       to.tell(new Failed(runId, e.getClass().getSimpleName() + ": " + e.getMessage()));
       return Behaviors.stopped();
     }
@@ -105,16 +141,36 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
     config = msg.config();
     replyTo = msg.replyTo();
     spec = TrainingSpecs.of(config);
-    Dataset data = DataSets.create(config.dataSpec(), config.dataSeed());
-    trainer =
-        new MlpTrainer(
-            data,
-            MlpTrainer.targetsFromLabels(data.y(), spec.outputDim()),
-            spec,
-            config.initSeed(),
-            "float".equals(config.precision()) ? DataType.FLOAT : DataType.DOUBLE);
+    trainer = newTrainer();
+    if (checkpoints != null) {
+      checkpoints.load(config.id()).ifPresent(this::resume);
+    }
     getContext().getSelf().tell(TrainChunk.INSTANCE);
     return this;
+  }
+
+  private void resume(CheckpointStore.Checkpoint c) {
+    try {
+      trainer.restore(c.state());
+    } catch (IllegalStateException e) {
+      // Not this run's state (or a changed trainer): start over rather than train on garbage.
+      getContext().getLog().warn("run {}: ignoring checkpoint: {}", config.id(), e.getMessage());
+      trainer = newTrainer();
+      return;
+    }
+    initialLoss = c.initialLoss();
+    lastFinite = trainer.snapshot();
+    lastCheckpointEpoch = trainer.epoch();
+  }
+
+  private MlpTrainer newTrainer() {
+    Dataset data = DataSets.create(config.dataSpec(), config.dataSeed());
+    return new MlpTrainer(
+        data,
+        MlpTrainer.targetsFromLabels(data.y(), spec.outputDim()),
+        spec,
+        config.initSeed(),
+        "float".equals(config.precision()) ? DataType.FLOAT : DataType.DOUBLE);
   }
 
   private Behavior<Command> onTrainChunk() {
@@ -127,16 +183,19 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
       if (!s.finite() || s.loss() > EXPLOSION_FACTOR * Math.max(initialLoss, 1e-12)) {
         String reason = !s.finite() ? "loss or outputs became NaN/Inf" : "loss exploded above 1e6 × initial";
         Diverged d = new Diverged(id, s.epoch(), s.loss(), s.maxError(), s.signFit(), reason);
+        ended = true;
         replyTo.tell(new Ended(d, lastFinite));
         return Behaviors.stopped();
       }
       if (spec.fit().fitted(s)) {
         EpochStats f = trainer.evaluate(); // the same weights, with their norms
+        ended = true;
         replyTo.tell(new Ended(new Converged(id, f.epoch(), f.loss(), f.maxError(), f.signFit(), f.normW(), f.normA()), trainer.snapshot()));
         return Behaviors.stopped();
       }
       if (trainer.epoch() >= config.maxEpochs()) {
         EpochStats f = trainer.evaluate(); // the weights after the last step
+        ended = true;
         replyTo.tell(
             new Ended(
                 new DidNotInterpolate(id, f.epoch(), f.loss(), f.maxError(), f.signFit(), f.normW(), f.normA()),
@@ -150,6 +209,9 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
         new Progressed(
             new TrainingProgress(
                 id, last.epoch(), last.loss(), last.maxError(), last.signFit(), last.normW(), last.normA(), last.minMargin(), last.constraint())));
+    if (checkpoints != null && checkpointEvery > 0 && trainer.epoch() - lastCheckpointEpoch >= checkpointEvery) {
+      checkpoint();
+    }
     getContext().getSelf().tell(TrainChunk.INSTANCE);
     return this;
   }

@@ -70,6 +70,9 @@ public record EventLog(String farm, List<FarmEvent> events, List<RunResult> resu
     for (int i = 0; i < lines.size(); i++) {
       String line = lines.get(i);
       FarmEvent e;
+      if (tornBeforeRestart(lines, i)) {
+        continue;
+      }
       try {
         JsonNode node = mapper.readTree(line);
         if (node == null || !node.isObject()) {
@@ -105,6 +108,22 @@ public record EventLog(String farm, List<FarmEvent> events, List<RunResult> resu
     }
     results.sort(ReportOrder.BY_PARAMETERS);
     return new EventLog(farm == null ? "unnamed" : farm, List.copyOf(events), List.copyOf(results), finished);
+  }
+
+  /**
+   * A line that a killed farm left half-written: it does not parse and the next line is the
+   * FarmStarted of the farm's restart. It is skipped; anything else unreadable is an error.
+   */
+  private static boolean tornBeforeRestart(List<String> lines, int i) {
+    if (i + 1 >= lines.size() || !lines.get(i + 1).contains("\"type\":\"FarmStarted\"")) {
+      return false;
+    }
+    try {
+      EventJson.parse(EventJson.newMapper(), lines.get(i));
+      return false;
+    } catch (RuntimeException ex) {
+      return true;
+    }
   }
 
   private static String firstLine(String s) {

@@ -324,7 +324,8 @@ final class Plots {
   }
 
   private static void addPositive(XYSeries s, double x, double y) {
-    if (x > 0 && y > 0 && Double.isFinite(x) && Double.isFinite(y)) {
+    // A resumed run re-trains the epochs since its last checkpoint (bit-identically): once is enough.
+    if (x > 0 && y > 0 && Double.isFinite(x) && Double.isFinite(y) && s.indexOf(x) < 0) {
       s.add(x, y);
     }
   }

@@ -4,10 +4,10 @@ import java.util.Comparator;
 import lipfarm.protocol.RunResult;
 
 /** A deterministic row order for result files, independent of which run finished first. */
-final class ReportOrder {
+public final class ReportOrder {
   private ReportOrder() {}
 
-  static final Comparator<RunResult> BY_PARAMETERS =
+  public static final Comparator<RunResult> BY_PARAMETERS =
       Comparator.<RunResult>comparingInt(r -> r.config().n())
           .thenComparingInt(r -> r.config().d())
           .thenComparingInt(r -> r.config().k())

@@ -67,7 +67,7 @@ public final class Reporter extends AbstractBehavior<Reporter.Command> {
    */
   public static Behavior<Command> create(
       String farm, Path dir, MeterRegistry registry, Consumer<FarmEvent> listener, ActorRef<Written> whenWritten) {
-    return Behaviors.setup(ctx -> new Reporter(ctx, farm, dir, new FarmMetrics(registry, farm), listener, whenWritten, null));
+    return Behaviors.setup(ctx -> new Reporter(ctx, farm, dir, new FarmMetrics(registry, farm), listener, whenWritten, null, List.of(), 0));
   }
 
   /**
@@ -83,7 +83,22 @@ public final class Reporter extends AbstractBehavior<Reporter.Command> {
       Consumer<FarmEvent> listener,
       ActorRef<Written> whenWritten,
       ActorRef<Recorded> subscriber) {
-    return Behaviors.setup(ctx -> new Reporter(ctx, farm, dir, metrics, listener, whenWritten, subscriber));
+    return Behaviors.setup(ctx -> new Reporter(ctx, farm, dir, metrics, listener, whenWritten, subscriber, List.of(), 0));
+  }
+
+  /**
+   * A reporter that continues a farm's existing {@code events.ndjson}: numbering goes on after
+   * {@code lastSeq} and the reports include {@code previous}, the results already logged there.
+   */
+  public static Behavior<Command> create(
+      String farm,
+      Path dir,
+      MeterRegistry registry,
+      Consumer<FarmEvent> listener,
+      ActorRef<Written> whenWritten,
+      List<RunResult> previous,
+      long lastSeq) {
+    return Behaviors.setup(ctx -> new Reporter(ctx, farm, dir, new FarmMetrics(registry, farm), listener, whenWritten, null, previous, lastSeq));
   }
 
   private Reporter(
@@ -93,9 +108,13 @@ public final class Reporter extends AbstractBehavior<Reporter.Command> {
       FarmMetrics metrics,
       Consumer<FarmEvent> listener,
       ActorRef<Written> whenWritten,
-      ActorRef<Recorded> subscriber)
+      ActorRef<Recorded> subscriber,
+      List<RunResult> previous,
+      long lastSeq)
       throws IOException {
     super(context);
+    this.results.addAll(previous);
+    this.seq = lastSeq;
     this.farm = farm;
     this.dir = dir;
     this.metrics = metrics;
@@ -121,8 +140,8 @@ public final class Reporter extends AbstractBehavior<Reporter.Command> {
     seq++;
     Instant time = Instant.now();
     String json = EventJson.line(mapper, farm, seq, time, e);
-    events.write(json);
-    events.newLine();
+    // One write per line: a kill can tear at most the last line, never interleave two.
+    events.write(json + System.lineSeparator());
     events.flush();
     metrics.record(e);
     listener.accept(e);

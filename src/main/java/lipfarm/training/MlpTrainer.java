@@ -60,6 +60,7 @@ public final class MlpTrainer {
   private final INDArray[] deriv; // σ'(z) buffers
   private final INDArray velocity; // SGD momentum
   private final AdamUpdater adam;
+  private final INDArray adamState; // [m | v], the updater's state view
   private final Adam adamConfig;
   private final SplittableRandom shuffleRng;
   private final int[] perm;
@@ -67,6 +68,7 @@ public final class MlpTrainer {
 
   private int epoch;
   private int updates;
+  private long shuffles; // permutations drawn so far: the position of shuffleRng's stream
 
   /**
    * @param data points and ±1 labels (targets are the labels replicated on every output)
@@ -145,10 +147,12 @@ public final class MlpTrainer {
     if (spec.optimizer().kind() == Optimizer.Kind.ADAM) {
       adamConfig = new Adam(spec.optimizer().learningRate());
       adam = new AdamUpdater(adamConfig);
-      adam.setStateViewArray(Nd4j.zeros(dtype, 1, 2L * total), new long[] {1, total}, 'c', true);
+      adamState = Nd4j.zeros(dtype, 1, 2L * total);
+      adam.setStateViewArray(adamState, new long[] {1, total}, 'c', true);
     } else {
       adamConfig = null;
       adam = null;
+      adamState = null;
     }
     project();
   }
@@ -319,14 +323,89 @@ public final class MlpTrainer {
   }
 
   private void shuffle() {
+    permute();
+    shuffles++;
+    Nd4j.pullRows(x, xs, 1, perm);
+    Nd4j.pullRows(y, ys, 1, perm);
+  }
+
+  /** One Fisher-Yates pass over {@code perm}, drawing n − 1 numbers from {@code shuffleRng}. */
+  private void permute() {
     for (int i = n - 1; i > 0; i--) {
       int j = shuffleRng.nextInt(i + 1);
       int t = perm[i];
       perm[i] = perm[j];
       perm[j] = t;
     }
-    Nd4j.pullRows(x, xs, 1, perm);
-    Nd4j.pullRows(y, ys, 1, perm);
+  }
+
+  /**
+   * The full training state: everything {@link #step()} reads besides the data and the spec. A
+   * trainer built with the same data, spec, seed and dtype and given this state by {@link
+   * #restore} continues bit-identically to this one.
+   */
+  public TrainingState capture() {
+    double[][] pv = new double[layersCount][];
+    for (int l = 0; l < layersCount; l++) {
+      pv[l] = powerVectors[l] == null ? null : powerVectors[l].dup().data().asDouble();
+    }
+    return new TrainingState(
+        epoch,
+        updates,
+        shuffles,
+        perm.clone(),
+        parameters(),
+        adamState == null ? null : adamState.dup().data().asDouble(),
+        velocity == null ? null : velocity.dup().data().asDouble(),
+        pv);
+  }
+
+  /**
+   * Restores a state captured from a trainer of the same configuration. Only a fresh trainer (no
+   * step taken) can be restored: the minibatch generator is advanced by replaying the {@code
+   * shuffles} permutations it drew (cheap next to training), which reproduces its exact stream
+   * without touching its private state; the replayed permutation must equal the captured one.
+   *
+   * @throws IllegalStateException if this trainer has trained, or the state does not fit it
+   */
+  public void restore(TrainingState s) {
+    if (epoch != 0 || updates != 0 || shuffles != 0) {
+      throw new IllegalStateException("restore needs a fresh trainer; this one is at epoch " + epoch);
+    }
+    if (s.parameters().length != theta.length()
+        || s.permutation().length != n
+        || (adamState == null) != (s.adam() == null)
+        || (velocity == null) != (s.velocity() == null)
+        || s.powerVectors().length != layersCount) {
+      throw new IllegalStateException("checkpoint does not match this network and optimiser");
+    }
+    for (long i = 0; i < s.shuffles(); i++) {
+      permute();
+    }
+    if (!java.util.Arrays.equals(perm, s.permutation())) {
+      throw new IllegalStateException("checkpoint's minibatch permutation does not match its seed");
+    }
+    shuffles = s.shuffles();
+    if (shuffles > 0) {
+      Nd4j.pullRows(x, xs, 1, perm);
+      Nd4j.pullRows(y, ys, 1, perm);
+    }
+    setParameters(s.parameters());
+    if (adamState != null) {
+      if (s.adam().length != adamState.length()) {
+        throw new IllegalStateException("checkpoint's Adam state has the wrong size");
+      }
+      adamState.assign(Nd4j.create(s.adam(), new long[] {1, s.adam().length}, 'c').castTo(dtype));
+    }
+    if (velocity != null) {
+      velocity.assign(Nd4j.create(s.velocity(), new long[] {1, s.velocity().length}, 'c').castTo(dtype));
+    }
+    for (int l = 0; l < layersCount; l++) {
+      double[] v = s.powerVectors()[l];
+      powerVectors[l] = v == null ? null : Nd4j.create(v, new long[] {sizes[l], 1}, 'c').castTo(dtype);
+    }
+    epoch = s.epoch();
+    updates = s.updates();
   }
 
   private void update(double lr) {
@@ -563,7 +642,7 @@ public final class MlpTrainer {
   }
 
   void setParameters(double[] p) {
-    theta.assign(Nd4j.create(p, new long[] {1, p.length}, 'c'));
+    theta.assign(Nd4j.create(p, new long[] {1, p.length}, 'c').castTo(dtype));
   }
 
   /** An immutable copy of the current weights, safe to send to another actor. */

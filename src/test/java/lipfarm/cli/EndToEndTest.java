@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,10 +24,9 @@ class EndToEndTest {
             + " grid { n = [20, 40], k = [2, 16] }\n}\n");
     MainTest.Result r = MainTest.run("run", "--no-progress", f.toString());
     assertThat(r.code()).as(r.err()).isZero();
-    Path dir;
-    try (Stream<Path> s = Files.list(tmp.resolve("runs").resolve("tiny"))) {
-      dir = s.findFirst().orElseThrow();
-    }
+    Path dir = tmp.resolve("runs").resolve("tiny"); // the farm's stable directory
+    assertThat(dir.resolve("farm.id")).isNotEmptyFile();
+    assertThat(dir.resolve("journal.mv.db")).isNotEmptyFile();
     for (String name : List.of("farm.conf", "events.ndjson", "results.csv", "results.json", "report.md")) {
       assertThat(dir.resolve(name)).isNotEmptyFile();
     }

@@ -1,0 +1,146 @@
+package lipfarm.farm.durable;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import lipfarm.config.RunConfig;
+import lipfarm.protocol.LipfarmSerializable;
+import lipfarm.protocol.RunResult;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.Effect;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+
+/**
+ * The event-sourced record of one farm: which configurations it has, which finished with which
+ * result, and how often each failed. Every change is persisted before it is acknowledged, so the
+ * coordinator publishes a result only once it is durable: after a crash, a finished run is never
+ * repeated and an unfinished one is re-queued.
+ */
+public final class FarmJournal extends EventSourcedBehavior<FarmJournal.Command, FarmJournal.Event, FarmState> {
+
+  public sealed interface Command extends LipfarmSerializable {}
+
+  /**
+   * Define the farm as {@code runs}: accepted when the journal is new, holds the same
+   * configurations, or holds a subset of them (new grid points are added); refused otherwise.
+   */
+  public record Define(String farm, List<RunConfig> runs, ActorRef<DefineReply> replyTo) implements Command {}
+
+  /** Record a failed attempt of a run; the reply carries its failure count. */
+  public record RecordFailure(String runId, String reason, ActorRef<Recorded> replyTo) implements Command {}
+
+  /** Record a run's final result (idempotent: a second result for the same run is ignored). */
+  public record RecordResult(RunResult result, ActorRef<Recorded> replyTo) implements Command {}
+
+  public record GetState(ActorRef<FarmState> replyTo) implements Command {}
+
+  public sealed interface DefineReply extends LipfarmSerializable {}
+
+  /** The definition is accepted; {@code state} is the farm's recovered state. */
+  public record Defined(FarmState state, int resumed, int added) implements DefineReply {}
+
+  /** The journal holds a different farm; {@code reason} says how it differs and what to do. */
+  public record Refused(String reason) implements DefineReply {}
+
+  /** The change is durable. */
+  public record Recorded(String runId, int failures) implements LipfarmSerializable {}
+
+  /** Persisted events, in the past tense. */
+  public sealed interface Event extends LipfarmSerializable {}
+
+  public record FarmDefined(String farm, List<RunConfig> runs) implements Event {}
+
+  public record GridExtended(List<RunConfig> added) implements Event {}
+
+  public record RunAttemptFailed(String runId, int attempt, String reason) implements Event {}
+
+  public record RunCompleted(RunResult result) implements Event {}
+
+  public static Behavior<Command> create(String persistenceId) {
+    return new FarmJournal(PersistenceId.ofUniqueId(persistenceId));
+  }
+
+  private FarmJournal(PersistenceId id) {
+    super(id);
+  }
+
+  @Override
+  public FarmState emptyState() {
+    return FarmState.empty();
+  }
+
+  @Override
+  public CommandHandler<Command, Event, FarmState> commandHandler() {
+    return newCommandHandlerBuilder()
+        .forAnyState()
+        .onCommand(Define.class, this::onDefine)
+        .onCommand(
+            RecordFailure.class,
+            (state, c) -> {
+              int attempt = state.failuresOf(c.runId()) + 1;
+              return Effect()
+                  .persist(new RunAttemptFailed(c.runId(), attempt, c.reason()))
+                  .thenReply(c.replyTo(), s -> new Recorded(c.runId(), s.failuresOf(c.runId())));
+            })
+        .onCommand(
+            RecordResult.class,
+            (state, c) -> {
+              String id = c.result().runId();
+              if (state.results().containsKey(id)) {
+                return Effect().none().thenReply(c.replyTo(), s -> new Recorded(id, s.failuresOf(id)));
+              }
+              return Effect().persist(new RunCompleted(c.result())).thenReply(c.replyTo(), s -> new Recorded(id, s.failuresOf(id)));
+            })
+        .onCommand(GetState.class, (state, c) -> Effect().none().thenReply(c.replyTo(), s -> s))
+        .build();
+  }
+
+  private Effect<Event, FarmState> onDefine(FarmState state, Define c) {
+    if (!state.defined()) {
+      return Effect().persist(new FarmDefined(c.farm(), c.runs())).thenReply(c.replyTo(), s -> new Defined(s, 0, s.runs().size()));
+    }
+    Set<String> old = new LinkedHashSet<>();
+    state.runs().forEach(r -> old.add(r.id()));
+    Set<String> now = new LinkedHashSet<>();
+    c.runs().forEach(r -> now.add(r.id()));
+    List<RunConfig> missing = state.runs().stream().filter(r -> !now.contains(r.id())).toList();
+    if (!missing.isEmpty()) {
+      return Effect().none().thenReply(c.replyTo(), s -> new Refused(difference(c.farm(), s, missing, c.runs().stream().filter(r -> !old.contains(r.id())).toList())));
+    }
+    List<RunConfig> added = new ArrayList<>(c.runs().stream().filter(r -> !old.contains(r.id())).toList());
+    int resumed = state.runs().size();
+    if (added.isEmpty()) {
+      return Effect().none().thenReply(c.replyTo(), s -> new Defined(s, resumed, 0));
+    }
+    return Effect().persist(new GridExtended(added)).thenReply(c.replyTo(), s -> new Defined(s, resumed, added.size()));
+  }
+
+  private static String difference(String farm, FarmState state, List<RunConfig> missing, List<RunConfig> added) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("farm '").append(farm).append("' already exists with a different definition: ")
+        .append(missing.size()).append(" of its ").append(state.runs().size())
+        .append(" configurations are not in the new definition (for example ").append(missing.get(0).label()).append(")");
+    if (!added.isEmpty()) {
+      sb.append(" and ").append(added.size()).append(" are new");
+    }
+    sb.append(". Only adding grid points is allowed on an existing farm. Restore its definition (it is in farm.conf)"
+        + " to resume it, give the farm a new name, or pass --new-farm to start a new farm (the old directory is kept, renamed).");
+    return sb.toString();
+  }
+
+  @Override
+  public EventHandler<FarmState, Event> eventHandler() {
+    return newEventHandlerBuilder()
+        .forAnyState()
+        .onEvent(FarmDefined.class, (s, e) -> s.withRuns(e.runs()))
+        .onEvent(GridExtended.class, (s, e) -> s.withRuns(e.added()))
+        .onEvent(RunAttemptFailed.class, (s, e) -> s.withFailure(e.runId(), e.attempt()))
+        .onEvent(RunCompleted.class, (s, e) -> s.withResult(e.result()))
+        .build();
+  }
+}

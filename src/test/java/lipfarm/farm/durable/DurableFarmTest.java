@@ -1,0 +1,195 @@
+package lipfarm.farm.durable;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import lipfarm.config.Durability;
+import lipfarm.config.FarmDefinition;
+import lipfarm.config.RunConfig;
+import lipfarm.farm.Estimator;
+import lipfarm.farm.FarmRunner;
+import lipfarm.farm.RunChildren;
+import lipfarm.farm.Trainer;
+import lipfarm.protocol.FarmEvent;
+import lipfarm.protocol.RunResult;
+import lipfarm.reporting.EventLog;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Durable farms in-process on a real H2 journal: resume, refusal, retries, graceful stop. */
+class DurableFarmTest {
+  @TempDir Path tmp;
+
+  static FarmDefinition def(String name, String grid, String extra) {
+    return FarmDefinition.parse(
+        "farm { name = " + name + ", max-concurrent-runs = 2, checkpoint-every = 250, retry-backoff = 50, max-retries = 2\n" + extra
+            + " defaults { d = 10, n = 20, max-epochs = 1500, estimator-budget = 1000, tol = 0.01 }\n grid { " + grid + " } }");
+  }
+
+  private DurableFarmRunner.Running start(FarmDefinition def, Path root, Function<CheckpointStore, RunChildren> children) throws Exception {
+    Durability d = Durability.of(def);
+    Path dir = root.resolve(def.name());
+    Files.createDirectories(dir);
+    DurableFarmRunner.Settings s =
+        new DurableFarmRunner.Settings(
+            def.name(), def.expand(), def.maxConcurrentRuns(), dir, "test|" + def.name(), JournalDatabase.of(d, dir, Map.of()),
+            d.checkpointEvery(), d.maxRetries(), d.retryBackoffMillis(), d.runTimeoutMillis(), children);
+    return DurableFarmRunner.start(s, "farm {\n" + def.source() + "\n}\n", FarmRunner.config(def.maxConcurrentRuns()), new SimpleMeterRegistry(), e -> {});
+  }
+
+  private DurableFarmRunner.Outcome runToEnd(FarmDefinition def, Path root) throws Exception {
+    return start(def, root, store -> RunChildren.real(store, 250)).done().get(3, TimeUnit.MINUTES);
+  }
+
+  private static Map<String, Long> count(EventLog log, Class<?> type) {
+    return log.events().stream().filter(type::isInstance).collect(Collectors.groupingBy(FarmEvent::runId, Collectors.counting()));
+  }
+
+  /** A second session of a finished farm runs nothing; a grown grid runs only the new points. */
+  @Test
+  void finishedRunsAreNotRepeatedAndNewGridPointsRun() throws Exception {
+    FarmDefinition small = def("grow", "k = [2, 8]", "");
+    DurableFarmRunner.Outcome first = runToEnd(small, tmp);
+    assertThat(first.complete()).isTrue();
+    assertThat(first.results()).hasSize(2);
+    DurableFarmRunner.Outcome again = runToEnd(small, tmp);
+    assertThat(again.results()).isEqualTo(first.results());
+    EventLog log = EventLog.read(tmp.resolve("grow"));
+    assertThat(count(log, FarmEvent.RunStarted.class).values()).containsOnly(1L);
+    assertThat(count(log, FarmEvent.RunFinished.class)).hasSize(2).allSatisfy((id, c) -> assertThat(c).isEqualTo(1L));
+
+    DurableFarmRunner.Outcome grown = runToEnd(def("grow", "k = [2, 8, 16]", ""), tmp);
+    assertThat(grown.results()).hasSize(3).containsAll(first.results());
+    log = EventLog.read(tmp.resolve("grow"));
+    assertThat(count(log, FarmEvent.RunStarted.class)).hasSize(3).allSatisfy((id, c) -> assertThat(c).isEqualTo(1L));
+    assertThat(log.results()).hasSize(3);
+    assertThat(Files.readString(tmp.resolve("grow/farm.conf"))).contains("16");
+  }
+
+  /** A definition that drops or changes configurations is refused and writes no event. */
+  @Test
+  void changedDefinitionIsRefusedWithAClearMessage() throws Exception {
+    runToEnd(def("changed", "k = [2, 8]", ""), tmp);
+    List<String> before = Files.readAllLines(tmp.resolve("changed/events.ndjson"));
+    CompletableFuture<DurableFarmRunner.Outcome> refused = start(def("changed", "k = [2, 4]", ""), tmp, store -> RunChildren.real(store, 250)).done();
+    assertThatThrownBy(() -> refused.get(1, TimeUnit.MINUTES))
+        .isInstanceOf(ExecutionException.class)
+        .cause()
+        .isInstanceOf(DurableFarmRunner.DefinitionRefused.class)
+        .hasMessageContaining("different definition")
+        .hasMessageContaining("1 of its 2 configurations")
+        .hasMessageContaining("--new-farm");
+    assertThat(Files.readAllLines(tmp.resolve("changed/events.ndjson"))).isEqualTo(before);
+  }
+
+  /** Children whose trainer throws on its Train command for one configuration, every time. */
+  static RunChildren throwingFor(String badId, CheckpointStore store) {
+    RunChildren real = RunChildren.real(store, 250);
+    return new RunChildren() {
+      @Override
+      public Behavior<Trainer.Command> trainer() {
+        return Behaviors.setup(
+            ctx -> {
+              ActorRef<Trainer.Command> inner = ctx.spawn(real.trainer(), "real");
+              ctx.watch(inner);
+              return Behaviors.receive(Trainer.Command.class)
+                  .onMessage(
+                      Trainer.Train.class,
+                      t -> {
+                        if (t.config().id().equals(badId)) {
+                          throw new IllegalStateException("boom: this configuration always throws");
+                        }
+                        inner.tell(t);
+                        return Behaviors.same();
+                      })
+                  .onAnyMessage(m -> {
+                    inner.tell(m);
+                    return Behaviors.same();
+                  })
+                  .onSignal(Terminated.class, x -> Behaviors.stopped())
+                  .build();
+            });
+      }
+
+      @Override
+      public Behavior<Estimator.Command> estimator() {
+        return real.estimator();
+      }
+    };
+  }
+
+  /** One configuration always throws: it fails after its retries, every other run succeeds. */
+  @Test
+  void alwaysThrowingRunFailsAfterItsRetriesAndTheFarmFinishes() throws Exception {
+    FarmDefinition def = def("throws", "k = [2, 8, 16]", "");
+    List<RunConfig> runs = def.expand();
+    String bad = runs.get(1).id();
+    DurableFarmRunner.Outcome o = start(def, tmp, store -> throwingFor(bad, store)).done().get(3, TimeUnit.MINUTES);
+    assertThat(o.complete()).isTrue();
+    assertThat(o.results()).hasSize(3);
+    for (RunResult r : o.results()) {
+      if (r.runId().equals(bad)) {
+        assertThat(r.outcome()).isEqualTo("failed");
+        assertThat(r.error()).contains("stopped unexpectedly").contains("final after 3 attempts");
+      } else {
+        assertThat(r.outcome()).isIn("converged", "did-not-interpolate");
+        assertThat(r.lipLower()).isPositive();
+      }
+    }
+    EventLog log = EventLog.read(tmp.resolve("throws"));
+    assertThat(count(log, FarmEvent.RunStarted.class).get(bad)).as("1 attempt + 2 retries").isEqualTo(3L);
+    assertThat(count(log, FarmEvent.RunFinished.class).get(bad)).isEqualTo(1L);
+    FarmEvent.FarmFinished end = (FarmEvent.FarmFinished) log.events().get(log.events().size() - 1);
+    assertThat(end.runsFailed()).isEqualTo(1);
+    assertThat(end.runsFinished()).isEqualTo(3);
+  }
+
+  /**
+   * A graceful stop checkpoints the runs in flight and writes a partial report; the resumed farm
+   * ends with exactly the results of an uninterrupted one.
+   */
+  @Test
+  void gracefulStopCheckpointsAndResumesBitIdentically() throws Exception {
+    String grid = "k = [2], n = [20, 40], max-epochs = [6000]";
+    DurableFarmRunner.Outcome straight = runToEnd(def("stop", grid, ""), tmp.resolve("a"));
+
+    List<FarmEvent> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    FarmDefinition def = def("stop", grid, "");
+    Durability d = Durability.of(def);
+    Path dir = tmp.resolve("b").resolve("stop");
+    Files.createDirectories(dir);
+    DurableFarmRunner.Settings s =
+        new DurableFarmRunner.Settings(
+            "stop", def.expand(), 2, dir, "test|stop", JournalDatabase.of(d, dir, Map.of()), 250, 2, 50, 0, store -> RunChildren.real(store, 250));
+    DurableFarmRunner.Running running =
+        DurableFarmRunner.start(s, "farm {\n" + def.source() + "\n}\n", FarmRunner.config(2), new SimpleMeterRegistry(), seen::add);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (seen.stream().filter(e -> e instanceof FarmEvent.TrainingProgress p && p.epoch() >= 1000).count() < 2 && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    running.shutdown();
+    DurableFarmRunner.Outcome stopped = running.done().get(1, TimeUnit.MINUTES);
+    assertThat(stopped.complete()).isFalse();
+    assertThat(dir.resolve("report.md")).isNotEmptyFile();
+    assertThat(new CheckpointStore(dir.resolve("checkpoints")).load(def.expand().get(1).id())).isPresent();
+
+    DurableFarmRunner.Outcome resumed = runToEnd(def, tmp.resolve("b"));
+    assertThat(resumed.complete()).isTrue();
+    assertThat(resumed.results()).isEqualTo(straight.results());
+    assertThat(resumed.results()).allSatisfy(r -> assertThat(r.epochs()).isGreaterThan(1000));
+  }
+}
