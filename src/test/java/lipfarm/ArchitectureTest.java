@@ -10,16 +10,20 @@ import org.junit.jupiter.api.Test;
 /** Numerics stay pure: no actors in training, estimation, bounds or data. */
 class ArchitectureTest {
   private static final JavaClasses CLASSES =
-      new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("lipfarm");
+      new ClassFileImporter()
+          .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+          .importPackages("lipfarm");
 
   @Test
   void numericsHaveNoActorImports() {
     noClasses()
         .that()
-        .resideInAnyPackage("lipfarm.training..", "lipfarm.estimation..", "lipfarm.bounds..", "lipfarm.data..")
+        .resideInAnyPackage(
+            "lipfarm.training..", "lipfarm.estimation..", "lipfarm.bounds..", "lipfarm.data..")
         .should()
         .dependOnClassesThat()
-        .resideInAnyPackage("org.apache.pekko..", "lipfarm.farm..", "lipfarm.reporting..", "lipfarm.cli..")
+        .resideInAnyPackage(
+            "org.apache.pekko..", "lipfarm.farm..", "lipfarm.reporting..", "lipfarm.cli..")
         .check(CLASSES);
   }
 
@@ -27,7 +31,8 @@ class ArchitectureTest {
   void estimationAndBoundsDoNotNeedNd4j() {
     noClasses()
         .that()
-        .resideInAnyPackage("lipfarm.estimation..", "lipfarm.bounds..", "lipfarm.data..", "lipfarm.analysis..")
+        .resideInAnyPackage(
+            "lipfarm.estimation..", "lipfarm.bounds..", "lipfarm.data..", "lipfarm.analysis..")
         .and()
         .resideOutsideOfPackage("lipfarm.estimation.nd4j..") // the batched ND4J kernel, on purpose
         .should()

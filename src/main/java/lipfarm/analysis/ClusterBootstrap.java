@@ -10,9 +10,9 @@ import java.util.TreeMap;
 /**
  * Least squares with a cluster (block) bootstrap: each resample draws G clusters with replacement
  * from the G clusters of the data and keeps all rows of each drawn cluster, refits, and the
- * interval is the (α/2, 1 − α/2) percentile range of the refitted slopes. Resampling whole
- * clusters keeps the within-cluster correlation (runs that share a seed share their data points),
- * which a row bootstrap would ignore and so give too narrow an interval.
+ * interval is the (α/2, 1 − α/2) percentile range of the refitted slopes. Resampling whole clusters
+ * keeps the within-cluster correlation (runs that share a seed share their data points), which a
+ * row bootstrap would ignore and so give too narrow an interval.
  *
  * <p>Deterministic: the same rows, resample count and seed give the same interval (clusters are
  * ordered by name and the generator is {@link SplittableRandom}, whose sequence is specified).
@@ -30,7 +30,8 @@ public final class ClusterBootstrap {
    * @param names covariate names, one per column of {@link Observation#covariates()}
    * @return the fit, or null when the design on all rows is rank deficient
    */
-  public static RegressionFit fit(List<String> names, List<Observation> rows, int resamples, long seed, double level) {
+  public static RegressionFit fit(
+      List<String> names, List<Observation> rows, int resamples, long seed, double level) {
     double[] point = ols(rows);
     if (point == null) {
       return null;
@@ -81,7 +82,17 @@ public final class ClusterBootstrap {
       }
     }
     return new RegressionFit(
-        names, point[0], Arrays.copyOfRange(point, 1, p + 1), low, high, means, rows.size(), g, g >= 2 ? resamples : 0, used, level);
+        names,
+        point[0],
+        Arrays.copyOfRange(point, 1, p + 1),
+        low,
+        high,
+        means,
+        rows.size(),
+        g,
+        g >= 2 ? resamples : 0,
+        used,
+        level);
   }
 
   private static double[] ols(List<Observation> rows) {

@@ -28,8 +28,8 @@ import lipfarm.protocol.RunResult;
  *       (log(n/k) cannot sit in the joint model: it is log n − log k.)
  * </ol>
  *
- * Intervals come from {@link ClusterBootstrap} with the seed as the cluster: runs with the same seed
- * share their data points (the data seed depends on n, d and seed only), so their errors are
+ * Intervals come from {@link ClusterBootstrap} with the seed as the cluster: runs with the same
+ * seed share their data points (the data seed depends on n, d and seed only), so their errors are
  * correlated and must be resampled together.
  */
 public final class ScalingAnalysis {
@@ -43,7 +43,11 @@ public final class ScalingAnalysis {
     K("k", c -> c.k(), -0.5, "−½ at fixed n, d for n/d ≲ k ≲ n (BLN); 0 (plateau) for k ≳ n"),
     N_OVER_K("n/k", c -> (double) c.n() / c.k(), 0.5, "+½ (BLN conjecture Lip ≳ √(n/k))"),
     D("d", c -> c.d(), 0.0, "0 at fixed n, k for two-layer nets (d cancels in √(nd/p), p ≈ kd)"),
-    DEPTH("depth", c -> c.depth(), Double.NaN, "none at fixed width (BS's deep variant √(nd/(Dp)) holds p fixed)"),
+    DEPTH(
+        "depth",
+        c -> c.depth(),
+        Double.NaN,
+        "none at fixed width (BS's deep variant √(nd/(Dp)) holds p fixed)"),
     WEIGHT_BOUND(
         "bound-value",
         c -> "none".equals(c.weightBound()) ? Double.NaN : c.boundValue(),
@@ -94,7 +98,9 @@ public final class ScalingAnalysis {
     LOWER("certified lower bound on Lip (local: the data ball)", RunResult::lipLower),
     LOWER_GLOBAL("certified lower bound on the global Lip (R^d)", r -> measured(r, "lower-global")),
     UPPER("certified upper bound on Lip", RunResult::lipUpper),
-    SPECTRAL_PROXY("‖a‖₂‖W‖_op (norm upper-bound proxy; F3's quantity)", r -> r.measures() == null ? Double.NaN : r.measures().spectralProxy());
+    SPECTRAL_PROXY(
+        "‖a‖₂‖W‖_op (norm upper-bound proxy; F3's quantity)",
+        r -> r.measures() == null ? Double.NaN : r.measures().spectralProxy());
 
     private final String label;
     private final ToDoubleFunction<RunResult> value;
@@ -117,7 +123,11 @@ public final class ScalingAnalysis {
   static double measured(RunResult r, String method) {
     return r.bounds() == null
         ? Double.NaN
-        : r.bounds().stream().filter(b -> method.equals(b.method())).mapToDouble(b -> b.value()).findFirst().orElse(Double.NaN);
+        : r.bounds().stream()
+            .filter(b -> method.equals(b.method()))
+            .mapToDouble(b -> b.value())
+            .findFirst()
+            .orElse(Double.NaN);
   }
 
   /**
@@ -201,12 +211,15 @@ public final class ScalingAnalysis {
     List<String> notes = new ArrayList<>();
     Map<Quantity, Integer> invalid = new EnumMap<>(Quantity.class);
     for (Quantity q : Quantity.values()) {
-      List<RunResult> rows = fitted.stream().filter(r -> q.of(r) > 0 && Double.isFinite(q.of(r))).toList();
+      List<RunResult> rows =
+          fitted.stream().filter(r -> q.of(r) > 0 && Double.isFinite(q.of(r))).toList();
       invalid.put(q, fitted.size() - rows.size());
       List<Axis> joint = new ArrayList<>();
       for (Axis a : List.of(Axis.N, Axis.K, Axis.D, Axis.DEPTH, Axis.WEIGHT_BOUND)) {
-        // An axis enters the joint fit only if every run has a value on it (a bound of "none" has none).
-        if (distinct(rows, a) >= 2 && rows.stream().allMatch(r -> Double.isFinite(a.of(r.config())))) {
+        // An axis enters the joint fit only if every run has a value on it (a bound of "none" has
+        // none).
+        if (distinct(rows, a) >= 2
+            && rows.stream().allMatch(r -> Double.isFinite(a.of(r.config())))) {
           joint.add(a);
         }
       }
@@ -219,12 +232,36 @@ public final class ScalingAnalysis {
     }
     Set<Integer> seeds = new TreeSet<>();
     fitted.forEach(r -> seeds.add(r.config().seed()));
-    int outside = (int) fitted.stream().filter(r -> r.config().k() < (double) r.config().n() / r.config().d() || r.config().k() > r.config().n()).count();
-    return new Result(fits, varying, results.size(), fitted.size(), results.size() - fitted.size(), invalid, seeds.size(), outside, notes);
+    int outside =
+        (int)
+            fitted.stream()
+                .filter(
+                    r ->
+                        r.config().k() < (double) r.config().n() / r.config().d()
+                            || r.config().k() > r.config().n())
+                .count();
+    return new Result(
+        fits,
+        varying,
+        results.size(),
+        fitted.size(),
+        results.size() - fitted.size(),
+        invalid,
+        seeds.size(),
+        outside,
+        notes);
   }
 
   private static void fitModel(
-      Quantity q, String model, List<Axis> covariates, List<Axis> reported, List<RunResult> rows, int resamples, long seed, List<AxisFit> out, List<String> notes) {
+      Quantity q,
+      String model,
+      List<Axis> covariates,
+      List<Axis> reported,
+      List<RunResult> rows,
+      int resamples,
+      long seed,
+      List<AxisFit> out,
+      List<String> notes) {
     if (covariates.isEmpty()) {
       return;
     }
@@ -239,7 +276,14 @@ public final class ScalingAnalysis {
     }
     RegressionFit fit = ClusterBootstrap.fit(names, obs, resamples, seed, LEVEL);
     if (fit == null) {
-      notes.add(String.format(java.util.Locale.ROOT, "%s, %s model on %s: not identifiable (the varying axes are collinear among the %d usable runs)", q.label(), model, names, rows.size()));
+      notes.add(
+          String.format(
+              java.util.Locale.ROOT,
+              "%s, %s model on %s: not identifiable (the varying axes are collinear among the %d usable runs)",
+              q.label(),
+              model,
+              names,
+              rows.size()));
       return;
     }
     for (Axis a : reported) {

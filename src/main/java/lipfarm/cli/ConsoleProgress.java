@@ -20,8 +20,8 @@ import me.tongfei.progressbar.ProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * The CLI's live display: a progress bar for the whole farm and one status line per active run.
- * On a terminal the block is redrawn in place; otherwise (pipes, CI) each finished run prints one
+ * The CLI's live display: a progress bar for the whole farm and one status line per active run. On
+ * a terminal the block is redrawn in place; otherwise (pipes, CI) each finished run prints one
  * line. Called on the reporter's thread; the progress bar renders on its own thread, hence the
  * synchronisation.
  */
@@ -61,12 +61,30 @@ final class ConsoleProgress implements Consumer<FarmEvent>, AutoCloseable {
     } else if (e instanceof TrainingProgress p) {
       status.computeIfPresent(
           p.runId(),
-          (id, old) -> line(id, String.format(Locale.ROOT, "epoch %6d  loss %.3g  max err %.3g", p.epoch(), p.loss(), p.maxError())));
+          (id, old) ->
+              line(
+                  id,
+                  String.format(
+                      Locale.ROOT,
+                      "epoch %6d  loss %.3g  max err %.3g",
+                      p.epoch(),
+                      p.loss(),
+                      p.maxError())));
     } else if (e instanceof TrainingOutcome o) {
-      status.computeIfPresent(o.runId(), (id, old) -> line(id, "estimating Lipschitz after " + o.epochs() + " epochs"));
+      status.computeIfPresent(
+          o.runId(), (id, old) -> line(id, "estimating Lipschitz after " + o.epochs() + " epochs"));
     } else if (e instanceof LipschitzEstimate est) {
       status.computeIfPresent(
-          est.runId(), (id, old) -> line(id, String.format(Locale.ROOT, "Lip in [%.4g, %.4g]  %d evals", est.lower(), est.upper(), est.evaluations())));
+          est.runId(),
+          (id, old) ->
+              line(
+                  id,
+                  String.format(
+                      Locale.ROOT,
+                      "Lip in [%.4g, %.4g]  %d evals",
+                      est.lower(),
+                      est.upper(),
+                      est.evaluations())));
     } else if (e instanceof RunFinished f) {
       status.remove(f.runId());
       done++;

@@ -35,9 +35,9 @@ import picocli.CommandLine.Parameters;
  * </pre>
  *
  * or the weights-only form {@code {"weights": [W1, W2, ...]}} of the LipSDP reference network
- * (ReLU, no biases). The domain is the ball of radius max(1, R) containing {@code --points}
- * seeded random points of the sphere of radius R = {@code --radius}, or the points given under
- * {@code "data": {"x": [[..], ..], "y": [..]}}.
+ * (ReLU, no biases). The domain is the ball of radius max(1, R) containing {@code --points} seeded
+ * random points of the sphere of radius R = {@code --radius}, or the points given under {@code
+ * "data": {"x": [[..], ..], "y": [..]}}.
  */
 @Command(
     name = "estimate",
@@ -49,19 +49,33 @@ final class EstimateCommand implements Callable<Integer> {
   private final PrintStream out;
   private final PrintStream err;
 
-  @Parameters(index = "0", paramLabel = "FILE", description = "network JSON (see docs/estimation.md)")
+  @Parameters(
+      index = "0",
+      paramLabel = "FILE",
+      description = "network JSON (see docs/estimation.md)")
   Path file;
 
-  @Option(names = "--budget", paramLabel = "N", description = "gradient evaluations (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--budget",
+      paramLabel = "N",
+      description = "gradient evaluations (default: ${DEFAULT-VALUE})")
   long budget = LipschitzSandwich.DEFAULT_BUDGET;
 
-  @Option(names = "--points", paramLabel = "N", description = "random domain points when the file has no data (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--points",
+      paramLabel = "N",
+      description = "random domain points when the file has no data (default: ${DEFAULT-VALUE})")
   int points = 100;
 
-  @Option(names = "--radius", paramLabel = "R", description = "radius of the sphere the random points lie on (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--radius",
+      paramLabel = "R",
+      description = "radius of the sphere the random points lie on (default: ${DEFAULT-VALUE})")
   double radius = 1.0;
 
-  @Option(names = "--seed", description = "seed of the points and probes (default: ${DEFAULT-VALUE})")
+  @Option(
+      names = "--seed",
+      description = "seed of the points and probes (default: ${DEFAULT-VALUE})")
   long seed = 1;
 
   @Option(names = "--json", description = "print one JSON object instead of the progress and table")
@@ -105,7 +119,13 @@ final class EstimateCommand implements Callable<Integer> {
           shape(net),
           net.layers().size() == 1 ? "none" : net.activation(),
           s.domainRadius());
-      out.printf(Locale.ROOT, "%10s  %-34s  %-34s  %s%n", "evals", "lower (certified)", "upper (certified)", "gap");
+      out.printf(
+          Locale.ROOT,
+          "%10s  %-34s  %-34s  %s%n",
+          "evals",
+          "lower (certified)",
+          "upper (certified)",
+          "gap");
       progress(s);
     }
     double lastLower = s.lower();
@@ -137,8 +157,15 @@ final class EstimateCommand implements Callable<Integer> {
           s.upper(),
           s.lowerGlobal(),
           s.upper(),
-          Double.isNaN(s.exactValue()) ? "" : String.format(Locale.ROOT, " (exact %.9g)", s.exactValue()));
-      out.printf(Locale.ROOT, "%d gradient evaluations, %d LipSDP iterations, %d ms%n", s.evaluations(), s.lipSdpIterations(), millis);
+          Double.isNaN(s.exactValue())
+              ? ""
+              : String.format(Locale.ROOT, " (exact %.9g)", s.exactValue()));
+      out.printf(
+          Locale.ROOT,
+          "%d gradient evaluations, %d LipSDP iterations, %d ms%n",
+          s.evaluations(),
+          s.lipSdpIterations(),
+          millis);
     }
     boolean broken = bounds.stream().anyMatch(b -> b.kind().name().equals("ESTIMATOR_ERROR"));
     if (broken) {
@@ -339,7 +366,8 @@ final class EstimateCommand implements Callable<Integer> {
     }
     double[][] x = matrix(data.get("x"), "data.x");
     if (x[0].length != d) {
-      throw new InputException("data.x: points have " + x[0].length + " coordinates, the network expects " + d);
+      throw new InputException(
+          "data.x: points have " + x[0].length + " coordinates, the network expects " + d);
     }
     double[] y = data.has("y") ? vector(data.get("y"), "data.y") : new double[x.length];
     if (y.length != x.length) {

@@ -36,7 +36,14 @@ final class FarmSession {
   /** Holds the farm's persistence id; the journal may be shared (PostgreSQL) by many farms. */
   static final String ID_FILE = "farm.id";
 
-  static int run(FarmDefinition def, List<RunConfig> runs, Path root, boolean newFarm, boolean noProgress, PrintStream out, PrintStream err) {
+  static int run(
+      FarmDefinition def,
+      List<RunConfig> runs,
+      Path root,
+      boolean newFarm,
+      boolean noProgress,
+      PrintStream out,
+      PrintStream err) {
     Durability durability = Durability.of(def);
     Path dir = root.resolve(def.name());
     JournalDatabase db;
@@ -49,7 +56,9 @@ final class FarmSession {
     String persistenceId;
     try {
       if (newFarm && Files.exists(dir)) {
-        String stamp = ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'"));
+        String stamp =
+            ZonedDateTime.now(ZoneOffset.UTC)
+                .format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'"));
         Path kept = root.resolve(def.name() + "." + stamp);
         Files.move(dir, kept);
         out.println("previous farm kept in " + kept);
@@ -58,7 +67,8 @@ final class FarmSession {
       Path idFile = dir.resolve(ID_FILE);
       if (!Files.exists(idFile)) {
         Path tmp = dir.resolve(ID_FILE + ".tmp");
-        Files.writeString(tmp, "lipfarm|" + def.name() + "|" + UUID.randomUUID() + "\n", StandardCharsets.UTF_8);
+        Files.writeString(
+            tmp, "lipfarm|" + def.name() + "|" + UUID.randomUUID() + "\n", StandardCharsets.UTF_8);
         Files.move(tmp, idFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       }
       persistenceId = Files.readString(idFile, StandardCharsets.UTF_8).strip();
@@ -66,7 +76,14 @@ final class FarmSession {
       err.println("lipfarm: cannot create " + dir + ": " + e.getMessage());
       return Main.EXIT_FAILED;
     }
-    out.printf(Locale.ROOT, "farm %s: %d configurations, %d at a time -> %s (journal: %s)%n", def.name(), runs.size(), def.maxConcurrentRuns(), dir, durability.journal());
+    out.printf(
+        Locale.ROOT,
+        "farm %s: %d configurations, %d at a time -> %s (journal: %s)%n",
+        def.name(),
+        runs.size(),
+        def.maxConcurrentRuns(),
+        dir,
+        durability.journal());
     boolean interactive = !noProgress && System.console() != null && out == System.out;
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     DurableFarmRunner.Settings settings =
@@ -86,9 +103,16 @@ final class FarmSession {
     try (ConsoleProgress progress = new ConsoleProgress(out, interactive)) {
       DurableFarmRunner.Running running;
       try {
-        running = DurableFarmRunner.start(settings, "farm {\n" + def.source().strip() + "\n}\n", FarmRunner.config(def.maxConcurrentRuns()), registry, progress);
+        running =
+            DurableFarmRunner.start(
+                settings,
+                "farm {\n" + def.source().strip() + "\n}\n",
+                FarmRunner.config(def.maxConcurrentRuns()),
+                registry,
+                progress);
       } catch (SQLException e) {
-        err.println("lipfarm: cannot open the farm's journal (" + db.describe() + "): " + e.getMessage());
+        err.println(
+            "lipfarm: cannot open the farm's journal (" + db.describe() + "): " + e.getMessage());
         return Main.EXIT_FAILED;
       }
       try (Signals signals = Signals.install(running::shutdown, err)) {
@@ -100,7 +124,11 @@ final class FarmSession {
         err.println("lipfarm: " + cause.getMessage());
         return Main.EXIT_USAGE;
       }
-      err.println("lipfarm: farm failed: " + cause.getMessage() + "; resume it with: lipfarm resume " + dir);
+      err.println(
+          "lipfarm: farm failed: "
+              + cause.getMessage()
+              + "; resume it with: lipfarm resume "
+              + dir);
       return Main.EXIT_FAILED;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -110,7 +138,13 @@ final class FarmSession {
       return Main.EXIT_FAILED;
     }
     if (!outcome.complete()) {
-      out.printf(Locale.ROOT, "farm %s stopped: %d of %d configurations finished; partial report in %s%n", def.name(), outcome.results().size(), runs.size(), dir.toAbsolutePath());
+      out.printf(
+          Locale.ROOT,
+          "farm %s stopped: %d of %d configurations finished; partial report in %s%n",
+          def.name(),
+          outcome.results().size(),
+          runs.size(),
+          dir.toAbsolutePath());
       out.println("resume with: lipfarm resume " + dir);
       return 0;
     }
@@ -118,15 +152,16 @@ final class FarmSession {
     out.println("results: " + dir.toAbsolutePath());
     long violations = outcome.results().stream().filter(ReportWriter::certifiedViolation).count();
     if (violations > 0) {
-      err.println("lipfarm: " + violations + " run(s) violate an estimator invariant; see report.md");
+      err.println(
+          "lipfarm: " + violations + " run(s) violate an estimator invariant; see report.md");
     }
     return 0;
   }
 
   /**
-   * SIGINT/SIGTERM while a session runs: the first stops it gracefully, the second halts the JVM
-   * at once (the journal, the event log and the checkpoints are crash-safe, so nothing is
-   * corrupted). The previous handlers are restored on close.
+   * SIGINT/SIGTERM while a session runs: the first stops it gracefully, the second halts the JVM at
+   * once (the journal, the event log and the checkpoints are crash-safe, so nothing is corrupted).
+   * The previous handlers are restored on close.
    */
   @SuppressWarnings("restriction")
   static final class Signals implements AutoCloseable {
@@ -139,7 +174,8 @@ final class FarmSession {
       sun.misc.SignalHandler handler =
           sig -> {
             if (count.incrementAndGet() == 1) {
-              err.println("lipfarm: stopping (checkpointing active runs, writing a partial report); press Ctrl-C again to exit at once");
+              err.println(
+                  "lipfarm: stopping (checkpointing active runs, writing a partial report); press Ctrl-C again to exit at once");
               gracefulStop.run();
             } else {
               err.println("lipfarm: exiting at once");

@@ -11,7 +11,13 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     version = "lipfarm 0.1.0",
     description = "An experiment farm that tests the law of robustness for neural networks.",
-    subcommands = {RunCommand.class, ResumeCommand.class, ReportCommand.class, EstimateCommand.class, ServeCommand.class})
+    subcommands = {
+      RunCommand.class,
+      ResumeCommand.class,
+      ReportCommand.class,
+      EstimateCommand.class,
+      ServeCommand.class
+    })
 public final class Main implements Runnable {
 
   /** Exit code for bad usage or an invalid farm definition: nothing was run or written. */
@@ -24,7 +30,8 @@ public final class Main implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(spec.commandLine(), "missing command; try: lipfarm run [FILE]");
+    throw new CommandLine.ParameterException(
+        spec.commandLine(), "missing command; try: lipfarm run [FILE]");
   }
 
   public static void main(String[] args) {
@@ -41,7 +48,8 @@ public final class Main implements Runnable {
     cl.setParameterExceptionHandler(
         (ex, a) -> {
           err.println("lipfarm: " + ex.getMessage());
-          err.println("Usage: lipfarm run [--dry-run] [FILE] | lipfarm resume FARM_DIR | lipfarm report RUN_DIR | lipfarm estimate FILE   (lipfarm --help for more)");
+          err.println(
+              "Usage: lipfarm run [--dry-run] [FILE] | lipfarm resume FARM_DIR | lipfarm report RUN_DIR | lipfarm estimate FILE   (lipfarm --help for more)");
           return EXIT_USAGE;
         });
     return cl.execute(args);

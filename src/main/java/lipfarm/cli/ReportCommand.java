@@ -26,7 +26,10 @@ final class ReportCommand implements Callable<Integer> {
   private final PrintStream out;
   private final PrintStream err;
 
-  @Parameters(index = "0", paramLabel = "RUN_DIR", description = "a farm's results directory, runs/<farm>/<timestamp>")
+  @Parameters(
+      index = "0",
+      paramLabel = "RUN_DIR",
+      description = "a farm's results directory, runs/<farm>/<timestamp>")
   Path dir;
 
   ReportCommand(PrintStream out, PrintStream err) {

@@ -18,12 +18,16 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "resume",
     mixinStandardHelpOptions = true,
-    description = "Resume a farm: finished runs are kept, runs in flight continue from their last checkpoint.")
+    description =
+        "Resume a farm: finished runs are kept, runs in flight continue from their last checkpoint.")
 final class ResumeCommand implements Callable<Integer> {
   private final PrintStream out;
   private final PrintStream err;
 
-  @Parameters(index = "0", paramLabel = "FARM", description = "the farm's directory (OUTPUT/<name>), or its name under runs/")
+  @Parameters(
+      index = "0",
+      paramLabel = "FARM",
+      description = "the farm's directory (OUTPUT/<name>), or its name under runs/")
   String farm;
 
   @Option(names = "--no-progress", description = "plain line-per-run output even on a terminal")
@@ -37,12 +41,19 @@ final class ResumeCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     Path dir = Path.of(farm);
-    if (!Files.isDirectory(dir) && !farm.contains("/") && Files.isDirectory(Path.of("runs", farm))) {
+    if (!Files.isDirectory(dir)
+        && !farm.contains("/")
+        && Files.isDirectory(Path.of("runs", farm))) {
       dir = Path.of("runs", farm);
     }
     Path conf = dir.resolve("farm.conf");
     if (!Files.isRegularFile(conf) || !Files.isRegularFile(dir.resolve(FarmSession.ID_FILE))) {
-      err.println("lipfarm: no farm to resume in " + dir + " (expected farm.conf and " + FarmSession.ID_FILE + " written by lipfarm run)");
+      err.println(
+          "lipfarm: no farm to resume in "
+              + dir
+              + " (expected farm.conf and "
+              + FarmSession.ID_FILE
+              + " written by lipfarm run)");
       return Main.EXIT_USAGE;
     }
     FarmDefinition def;
@@ -60,7 +71,12 @@ final class ResumeCommand implements Callable<Integer> {
     }
     Path abs = dir.toAbsolutePath().normalize();
     if (!abs.getFileName().toString().equals(def.name())) {
-      err.println("lipfarm: " + dir + " holds farm '" + def.name() + "'; its directory must be named after it");
+      err.println(
+          "lipfarm: "
+              + dir
+              + " holds farm '"
+              + def.name()
+              + "'; its directory must be named after it");
       return Main.EXIT_USAGE;
     }
     return FarmSession.run(def, runs, abs.getParent(), false, noProgress, out, err);

@@ -1,30 +1,18 @@
 package lipfarm.cli;
 
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.File;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
 import lipfarm.config.ConfigException;
 import lipfarm.config.FarmDefinition;
 import lipfarm.config.RunConfig;
 import lipfarm.data.DataException;
 import lipfarm.data.DataSets;
-import lipfarm.farm.FarmRunner;
-import lipfarm.farm.RunChildren;
 import lipfarm.protocol.RunResult;
 import lipfarm.reporting.ReportWriter;
-import lipfarm.reporting.Reporter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -33,18 +21,30 @@ import picocli.CommandLine.Parameters;
 @Command(
     name = "run",
     mixinStandardHelpOptions = true,
-    description = "Run a farm: train every configuration of the grid and bound its Lipschitz constant.")
+    description =
+        "Run a farm: train every configuration of the grid and bound its Lipschitz constant.")
 final class RunCommand implements Callable<Integer> {
   private final PrintStream out;
   private final PrintStream err;
 
-  @Parameters(index = "0", arity = "0..1", paramLabel = "FILE", description = "farm definition (HOCON); default: ${DEFAULT-VALUE}", defaultValue = "conf/application.conf")
+  @Parameters(
+      index = "0",
+      arity = "0..1",
+      paramLabel = "FILE",
+      description = "farm definition (HOCON); default: ${DEFAULT-VALUE}",
+      defaultValue = "conf/application.conf")
   File file;
 
-  @Option(names = "--dry-run", description = "print the expanded configurations and their count; train nothing, write nothing")
+  @Option(
+      names = "--dry-run",
+      description =
+          "print the expanded configurations and their count; train nothing, write nothing")
   boolean dryRun;
 
-  @Option(names = "--output-dir", paramLabel = "DIR", description = "results root (overrides farm.output-dir)")
+  @Option(
+      names = "--output-dir",
+      paramLabel = "DIR",
+      description = "results root (overrides farm.output-dir)")
   Path outputDir;
 
   @Option(names = "--no-progress", description = "plain line-per-run output even on a terminal")
@@ -52,7 +52,8 @@ final class RunCommand implements Callable<Integer> {
 
   @Option(
       names = "--new-farm",
-      description = "start a new farm even if OUTPUT/<name>/ holds one (it is kept, renamed to <name>.<UTC time>)")
+      description =
+          "start a new farm even if OUTPUT/<name>/ holds one (it is kept, renamed to <name>.<UTC time>)")
   boolean newFarm;
 
   RunCommand(PrintStream out, PrintStream err) {
@@ -76,7 +77,12 @@ final class RunCommand implements Callable<Integer> {
       return Main.EXIT_USAGE;
     }
     if (dryRun) {
-      out.printf(Locale.ROOT, "farm %s: %d configurations (max %d concurrent)%n", def.name(), runs.size(), def.maxConcurrentRuns());
+      out.printf(
+          Locale.ROOT,
+          "farm %s: %d configurations (max %d concurrent)%n",
+          def.name(),
+          runs.size(),
+          def.maxConcurrentRuns());
       for (RunConfig rc : runs) {
         out.println(rc.id() + "  " + rc.canonical());
       }
@@ -107,21 +113,52 @@ final class RunCommand implements Callable<Integer> {
       sb.append(rule);
       sb.append(
           String.format(
-              Locale.ROOT, "%-8s %5s %3s %4s %4s %-4s %6s %10s %10s %9s %7s%n", "run", "n", "d", "k", "seed", "fit", "epochs", "Lip lower", "Lip upper", "sqrt(n/k)", "F10"));
+              Locale.ROOT,
+              "%-8s %5s %3s %4s %4s %-4s %6s %10s %10s %9s %7s%n",
+              "run",
+              "n",
+              "d",
+              "k",
+              "seed",
+              "fit",
+              "epochs",
+              "Lip lower",
+              "Lip upper",
+              "sqrt(n/k)",
+              "F10"));
       sb.append(rule);
       for (RunResult r : results) {
         RunConfig c = r.config();
-        double f10 = ReportWriter.bounds(r).stream().filter(b -> b.id().equals("F10")).findFirst().map(b -> b.applicable() ? b.value() : Double.NaN).orElse(Double.NaN);
+        double f10 =
+            ReportWriter.bounds(r).stream()
+                .filter(b -> b.id().equals("F10"))
+                .findFirst()
+                .map(b -> b.applicable() ? b.value() : Double.NaN)
+                .orElse(Double.NaN);
         sb.append(
             String.format(
                 Locale.ROOT,
                 "%-8s %5d %3d %4d %4d %-4s %6d %10.4g %10.4g %9.3f %7.4g%n",
                 r.runId().substring(0, Math.min(8, r.runId().length())),
-                c.n(), c.d(), c.k(), c.seed(), fitted(r), r.epochs(), r.lipLower(), r.lipUpper(), Math.sqrt((double) c.n() / c.k()), f10));
+                c.n(),
+                c.d(),
+                c.k(),
+                c.seed(),
+                fitted(r),
+                r.epochs(),
+                r.lipLower(),
+                r.lipUpper(),
+                Math.sqrt((double) c.n() / c.k()),
+                f10));
       }
       sb.append(rule);
       long fitted = results.stream().filter(RunResult::interpolated).count();
-      sb.append(String.format(Locale.ROOT, "%d runs, %d interpolated. run: configuration id (prefix, as in report.md).%n", results.size(), fitted));
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "%d runs, %d interpolated. run: configuration id (prefix, as in report.md).%n",
+              results.size(),
+              fitted));
       sb.append("Lip lower/upper: certified bounds on the local Lipschitz constant (data ball);\n");
       sb.append("F10: rigorous data lower bound (theory, derived). fit: yes/no/div/fail.\n");
       return sb.toString();

@@ -16,33 +16,65 @@ import picocli.CommandLine.Option;
 @Command(
     name = "serve",
     mixinStandardHelpOptions = true,
-    description = "Run the farm service: an HTTP API to submit, watch and cancel farms, an event stream and Prometheus metrics.")
+    description =
+        "Run the farm service: an HTTP API to submit, watch and cancel farms, an event stream and Prometheus metrics.")
 final class ServeCommand implements Callable<Integer> {
   private final PrintStream out;
   private final PrintStream err;
 
-  @Option(names = "--bind", paramLabel = "HOST", description = "address to listen on (default: ${DEFAULT-VALUE}); any non-loopback address requires a token", defaultValue = "127.0.0.1")
+  @Option(
+      names = "--bind",
+      paramLabel = "HOST",
+      description =
+          "address to listen on (default: ${DEFAULT-VALUE}); any non-loopback address requires a token",
+      defaultValue = "127.0.0.1")
   String bind;
 
-  @Option(names = "--port", description = "TCP port, 0 for any free one (default: ${DEFAULT-VALUE})", defaultValue = "8080")
+  @Option(
+      names = "--port",
+      description = "TCP port, 0 for any free one (default: ${DEFAULT-VALUE})",
+      defaultValue = "8080")
   int port;
 
-  @Option(names = "--token", paramLabel = "TOKEN", description = "bearer token for POST and DELETE (default: env LIPFARM_TOKEN; generated and printed if unset on a non-loopback address)")
+  @Option(
+      names = "--token",
+      paramLabel = "TOKEN",
+      description =
+          "bearer token for POST and DELETE (default: env LIPFARM_TOKEN; generated and printed if unset on a non-loopback address)")
   String token;
 
-  @Option(names = "--output-dir", paramLabel = "DIR", description = "results root; farm ID writes to DIR/NAME/ID (default: ${DEFAULT-VALUE})", defaultValue = "runs")
+  @Option(
+      names = "--output-dir",
+      paramLabel = "DIR",
+      description = "results root; farm ID writes to DIR/NAME/ID (default: ${DEFAULT-VALUE})",
+      defaultValue = "runs")
   Path outputDir;
 
-  @Option(names = "--max-body-bytes", description = "largest accepted request body (default: ${DEFAULT-VALUE})", defaultValue = "65536")
+  @Option(
+      names = "--max-body-bytes",
+      description = "largest accepted request body (default: ${DEFAULT-VALUE})",
+      defaultValue = "65536")
   long maxBodyBytes;
 
-  @Option(names = "--heartbeat-seconds", description = "idle seconds before an event stream sends a heartbeat (default: ${DEFAULT-VALUE})", defaultValue = "15")
+  @Option(
+      names = "--heartbeat-seconds",
+      description =
+          "idle seconds before an event stream sends a heartbeat (default: ${DEFAULT-VALUE})",
+      defaultValue = "15")
   int heartbeatSeconds;
 
-  @Option(names = "--event-log-capacity", description = "newest events kept for streams and Last-Event-ID resume (default: ${DEFAULT-VALUE})", defaultValue = "200000")
+  @Option(
+      names = "--event-log-capacity",
+      description =
+          "newest events kept for streams and Last-Event-ID resume (default: ${DEFAULT-VALUE})",
+      defaultValue = "200000")
   int eventLogCapacity;
 
-  @Option(names = "--compute-threads", description = "threads shared by all farms' runs, 0 = one per core (default: ${DEFAULT-VALUE})", defaultValue = "0")
+  @Option(
+      names = "--compute-threads",
+      description =
+          "threads shared by all farms' runs, 0 = one per core (default: ${DEFAULT-VALUE})",
+      defaultValue = "0")
   int computeThreads;
 
   ServeCommand(PrintStream out, PrintStream err) {
@@ -52,8 +84,14 @@ final class ServeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (port < 0 || port > 65535 || maxBodyBytes < 1 || heartbeatSeconds < 1 || eventLogCapacity < 1 || computeThreads < 0) {
-      err.println("lipfarm: --port must be in [0, 65535]; --max-body-bytes, --heartbeat-seconds and --event-log-capacity must be positive");
+    if (port < 0
+        || port > 65535
+        || maxBodyBytes < 1
+        || heartbeatSeconds < 1
+        || eventLogCapacity < 1
+        || computeThreads < 0) {
+      err.println(
+          "lipfarm: --port must be in [0, 65535]; --max-body-bytes, --heartbeat-seconds and --event-log-capacity must be positive");
       return Main.EXIT_USAGE;
     }
     String tok = token != null ? token : System.getenv("LIPFARM_TOKEN");
@@ -66,11 +104,13 @@ final class ServeCommand implements Callable<Integer> {
             .withMaxBodyBytes(maxBodyBytes)
             .withHeartbeat(Duration.ofSeconds(heartbeatSeconds))
             .withEventLogCapacity(eventLogCapacity)
-            .withComputeThreads(computeThreads == 0 ? Runtime.getRuntime().availableProcessors() : computeThreads)
+            .withComputeThreads(
+                computeThreads == 0 ? Runtime.getRuntime().availableProcessors() : computeThreads)
             .withTokenPolicy(new SecureRandom());
     FarmService service;
     try {
-      service = FarmService.start(decision.config(), RunChildren.real()).toCompletableFuture().get();
+      service =
+          FarmService.start(decision.config(), RunChildren.real()).toCompletableFuture().get();
     } catch (ExecutionException e) {
       err.println("lipfarm: " + e.getCause().getMessage());
       return Main.EXIT_FAILED;
@@ -78,11 +118,19 @@ final class ServeCommand implements Callable<Integer> {
       Thread.currentThread().interrupt();
       return Main.EXIT_FAILED;
     }
-    out.println("lipfarm serve: listening on " + service.baseUri() + "  (results under " + outputDir.toAbsolutePath() + ")");
+    out.println(
+        "lipfarm serve: listening on "
+            + service.baseUri()
+            + "  (results under "
+            + outputDir.toAbsolutePath()
+            + ")");
     if (decision.generated()) {
-      out.println("lipfarm serve: generated bearer token (POST and DELETE need 'Authorization: Bearer <token>'): " + decision.config().token());
+      out.println(
+          "lipfarm serve: generated bearer token (POST and DELETE need 'Authorization: Bearer <token>'): "
+              + decision.config().token());
     } else if (decision.config().token() != null) {
-      out.println("lipfarm serve: POST and DELETE need 'Authorization: Bearer <token>' (the configured token)");
+      out.println(
+          "lipfarm serve: POST and DELETE need 'Authorization: Bearer <token>' (the configured token)");
     }
     out.flush();
     service.whenTerminated().toCompletableFuture().join();

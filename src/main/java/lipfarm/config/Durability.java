@@ -51,26 +51,45 @@ public record Durability(
   /** Reads and validates the durability keys of a {@code farm} block. */
   static Durability fromFarm(ConfigObject farm) {
     Durability d = defaults();
-    String journal = farm.containsKey("journal") ? text(farm.get("journal"), "farm.journal") : d.journal;
+    String journal =
+        farm.containsKey("journal") ? text(farm.get("journal"), "farm.journal") : d.journal;
     if (!journal.equals("h2") && !journal.equals("postgres")) {
-      throw new ConfigException("farm.journal", "'" + journal + "' is not allowed; allowed values: h2, postgres");
+      throw new ConfigException(
+          "farm.journal", "'" + journal + "' is not allowed; allowed values: h2, postgres");
     }
-    String url = farm.containsKey("journal-url") ? text(farm.get("journal-url"), "farm.journal-url") : "";
+    String url =
+        farm.containsKey("journal-url") ? text(farm.get("journal-url"), "farm.journal-url") : "";
     if (!url.isEmpty() && !url.startsWith("jdbc:postgresql:")) {
-      throw new ConfigException("farm.journal-url", "'" + url + "' is not a PostgreSQL JDBC URL; expected jdbc:postgresql://HOST:PORT/DB");
+      throw new ConfigException(
+          "farm.journal-url",
+          "'" + url + "' is not a PostgreSQL JDBC URL; expected jdbc:postgresql://HOST:PORT/DB");
     }
-    String user = farm.containsKey("journal-user") ? text(farm.get("journal-user"), "farm.journal-user") : "";
-    String password = farm.containsKey("journal-password") ? text(farm.get("journal-password"), "farm.journal-password") : "";
+    String user =
+        farm.containsKey("journal-user") ? text(farm.get("journal-user"), "farm.journal-user") : "";
+    String password =
+        farm.containsKey("journal-password")
+            ? text(farm.get("journal-password"), "farm.journal-password")
+            : "";
     int every =
         farm.containsKey("checkpoint-every")
-            ? (int) FarmDefinition.Param.integer("checkpoint-every", 1000, 0, 100_000_000).read(farm.get("checkpoint-every"), "farm.checkpoint-every")
+            ? (int)
+                FarmDefinition.Param.integer("checkpoint-every", 1000, 0, 100_000_000)
+                    .read(farm.get("checkpoint-every"), "farm.checkpoint-every")
             : d.checkpointEvery;
     int retries =
         farm.containsKey("max-retries")
-            ? (int) FarmDefinition.Param.integer("max-retries", 2, 0, 100).read(farm.get("max-retries"), "farm.max-retries")
+            ? (int)
+                FarmDefinition.Param.integer("max-retries", 2, 0, 100)
+                    .read(farm.get("max-retries"), "farm.max-retries")
             : d.maxRetries;
-    long backoff = farm.containsKey("retry-backoff") ? millis(farm, "retry-backoff", 0, 3_600_000L) : d.retryBackoffMillis;
-    long timeout = farm.containsKey("run-timeout") ? millis(farm, "run-timeout", 0, 30L * 24 * 3_600_000L) : d.runTimeoutMillis;
+    long backoff =
+        farm.containsKey("retry-backoff")
+            ? millis(farm, "retry-backoff", 0, 3_600_000L)
+            : d.retryBackoffMillis;
+    long timeout =
+        farm.containsKey("run-timeout")
+            ? millis(farm, "run-timeout", 0, 30L * 24 * 3_600_000L)
+            : d.runTimeoutMillis;
     return new Durability(journal, url, user, password, every, retries, backoff, timeout);
   }
 
@@ -93,7 +112,10 @@ public record Durability(
     if (v.valueType() == ConfigValueType.NUMBER) {
       Number num = (Number) v.unwrapped();
       if (num.doubleValue() != Math.rint(num.doubleValue())) {
-        throw new ConfigException(full, "must be whole milliseconds or a duration such as \"30s\" or \"10m\", got " + v.render());
+        throw new ConfigException(
+            full,
+            "must be whole milliseconds or a duration such as \"30s\" or \"10m\", got "
+                + v.render());
       }
       ms = num.longValue();
     } else if (v.valueType() == ConfigValueType.STRING) {
@@ -102,10 +124,15 @@ public record Durability(
         Duration dur = c.getDuration("v");
         ms = dur.toMillis();
       } catch (com.typesafe.config.ConfigException e) {
-        throw new ConfigException(full, "'" + v.unwrapped() + "' is not a duration; use for example \"500ms\", \"30s\", \"10m\" or \"2h\"");
+        throw new ConfigException(
+            full,
+            "'"
+                + v.unwrapped()
+                + "' is not a duration; use for example \"500ms\", \"30s\", \"10m\" or \"2h\"");
       }
     } else {
-      throw new ConfigException(full, "must be a duration such as \"30s\", got " + FarmDefinition.typeName(v));
+      throw new ConfigException(
+          full, "must be a duration such as \"30s\", got " + FarmDefinition.typeName(v));
     }
     if (ms < min || ms > max) {
       throw new ConfigException(full, ms + " ms is out of range [" + min + ", " + max + "] ms");

@@ -22,8 +22,8 @@ import lipfarm.data.DataException;
 import lipfarm.data.DataSpec;
 
 /**
- * A validated farm definition: the {@code farm} block of a HOCON file. Parsing checks every key
- * and value before anything runs, so a bad file never starts a run or writes a file.
+ * A validated farm definition: the {@code farm} block of a HOCON file. Parsing checks every key and
+ * value before anything runs, so a bad file never starts a run or writes a file.
  *
  * @param name farm name, used as the results directory {@code runs/<name>/...}
  * @param maxConcurrentRuns how many configurations train at once
@@ -70,7 +70,9 @@ public record FarmDefinition(
     add(Param.choice("lr-schedule", "constant", "constant", "step", "cosine"));
     add(Param.real("lr-decay-factor", 0.5, 0.0, 1.0));
     add(Param.integer("lr-decay-every", 1000, 1, 100_000_000));
-    add(Param.choice("weight-bound", "none", "none", "per-neuron", "frobenius", "spectral", "path"));
+    add(
+        Param.choice(
+            "weight-bound", "none", "none", "per-neuron", "frobenius", "spectral", "path"));
     add(Param.real("bound-alpha", 1.0, 0.0, 1e12));
     add(Param.real("bound-beta", 1.0, 0.0, 1e12));
     add(Param.real("bound-value", 1.0, 0.0, 1e12));
@@ -90,7 +92,9 @@ public record FarmDefinition(
   private static final Set<String> FARM_KEYS = farmKeys();
 
   private static Set<String> farmKeys() {
-    Set<String> keys = new java.util.HashSet<>(Set.of("name", "max-concurrent-runs", "output-dir", "defaults", "grid"));
+    Set<String> keys =
+        new java.util.HashSet<>(
+            Set.of("name", "max-concurrent-runs", "output-dir", "defaults", "grid"));
     keys.addAll(Durability.KEYS); // journal, checkpoints and retries: see Durability
     return Set.copyOf(keys);
   }
@@ -108,7 +112,8 @@ public record FarmDefinition(
     try {
       config =
           ConfigFactory.parseFile(
-                  file, ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false))
+                  file,
+                  ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false))
               .resolve();
     } catch (Parse e) {
       throw new ConfigException("FILE", "not valid HOCON: " + e.getMessage());
@@ -142,20 +147,26 @@ public record FarmDefinition(
     for (String key : farm.keySet()) {
       if (!FARM_KEYS.contains(key)) {
         throw new ConfigException(
-            "farm." + key, "unknown key; allowed keys: " + String.join(", ", new TreeSet<>(FARM_KEYS)));
+            "farm." + key,
+            "unknown key; allowed keys: " + String.join(", ", new TreeSet<>(FARM_KEYS)));
       }
     }
     String name = farm.containsKey("name") ? string(farm.get("name"), "farm.name") : "default";
     // Dots alone ("." or "..") would name a directory outside runs/<name>.
     if (!name.matches("[A-Za-z0-9._-]{1,64}") || name.matches("\\.+")) {
       throw new ConfigException(
-          "farm.name", "'" + name + "' is not allowed; use 1-64 letters, digits, '.', '_' or '-', not only dots");
+          "farm.name",
+          "'"
+              + name
+              + "' is not allowed; use 1-64 letters, digits, '.', '_' or '-', not only dots");
     }
     int cores = Runtime.getRuntime().availableProcessors();
     int maxConcurrent = cores;
     if (farm.containsKey("max-concurrent-runs")) {
       maxConcurrent =
-          (int) Param.integer("max-concurrent-runs", 0, 0, 1024).read(farm.get("max-concurrent-runs"), "farm.max-concurrent-runs");
+          (int)
+              Param.integer("max-concurrent-runs", 0, 0, 1024)
+                  .read(farm.get("max-concurrent-runs"), "farm.max-concurrent-runs");
       if (maxConcurrent == 0) {
         maxConcurrent = cores;
       }
@@ -185,10 +196,13 @@ public record FarmDefinition(
         }
         String key = "farm.grid." + p.key();
         List<Object> values = new ArrayList<>();
-        if (v.valueType() == ConfigValueType.LIST && !(p.type().equals("classes") && !isListOfLists((ConfigList) v))) {
+        if (v.valueType() == ConfigValueType.LIST
+            && !(p.type().equals("classes") && !isListOfLists((ConfigList) v))) {
           ConfigList list = (ConfigList) v;
           if (list.isEmpty()) {
-            throw new ConfigException(key, "empty list: the grid would expand to no configurations; give at least one value");
+            throw new ConfigException(
+                key,
+                "empty list: the grid would expand to no configurations; give at least one value");
           }
           for (int i = 0; i < list.size(); i++) {
             values.add(p.read(list.get(i), key + "[" + i + "]"));
@@ -206,7 +220,9 @@ public record FarmDefinition(
     return new FarmDefinition(name, maxConcurrent, outputDir, Map.copyOf(defaults), grid, source);
   }
 
-  /** The Cartesian product of the grid over the defaults, without duplicate ids, in a stable order. */
+  /**
+   * The Cartesian product of the grid over the defaults, without duplicate ids, in a stable order.
+   */
   public List<RunConfig> expand() {
     List<Map<String, Object>> points = new ArrayList<>();
     points.add(new LinkedHashMap<>(defaults));
@@ -244,14 +260,27 @@ public record FarmDefinition(
     if (!rc.hiddenWidths().isEmpty() && rc.hiddenLayerWidths().size() != rc.depth() - 1) {
       throw new ConfigException(
           where + "hidden-widths",
-          "'" + rc.hiddenWidths() + "' gives " + rc.hiddenLayerWidths().size() + " hidden layers but depth = " + rc.depth()
-              + " needs " + (rc.depth() - 1) + "; give depth − 1 widths or leave it empty");
+          "'"
+              + rc.hiddenWidths()
+              + "' gives "
+              + rc.hiddenLayerWidths().size()
+              + " hidden layers but depth = "
+              + rc.depth()
+              + " needs "
+              + (rc.depth() - 1)
+              + "; give depth − 1 widths or leave it empty");
     }
     if ("path".equals(rc.weightBound()) && rc.depth() != 2) {
-      throw new ConfigException(where + "weight-bound", "path is defined for depth = 2 only (got depth = " + rc.depth() + "); allowed for deeper nets: none, per-neuron, frobenius, spectral");
+      throw new ConfigException(
+          where + "weight-bound",
+          "path is defined for depth = 2 only (got depth = "
+              + rc.depth()
+              + "); allowed for deeper nets: none, per-neuron, frobenius, spectral");
     }
     if (!"squared".equals(rc.loss()) && rc.outputDim() != 1) {
-      throw new ConfigException(where + "loss", rc.loss() + " needs output-dim = 1; allowed with output-dim > 1: squared");
+      throw new ConfigException(
+          where + "loss",
+          rc.loss() + " needs output-dim = 1; allowed with output-dim > 1: squared");
     }
   }
 
@@ -308,7 +337,8 @@ public record FarmDefinition(
   private static Param param(String fullKey, String key) {
     Param p = PARAMS.get(key);
     if (p == null) {
-      throw new ConfigException(fullKey, "unknown key; allowed keys: " + String.join(", ", PARAMS.keySet()));
+      throw new ConfigException(
+          fullKey, "unknown key; allowed keys: " + String.join(", ", PARAMS.keySet()));
     }
     return p;
   }
@@ -332,7 +362,8 @@ public record FarmDefinition(
   }
 
   /** One parameter: its key, type, default and allowed values. */
-  record Param(String key, String type, Object defaultValue, double min, double max, List<String> choices) {
+  record Param(
+      String key, String type, Object defaultValue, double min, double max, List<String> choices) {
 
     static Param integer(String key, int def, long min, long max) {
       return new Param(key, "integer", def, min, max, List.of());
@@ -373,7 +404,8 @@ public record FarmDefinition(
         case "closed" -> "a number in [" + min + ", " + max + "]";
         case "text" -> "a string";
         case "classes" -> "a list of class names such as [0, 2] (or a string \"0,2\")";
-        case "widths" -> "a comma-separated list of positive integers such as \"40,20\" (empty: k for every hidden layer)";
+        case "widths" ->
+            "a comma-separated list of positive integers such as \"40,20\" (empty: k for every hidden layer)";
         case "boolean" -> "true or false";
         default -> "one of " + String.join(", ", choices);
       };
@@ -403,7 +435,8 @@ public record FarmDefinition(
           return x;
         }
         case "closed" -> {
-          if (!(raw instanceof Number num) || !(num.doubleValue() >= min && num.doubleValue() <= max)) {
+          if (!(raw instanceof Number num)
+              || !(num.doubleValue() >= min && num.doubleValue() <= max)) {
             throw new ConfigException(fullKey, "must be " + allowed() + ", got " + typeName(v));
           }
           return num.doubleValue();
@@ -421,7 +454,10 @@ public record FarmDefinition(
               if (!(o instanceof String || o instanceof Number)) {
                 throw new ConfigException(fullKey, "must be " + allowed() + ", got " + typeName(v));
               }
-              names.add(o instanceof Number num && num.doubleValue() == Math.rint(num.doubleValue()) ? Long.toString(num.longValue()) : o.toString());
+              names.add(
+                  o instanceof Number num && num.doubleValue() == Math.rint(num.doubleValue())
+                      ? Long.toString(num.longValue())
+                      : o.toString());
             }
           } else if (raw instanceof String s) {
             for (String part : s.split(",")) {
@@ -430,19 +466,24 @@ public record FarmDefinition(
               }
             }
           } else if (raw instanceof Number num) {
-            names.add(num.doubleValue() == Math.rint(num.doubleValue()) ? Long.toString(num.longValue()) : num.toString());
+            names.add(
+                num.doubleValue() == Math.rint(num.doubleValue())
+                    ? Long.toString(num.longValue())
+                    : num.toString());
           } else {
             throw new ConfigException(fullKey, "must be " + allowed() + ", got " + typeName(v));
           }
           for (String name : names) {
             if (name.contains(",")) {
-              throw new ConfigException(fullKey, "class names may not contain ',', got '" + name + "'");
+              throw new ConfigException(
+                  fullKey, "class names may not contain ',', got '" + name + "'");
             }
           }
           return String.join(",", names);
         }
         case "widths" -> {
-          if (!(raw instanceof String s) || !s.matches("\\s*|\\s*[1-9][0-9]{0,6}\\s*(,\\s*[1-9][0-9]{0,6}\\s*)*")) {
+          if (!(raw instanceof String s)
+              || !s.matches("\\s*|\\s*[1-9][0-9]{0,6}\\s*(,\\s*[1-9][0-9]{0,6}\\s*)*")) {
             throw new ConfigException(fullKey, "must be " + allowed() + ", got " + typeName(v));
           }
           return s.replace(" ", "");

@@ -72,16 +72,67 @@ public record RunConfig(
       double tol,
       int seed,
       int estimatorBudget) {
-    this(data, labels, n, d, k, depth, activation, bias, optimizer, learningRate, maxEpochs, tol, seed, estimatorBudget,
-        "", 1, 0.01, "squared", "exact", 1.0, 0.5, 0.9, 0, "constant", 0.5, 1000, "none", 1.0, 1.0, 1.0,
-        0.0, 10, 2, 2.0, "", "", "", "", true, true, "double");
+    this(
+        data,
+        labels,
+        n,
+        d,
+        k,
+        depth,
+        activation,
+        bias,
+        optimizer,
+        learningRate,
+        maxEpochs,
+        tol,
+        seed,
+        estimatorBudget,
+        "",
+        1,
+        0.01,
+        "squared",
+        "exact",
+        1.0,
+        0.5,
+        0.9,
+        0,
+        "constant",
+        0.5,
+        1000,
+        "none",
+        1.0,
+        1.0,
+        1.0,
+        0.0,
+        10,
+        2,
+        2.0,
+        "",
+        "",
+        "",
+        "",
+        true,
+        true,
+        "double");
   }
 
   /** The data parameters of this configuration. */
   public lipfarm.data.DataSpec dataSpec() {
     return new lipfarm.data.DataSpec(
-        data, labels, n, d, labelNoise, teacherWidth, components, separation, file, labelFile,
-        classList(positiveClasses), classList(negativeClasses), center, normalize);
+        data,
+        labels,
+        n,
+        d,
+        labelNoise,
+        teacherWidth,
+        components,
+        separation,
+        file,
+        labelFile,
+        classList(positiveClasses),
+        classList(negativeClasses),
+        center,
+        normalize);
   }
 
   private static java.util.List<String> classList(String s) {
@@ -89,12 +140,15 @@ public record RunConfig(
   }
 
   /**
-   * Widths of the hidden layers: {@code hidden-widths} ("40,20") when given, else k for each of
-   * the depth − 1 hidden layers.
+   * Widths of the hidden layers: {@code hidden-widths} ("40,20") when given, else k for each of the
+   * depth − 1 hidden layers.
    */
   public java.util.List<Integer> hiddenLayerWidths() {
     if (hiddenWidths != null && !hiddenWidths.isBlank()) {
-      return java.util.Arrays.stream(hiddenWidths.split(",")).map(String::trim).map(Integer::valueOf).toList();
+      return java.util.Arrays.stream(hiddenWidths.split(","))
+          .map(String::trim)
+          .map(Integer::valueOf)
+          .toList();
     }
     return java.util.Collections.nCopies(depth - 1, k);
   }
@@ -107,9 +161,36 @@ public record RunConfig(
   /** Seed of the data stream: shared by every configuration with the same data parameters. */
   public long dataSeed() {
     return seedOf(
-        "data|" + data + "|" + labels + "|n=" + n + "|d=" + d + "|seed=" + seed + "|noise=" + labelNoise + "|teacher=" + teacherWidth
-            + "|components=" + components + "|separation=" + separation + "|file=" + file + "|labels=" + labelFile
-            + "|pos=" + positiveClasses + "|neg=" + negativeClasses + "|center=" + center + "|normalize=" + normalize);
+        "data|"
+            + data
+            + "|"
+            + labels
+            + "|n="
+            + n
+            + "|d="
+            + d
+            + "|seed="
+            + seed
+            + "|noise="
+            + labelNoise
+            + "|teacher="
+            + teacherWidth
+            + "|components="
+            + components
+            + "|separation="
+            + separation
+            + "|file="
+            + file
+            + "|labels="
+            + labelFile
+            + "|pos="
+            + positiveClasses
+            + "|neg="
+            + negativeClasses
+            + "|center="
+            + center
+            + "|normalize="
+            + normalize);
   }
 
   /** Seed of the weight initialisation, derived from the configuration id. */
@@ -178,7 +259,8 @@ public record RunConfig(
 
   /** A short human label such as {@code n=200 d=20 k=10 seed=1}. */
   public String label() {
-    String what = ("sphere".equals(data) ? "" : data + " ") + ("random".equals(labels) ? "" : labels + " ");
+    String what =
+        ("sphere".equals(data) ? "" : data + " ") + ("random".equals(labels) ? "" : labels + " ");
     return what + "n=" + n + " d=" + d + " k=" + k + " seed=" + seed;
   }
 

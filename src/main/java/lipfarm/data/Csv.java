@@ -65,7 +65,12 @@ public final class Csv {
       if (columns < 0) {
         if (fields.length < 2) {
           throw new DataException(
-              file + " line " + lineNo + ": found " + fields.length + " column; a row needs at least one feature and a label");
+              file
+                  + " line "
+                  + lineNo
+                  + ": found "
+                  + fields.length
+                  + " column; a row needs at least one feature and a label");
         }
         columns = fields.length;
         firstLine = lineNo;
@@ -76,8 +81,17 @@ public final class Csv {
       }
       if (fields.length != columns) {
         throw new DataException(
-            file + " line " + lineNo + ": expected " + columns + " columns (" + (columns - 1)
-                + " features and a label, as on line " + firstLine + "), found " + fields.length);
+            file
+                + " line "
+                + lineNo
+                + ": expected "
+                + columns
+                + " columns ("
+                + (columns - 1)
+                + " features and a label, as on line "
+                + firstLine
+                + "), found "
+                + fields.length);
       }
       double[] v = new double[columns - 1];
       for (int c = 0; c < columns - 1; c++) {
@@ -86,23 +100,36 @@ public final class Csv {
         try {
           x = Double.parseDouble(f);
         } catch (NumberFormatException e) {
-          throw new DataException(file + " line " + lineNo + ", column " + (c + 1) + ": '" + f + "' is not a number");
+          throw new DataException(
+              file + " line " + lineNo + ", column " + (c + 1) + ": '" + f + "' is not a number");
         }
         if (!Double.isFinite(x)) {
-          throw new DataException(file + " line " + lineNo + ", column " + (c + 1) + ": '" + f + "' is not a finite number");
+          throw new DataException(
+              file
+                  + " line "
+                  + lineNo
+                  + ", column "
+                  + (c + 1)
+                  + ": '"
+                  + f
+                  + "' is not a finite number");
         }
         v[c] = x;
       }
       String label = fields[columns - 1].strip();
       if (label.isEmpty()) {
-        throw new DataException(file + " line " + lineNo + ", column " + columns + ": the label is empty");
+        throw new DataException(
+            file + " line " + lineNo + ", column " + columns + ": the label is empty");
       }
       features.add(v);
       labels.add(canonicalClass(label));
     }
     if (features.isEmpty()) {
       throw new DataException(
-          file + (header == null ? ": empty file: no data rows" : ": no data rows after the header on line " + firstLine));
+          file
+              + (header == null
+                  ? ": empty file: no data rows"
+                  : ": no data rows after the header on line " + firstLine));
     }
     return new Table(header, features.toArray(new double[0][]), labels.toArray(new String[0]));
   }

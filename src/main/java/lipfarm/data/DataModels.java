@@ -67,8 +67,8 @@ public final class DataModels {
   }
 
   /**
-   * A point uniform on the cube [−1, 1]^d: coordinates i.i.d. uniform on [−1, 1], so E x_c = 0,
-   * E x_c² = 1/3, E‖x‖² = d/3 and ‖x‖ ≤ √d (the radius R of the theory is √d, not 1).
+   * A point uniform on the cube [−1, 1]^d: coordinates i.i.d. uniform on [−1, 1], so E x_c = 0, E
+   * x_c² = 1/3, E‖x‖² = d/3 and ‖x‖ ≤ √d (the radius R of the theory is √d, not 1).
    */
   public static double[] cubePoint(int d, SplittableRandom rng) {
     double[] v = new double[d];
@@ -82,7 +82,8 @@ public final class DataModels {
    * Centres of a Gaussian mixture: {@code components} points uniform on the sphere of radius {@code
    * separation} in R^d.
    */
-  public static double[][] mixtureCentres(int components, int d, double separation, SplittableRandom rng) {
+  public static double[][] mixtureCentres(
+      int components, int d, double separation, SplittableRandom rng) {
     double[][] centres = new double[components][];
     for (int j = 0; j < components; j++) {
       double[] u = uniformSpherePoint(d, rng);

@@ -43,7 +43,8 @@ public final class DataSets {
 
   /** The mixture centres that {@code data = mixture} uses for this spec and seed. */
   public static double[][] centres(DataSpec spec, long seed) {
-    return DataModels.mixtureCentres(spec.components(), spec.d(), spec.separation(), Seeds.stream(seed, "centres"));
+    return DataModels.mixtureCentres(
+        spec.components(), spec.d(), spec.separation(), Seeds.stream(seed, "centres"));
   }
 
   private static Dataset synthetic(DataSpec spec, long seed) {
@@ -63,7 +64,8 @@ public final class DataSets {
               component[i] = rng.nextInt(centres.length);
               yield DataModels.mixturePoint(centres, component[i], rng);
             }
-            default -> throw new IllegalStateException("validate() admits no data model " + spec.data());
+            default ->
+                throw new IllegalStateException("validate() admits no data model " + spec.data());
           };
     }
     double[] y;
@@ -84,7 +86,8 @@ public final class DataSets {
           y[i] = component[i] % 2 == 0 ? 1.0 : -1.0;
         }
       }
-      default -> throw new IllegalStateException("validate() admits no label rule " + spec.labels());
+      default ->
+          throw new IllegalStateException("validate() admits no label rule " + spec.labels());
     }
     return new Dataset(x, DataModels.flipLabels(y, spec.labelNoise(), Seeds.stream(seed, "noise")));
   }
@@ -110,8 +113,15 @@ public final class DataSets {
       int[] labels = Idx.readLabels(labelPath);
       if (labels.length != images.count()) {
         throw new DataException(
-            "images file " + file + " has " + images.count() + " images but labels file " + labelPath + " has "
-                + labels.length + " labels (counts at byte 4 of each file)");
+            "images file "
+                + file
+                + " has "
+                + images.count()
+                + " images but labels file "
+                + labelPath
+                + " has "
+                + labels.length
+                + " labels (counts at byte 4 of each file)");
       }
       if (images.count() == 0) {
         throw new DataException(file + ": byte 4: the file holds no images");
@@ -201,8 +211,13 @@ public final class DataSets {
       if (noisy) {
         if (counts.size() != 2) {
           throw new DataException(
-              "positive-classes: required for labels = noisy: " + src.name() + " has " + counts.size() + " classes ("
-                  + classList(counts) + "), not two; list the classes labelled +1 (or use labels = random)");
+              "positive-classes: required for labels = noisy: "
+                  + src.name()
+                  + " has "
+                  + counts.size()
+                  + " classes ("
+                  + classList(counts)
+                  + "), not two; list the classes labelled +1 (or use labels = random)");
         }
         List<String> two = sortedClasses(counts);
         sign.put(two.get(0), -1.0);
@@ -229,13 +244,24 @@ public final class DataSets {
     int n = spec.n();
     if (n > rows.size()) {
       throw new DataException(
-          "n: must be at most " + rows.size() + ", the number of rows of the selected classes in " + src.name()
-              + ", got " + n);
+          "n: must be at most "
+              + rows.size()
+              + ", the number of rows of the selected classes in "
+              + src.name()
+              + ", got "
+              + n);
     }
     int bigD = src.dim();
     if (spec.d() > bigD) {
       throw new DataException(
-          "d: must be 0 (keep " + bigD + ") or a projection dimension in [1, " + bigD + "] for " + src.name() + ", got " + spec.d());
+          "d: must be 0 (keep "
+              + bigD
+              + ") or a projection dimension in [1, "
+              + bigD
+              + "] for "
+              + src.name()
+              + ", got "
+              + spec.d());
     }
     int[] pick = subsample(rows, n, Seeds.stream(seed, "subsample"));
     double[][] x = new double[n][];
@@ -253,7 +279,9 @@ public final class DataSets {
       x = Transforms.center(x);
     }
     if (spec.d() > 0) {
-      x = Transforms.project(x, Transforms.projectionMatrix(spec.d(), bigD, Seeds.stream(seed, "projection")));
+      x =
+          Transforms.project(
+              x, Transforms.projectionMatrix(spec.d(), bigD, Seeds.stream(seed, "projection")));
     }
     if (spec.normalize()) {
       x = Transforms.normalize(x);
@@ -273,10 +301,17 @@ public final class DataSets {
     return java.util.Arrays.copyOf(a, n);
   }
 
-  private static void requirePresent(String key, String c, Map<String, Integer> counts, Source src) {
+  private static void requirePresent(
+      String key, String c, Map<String, Integer> counts, Source src) {
     if (!counts.containsKey(c)) {
       throw new DataException(
-          key + ": class '" + c + "' does not occur in " + src.name() + "; its classes are " + classList(counts));
+          key
+              + ": class '"
+              + c
+              + "' does not occur in "
+              + src.name()
+              + "; its classes are "
+              + classList(counts));
     }
   }
 
@@ -292,6 +327,7 @@ public final class DataSets {
   private static String classList(Map<String, Integer> counts) {
     List<String> cs = sortedClasses(counts);
     int shown = Math.min(cs.size(), 20);
-    return String.join(", ", cs.subList(0, shown)) + (cs.size() > shown ? ", ... (" + cs.size() + " in all)" : "");
+    return String.join(", ", cs.subList(0, shown))
+        + (cs.size() > shown ? ", ... (" + cs.size() + " in all)" : "");
   }
 }

@@ -7,13 +7,13 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Everything that defines a dataset apart from the seed; {@link DataSets#create} builds it. Keys
- * in brackets are the farm-file names; defaults are those of {@link #defaults()}.
+ * Everything that defines a dataset apart from the seed; {@link DataSets#create} builds it. Keys in
+ * brackets are the farm-file names; defaults are those of {@link #defaults()}.
  *
- * <p>Synthetic models ({@code data} = sphere, gaussian, cube, mixture) draw n points in R^d.
- * Files ({@code data} = csv, idx) are read, restricted to the selected classes, subsampled to n
- * points, scaled to [0, 1] per feature, then optionally centred, randomly projected to d
- * dimensions (d = 0: keep the file's dimension) and normalised to the unit sphere.
+ * <p>Synthetic models ({@code data} = sphere, gaussian, cube, mixture) draw n points in R^d. Files
+ * ({@code data} = csv, idx) are read, restricted to the selected classes, subsampled to n points,
+ * scaled to [0, 1] per feature, then optionally centred, randomly projected to d dimensions (d = 0:
+ * keep the file's dimension) and normalised to the unit sphere.
  *
  * @param data [data] sphere (uniform on S^{d−1}), gaussian (N(0, I/d)), cube (uniform on [−1,1]^d),
  *     mixture (Gaussian mixture), csv, idx. Default sphere.
@@ -23,22 +23,22 @@ import java.util.Set;
  * @param n [n] number of points, ≥ 1. Default 100.
  * @param d [d] dimension: ≥ 1 for synthetic data; for files 0 keeps the file's dimension and 1 ≤ d
  *     ≤ D projects to d. Default 20.
- * @param labelNoise [label-noise] probability in [0, 0.5] that a teacher, cluster or noisy label
- *     is flipped; 0.5 makes labels pure noise, so larger rates are only relabelings. Ignored for
+ * @param labelNoise [label-noise] probability in [0, 0.5] that a teacher, cluster or noisy label is
+ *     flipped; 0.5 makes labels pure noise, so larger rates are only relabelings. Ignored for
  *     random labels (flipping a uniform ±1 label leaves it uniform). Default 0.
  * @param teacherWidth [teacher-width] hidden units m ≥ 2 of the teacher (a one-unit ReLU teacher
  *     without bias labels every point alike). Default 10.
- * @param components [components] number of mixture components, ≥ 1; ≥ 2 for cluster labels.
- *     Default 2.
+ * @param components [components] number of mixture components, ≥ 1; ≥ 2 for cluster labels. Default
+ *     2.
  * @param separation [separation] radius ≥ 0 of the sphere the mixture centres are drawn from
  *     (within-component covariance I/d, i.e. a cloud of radius about 1). Default 2.
  * @param file [file] the CSV file, or the IDX images file; required for csv and idx.
  * @param labelFile [label-file] the IDX labels file; required for idx.
- * @param positiveClasses [positive-classes] classes labelled +1 (for a multi-class file with
- *     noisy labels: required). Empty: a two-class file labels its larger class +1. Default empty.
- * @param negativeClasses [negative-classes] classes labelled −1; rows of other classes are
- *     dropped. Empty: every class not positive is −1. With random labels a non-empty class list
- *     still selects the rows. Default empty.
+ * @param positiveClasses [positive-classes] classes labelled +1 (for a multi-class file with noisy
+ *     labels: required). Empty: a two-class file labels its larger class +1. Default empty.
+ * @param negativeClasses [negative-classes] classes labelled −1; rows of other classes are dropped.
+ *     Empty: every class not positive is −1. With random labels a non-empty class list still
+ *     selects the rows. Default empty.
  * @param center [center] subtract the mean of the n points (files only). Default true.
  * @param normalize [normalize] scale each point to norm 1 after centring and projection (files
  *     only). Default true: the theory assumes ‖x‖ ≤ R and the farm's estimator probes the unit
@@ -80,7 +80,8 @@ public record DataSpec(
 
   /** The defaults: 100 points uniform on S^19 with random labels. */
   public static DataSpec defaults() {
-    return new DataSpec("sphere", "random", 100, 20, 0.0, 10, 2, 2.0, "", "", List.of(), List.of(), true, true);
+    return new DataSpec(
+        "sphere", "random", 100, 20, 0.0, 10, 2, 2.0, "", "", List.of(), List.of(), true, true);
   }
 
   public boolean isFile() {
@@ -108,7 +109,10 @@ public record DataSpec(
     }
     List<String> allowedLabels = labelsFor(data);
     if (!allowedLabels.contains(labels)) {
-      throw bad("labels", "one of " + String.join(", ", allowedLabels) + " for data = " + data, "'" + labels + "'");
+      throw bad(
+          "labels",
+          "one of " + String.join(", ", allowedLabels) + " for data = " + data,
+          "'" + labels + "'");
     }
     if (n < 1) {
       throw bad("n", "an integer ≥ 1", Integer.toString(n));
@@ -116,11 +120,14 @@ public record DataSpec(
     if (isFile() ? d < 0 : d < 1) {
       throw bad(
           "d",
-          isFile() ? "an integer ≥ 0 for data = " + data + " (0 keeps the file's dimension)" : "an integer ≥ 1",
+          isFile()
+              ? "an integer ≥ 0 for data = " + data + " (0 keeps the file's dimension)"
+              : "an integer ≥ 1",
           Integer.toString(d));
     }
     if (!(labelNoise >= 0 && labelNoise <= MAX_LABEL_NOISE)) {
-      throw bad("label-noise", "a number in [0, " + MAX_LABEL_NOISE + "]", Double.toString(labelNoise));
+      throw bad(
+          "label-noise", "a number in [0, " + MAX_LABEL_NOISE + "]", Double.toString(labelNoise));
     }
     if (teacherWidth < 2) {
       throw bad("teacher-width", "an integer ≥ 2", Integer.toString(teacherWidth));
@@ -143,12 +150,18 @@ public record DataSpec(
     checkClasses("positive-classes", positiveClasses);
     checkClasses("negative-classes", negativeClasses);
     if (!negativeClasses.isEmpty() && positiveClasses.isEmpty()) {
-      throw new DataException("negative-classes: needs positive-classes as well (got negative-classes = " + negativeClasses + ")");
+      throw new DataException(
+          "negative-classes: needs positive-classes as well (got negative-classes = "
+              + negativeClasses
+              + ")");
     }
     Set<String> pos = new HashSet<>(canonical(positiveClasses));
     for (String c : canonical(negativeClasses)) {
       if (pos.contains(c)) {
-        throw new DataException("negative-classes: class '" + c + "' is also in positive-classes; a class has one label");
+        throw new DataException(
+            "negative-classes: class '"
+                + c
+                + "' is also in positive-classes; a class has one label");
       }
     }
     return this;
@@ -190,47 +203,201 @@ public record DataSpec(
   }
 
   public DataSpec withData(String v) {
-    return new DataSpec(v, labels, n, d, labelNoise, teacherWidth, components, separation, file, labelFile, positiveClasses, negativeClasses, center, normalize);
+    return new DataSpec(
+        v,
+        labels,
+        n,
+        d,
+        labelNoise,
+        teacherWidth,
+        components,
+        separation,
+        file,
+        labelFile,
+        positiveClasses,
+        negativeClasses,
+        center,
+        normalize);
   }
 
   public DataSpec withLabels(String v) {
-    return new DataSpec(data, v, n, d, labelNoise, teacherWidth, components, separation, file, labelFile, positiveClasses, negativeClasses, center, normalize);
+    return new DataSpec(
+        data,
+        v,
+        n,
+        d,
+        labelNoise,
+        teacherWidth,
+        components,
+        separation,
+        file,
+        labelFile,
+        positiveClasses,
+        negativeClasses,
+        center,
+        normalize);
   }
 
   public DataSpec withN(int v) {
-    return new DataSpec(data, labels, v, d, labelNoise, teacherWidth, components, separation, file, labelFile, positiveClasses, negativeClasses, center, normalize);
+    return new DataSpec(
+        data,
+        labels,
+        v,
+        d,
+        labelNoise,
+        teacherWidth,
+        components,
+        separation,
+        file,
+        labelFile,
+        positiveClasses,
+        negativeClasses,
+        center,
+        normalize);
   }
 
   public DataSpec withD(int v) {
-    return new DataSpec(data, labels, n, v, labelNoise, teacherWidth, components, separation, file, labelFile, positiveClasses, negativeClasses, center, normalize);
+    return new DataSpec(
+        data,
+        labels,
+        n,
+        v,
+        labelNoise,
+        teacherWidth,
+        components,
+        separation,
+        file,
+        labelFile,
+        positiveClasses,
+        negativeClasses,
+        center,
+        normalize);
   }
 
   public DataSpec withLabelNoise(double v) {
-    return new DataSpec(data, labels, n, d, v, teacherWidth, components, separation, file, labelFile, positiveClasses, negativeClasses, center, normalize);
+    return new DataSpec(
+        data,
+        labels,
+        n,
+        d,
+        v,
+        teacherWidth,
+        components,
+        separation,
+        file,
+        labelFile,
+        positiveClasses,
+        negativeClasses,
+        center,
+        normalize);
   }
 
   public DataSpec withTeacherWidth(int v) {
-    return new DataSpec(data, labels, n, d, labelNoise, v, components, separation, file, labelFile, positiveClasses, negativeClasses, center, normalize);
+    return new DataSpec(
+        data,
+        labels,
+        n,
+        d,
+        labelNoise,
+        v,
+        components,
+        separation,
+        file,
+        labelFile,
+        positiveClasses,
+        negativeClasses,
+        center,
+        normalize);
   }
 
   public DataSpec withComponents(int v) {
-    return new DataSpec(data, labels, n, d, labelNoise, teacherWidth, v, separation, file, labelFile, positiveClasses, negativeClasses, center, normalize);
+    return new DataSpec(
+        data,
+        labels,
+        n,
+        d,
+        labelNoise,
+        teacherWidth,
+        v,
+        separation,
+        file,
+        labelFile,
+        positiveClasses,
+        negativeClasses,
+        center,
+        normalize);
   }
 
   public DataSpec withSeparation(double v) {
-    return new DataSpec(data, labels, n, d, labelNoise, teacherWidth, components, v, file, labelFile, positiveClasses, negativeClasses, center, normalize);
+    return new DataSpec(
+        data,
+        labels,
+        n,
+        d,
+        labelNoise,
+        teacherWidth,
+        components,
+        v,
+        file,
+        labelFile,
+        positiveClasses,
+        negativeClasses,
+        center,
+        normalize);
   }
 
   /** Sets {@code file} and {@code label-file} (empty for CSV). */
   public DataSpec withFiles(String dataFile, String labelsFile) {
-    return new DataSpec(data, labels, n, d, labelNoise, teacherWidth, components, separation, dataFile, labelsFile, positiveClasses, negativeClasses, center, normalize);
+    return new DataSpec(
+        data,
+        labels,
+        n,
+        d,
+        labelNoise,
+        teacherWidth,
+        components,
+        separation,
+        dataFile,
+        labelsFile,
+        positiveClasses,
+        negativeClasses,
+        center,
+        normalize);
   }
 
   public DataSpec withClasses(List<String> positive, List<String> negative) {
-    return new DataSpec(data, labels, n, d, labelNoise, teacherWidth, components, separation, file, labelFile, positive, negative, center, normalize);
+    return new DataSpec(
+        data,
+        labels,
+        n,
+        d,
+        labelNoise,
+        teacherWidth,
+        components,
+        separation,
+        file,
+        labelFile,
+        positive,
+        negative,
+        center,
+        normalize);
   }
 
   public DataSpec withPreprocessing(boolean centerPoints, boolean normalizePoints) {
-    return new DataSpec(data, labels, n, d, labelNoise, teacherWidth, components, separation, file, labelFile, positiveClasses, negativeClasses, centerPoints, normalizePoints);
+    return new DataSpec(
+        data,
+        labels,
+        n,
+        d,
+        labelNoise,
+        teacherWidth,
+        components,
+        separation,
+        file,
+        labelFile,
+        positiveClasses,
+        negativeClasses,
+        centerPoints,
+        normalizePoints);
   }
 }

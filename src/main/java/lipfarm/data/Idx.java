@@ -35,7 +35,15 @@ public final class Idx {
     public Images {
       if ((long) count * rows * cols != pixels.length) {
         throw new IllegalArgumentException(
-            count + " images of " + rows + "x" + cols + " need " + (long) count * rows * cols + " bytes, got " + pixels.length);
+            count
+                + " images of "
+                + rows
+                + "x"
+                + cols
+                + " need "
+                + (long) count * rows * cols
+                + " bytes, got "
+                + pixels.length);
       }
     }
 
@@ -58,7 +66,8 @@ public final class Idx {
   public static Images readImages(Path file) {
     Parsed p = parse(file, IMAGES_MAGIC, "images");
     long need = (long) p.dims[0] * p.dims[1] * p.dims[2];
-    byte[] pixels = java.util.Arrays.copyOfRange(p.bytes, p.headerBytes, (int) (p.headerBytes + need));
+    byte[] pixels =
+        java.util.Arrays.copyOfRange(p.bytes, p.headerBytes, (int) (p.headerBytes + need));
     return new Images(p.dims[0], p.dims[1], p.dims[2], pixels);
   }
 
@@ -81,7 +90,10 @@ public final class Idx {
     int ndims = expectedMagic & 0xff;
     if (b.length < 4) {
       throw new DataException(
-          where + ": truncated at byte " + b.length + ": the 4-byte IDX magic number is incomplete"
+          where
+              + ": truncated at byte "
+              + b.length
+              + ": the 4-byte IDX magic number is incomplete"
               + (b.length == 0 ? " (empty file)" : ""));
     }
     int magic = readInt(b, 0);
@@ -99,7 +111,14 @@ public final class Idx {
     int header = 4 + 4 * ndims;
     if (b.length < header) {
       throw new DataException(
-          where + ": truncated at byte " + b.length + ": the header of an IDX " + what + " file has " + header + " bytes");
+          where
+              + ": truncated at byte "
+              + b.length
+              + ": the header of an IDX "
+              + what
+              + " file has "
+              + header
+              + " bytes");
     }
     int[] dims = new int[ndims];
     long elements = 1;
@@ -108,7 +127,13 @@ public final class Idx {
       // Sizes are unsigned 32-bit in the format; anything past 2^31 − 1 cannot be a real data set.
       if (dims[k] < 0 || (k > 0 && dims[k] == 0)) {
         throw new DataException(
-            where + ": byte " + (4 + 4 * k) + ": dimension " + k + " has the impossible size " + Integer.toUnsignedString(dims[k]));
+            where
+                + ": byte "
+                + (4 + 4 * k)
+                + ": dimension "
+                + k
+                + " has the impossible size "
+                + Integer.toUnsignedString(dims[k]));
       }
       elements *= dims[k];
     }
@@ -116,24 +141,48 @@ public final class Idx {
     String shape =
         ndims == 3 ? dims[0] + " images of " + dims[1] + "x" + dims[2] : dims[0] + " labels";
     if (expected > Integer.MAX_VALUE - 8) {
-      throw new DataException(where + ": byte 4: " + shape + " would need " + expected + " bytes, more than this reader holds");
+      throw new DataException(
+          where
+              + ": byte 4: "
+              + shape
+              + " would need "
+              + expected
+              + " bytes, more than this reader holds");
     }
     if (b.length < expected) {
       long per = ndims == 3 ? (long) dims[1] * dims[2] : 1;
       throw new DataException(
-          where + ": truncated at byte " + b.length + ": the header announces " + shape + ", which need " + expected
-              + " bytes; " + (ndims == 3 ? "image " : "label ") + (b.length - header) / per + " is the first incomplete one");
+          where
+              + ": truncated at byte "
+              + b.length
+              + ": the header announces "
+              + shape
+              + ", which need "
+              + expected
+              + " bytes; "
+              + (ndims == 3 ? "image " : "label ")
+              + (b.length - header) / per
+              + " is the first incomplete one");
     }
     if (b.length > expected) {
       throw new DataException(
-          where + ": byte " + expected + ": " + (b.length - expected) + " unexpected bytes after the " + shape
+          where
+              + ": byte "
+              + expected
+              + ": "
+              + (b.length - expected)
+              + " unexpected bytes after the "
+              + shape
               + " announced in the header");
     }
     return new Parsed(b, header, dims);
   }
 
   private static int readInt(byte[] b, int at) {
-    return ((b[at] & 0xff) << 24) | ((b[at + 1] & 0xff) << 16) | ((b[at + 2] & 0xff) << 8) | (b[at + 3] & 0xff);
+    return ((b[at] & 0xff) << 24)
+        | ((b[at + 1] & 0xff) << 16)
+        | ((b[at + 2] & 0xff) << 8)
+        | (b[at + 3] & 0xff);
   }
 
   private static byte[] readAll(Path file, boolean[] gzip) {
@@ -149,7 +198,8 @@ public final class Idx {
       try (InputStream in = new GZIPInputStream(raw, 1 << 16)) {
         return in.readAllBytes();
       } catch (IOException e) {
-        throw new DataException(file + ": not a valid gzip stream (truncated or corrupt): " + e.getMessage(), e);
+        throw new DataException(
+            file + ": not a valid gzip stream (truncated or corrupt): " + e.getMessage(), e);
       }
     } catch (NoSuchFileException e) {
       throw new DataException(file + ": no such file", e);

@@ -10,7 +10,10 @@ import java.util.SplittableRandom;
 public final class Seeds {
   private Seeds() {}
 
-  /** The seed of stream {@code name} under {@code seed}: SplitMix64 finalisers chained over the name. */
+  /**
+   * The seed of stream {@code name} under {@code seed}: SplitMix64 finalisers chained over the
+   * name.
+   */
   public static long derive(long seed, String name) {
     long h = mix(seed + 0x9E3779B97F4A7C15L);
     for (int i = 0; i < name.length(); i++) {

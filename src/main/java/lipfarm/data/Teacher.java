@@ -3,8 +3,8 @@ package lipfarm.data;
 import java.util.SplittableRandom;
 
 /**
- * A planted two-layer ReLU teacher {@code f(x) = Σ_j a_j · relu(w_j · x)} without biases, with
- * w_j i.i.d. N(0, I_d/d) and fixed output weights a_j = +1/√m for even j and −1/√m for odd j (m =
+ * A planted two-layer ReLU teacher {@code f(x) = Σ_j a_j · relu(w_j · x)} without biases, with w_j
+ * i.i.d. N(0, I_d/d) and fixed output weights a_j = +1/√m for even j and −1/√m for odd j (m =
  * width). The alternating signs make f(x) symmetric in law over the teacher's draw when m is even,
  * so the labels {@code sign f(x)} are balanced on average; random output signs would make a narrow
  * teacher label almost everything alike. Arrays are owned by the record; callers must not mutate
@@ -16,7 +16,8 @@ import java.util.SplittableRandom;
 public record Teacher(double[][] w, double[] a) {
   public Teacher {
     if (w.length == 0 || w.length != a.length) {
-      throw new IllegalArgumentException("teacher needs m ≥ 1 hidden units with one output weight each");
+      throw new IllegalArgumentException(
+          "teacher needs m ≥ 1 hidden units with one output weight each");
     }
   }
 

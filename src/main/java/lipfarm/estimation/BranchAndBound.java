@@ -10,16 +10,16 @@ import lipfarm.protocol.NetworkSnapshot;
  * that meets as boxes are split.
  *
  * <p>For a sub-box, interval arithmetic on the pre-activations fixes the gates of neurons whose
- * pre-activation interval does not contain 0 (gate 1 or the leaky slope α) and leaves the others
- * in [α, 1]. Propagating the Jacobian J = W_L D_{L−1} … D_1 W_1 as an interval matrix gives
+ * pre-activation interval does not contain 0 (gate 1 or the leaky slope α) and leaves the others in
+ * [α, 1]. Propagating the Jacobian J = W_L D_{L−1} … D_1 W_1 as an interval matrix gives
  * elementwise bounds |J| ≤ M for every Jacobian that occurs in the box, hence ‖J‖₂ ≤ ‖M‖₂ (M ≥ 0):
- * a certified upper bound for the box (with a relative allowance for floating-point rounding).
- * The exact gradient norm at a box's centre is a certified lower bound. The box with the largest
- * upper bound is split in half along its widest side; the answer's upper bound is the largest
- * upper bound of the boxes not yet split.
+ * a certified upper bound for the box (with a relative allowance for floating-point rounding). The
+ * exact gradient norm at a box's centre is a certified lower bound. The box with the largest upper
+ * bound is split in half along its widest side; the answer's upper bound is the largest upper bound
+ * of the boxes not yet split.
  *
- * <p>For a bias-free network f is positively homogeneous, so a box that contains a neighbourhood
- * of 0 gives the global constant; with biases it is the constant on the box.
+ * <p>For a bias-free network f is positively homogeneous, so a box that contains a neighbourhood of
+ * 0 gives the global constant; with biases it is the constant on the box.
  */
 public final class BranchAndBound {
   /** Allowance for rounding in the interval products and the norm. */
@@ -28,10 +28,15 @@ public final class BranchAndBound {
   private final NetworkSnapshot net;
   private final HiddenActivation act;
   private final int dim;
-  private final PriorityQueue<Box> open = new PriorityQueue<>((p, q) -> Double.compare(q.upper, p.upper));
-  /** For a bias-free net, boxes inside this ball around 0 are dropped: by homogeneity their
-   * gradients also occur farther out in the box. 0 when the trick does not apply. */
+  private final PriorityQueue<Box> open =
+      new PriorityQueue<>((p, q) -> Double.compare(q.upper, p.upper));
+
+  /**
+   * For a bias-free net, boxes inside this ball around 0 are dropped: by homogeneity their
+   * gradients also occur farther out in the box. 0 when the trick does not apply.
+   */
   private final double skipRadius;
+
   private double lower;
   private long boxesEvaluated;
 
@@ -45,8 +50,11 @@ public final class BranchAndBound {
   public BranchAndBound(NetworkSnapshot net, double[] lo, double[] hi) {
     this.net = net;
     this.act = HiddenActivation.parse(net.activation());
-    if (net.layers().size() > 1 && act.kind != HiddenActivation.Kind.RELU && act.kind != HiddenActivation.Kind.LEAKY_RELU) {
-      throw new IllegalArgumentException("branch and bound needs a (leaky) ReLU network, got " + net.activation());
+    if (net.layers().size() > 1
+        && act.kind != HiddenActivation.Kind.RELU
+        && act.kind != HiddenActivation.Kind.LEAKY_RELU) {
+      throw new IllegalArgumentException(
+          "branch and bound needs a (leaky) ReLU network, got " + net.activation());
     }
     this.dim = net.inputDim();
     if (lo.length != dim || hi.length != dim) {
@@ -71,7 +79,9 @@ public final class BranchAndBound {
     return new BranchAndBound(net, lo, hi);
   }
 
-  /** Splits up to {@code splits} boxes; returns false once the pair has met within {@code relGap}. */
+  /**
+   * Splits up to {@code splits} boxes; returns false once the pair has met within {@code relGap}.
+   */
   public boolean step(int splits, double relGap) {
     for (int i = 0; i < splits && !open.isEmpty() && gap() > relGap; i++) {
       Box b = open.poll();
@@ -249,7 +259,9 @@ public final class BranchAndBound {
     return NetworkMath.spectralNormUpper(rows, dim, m) * (1 + ROUNDING);
   }
 
-  /** Up to this many undecided gates a box's bound is the maximum over the vertices of its gate box. */
+  /**
+   * Up to this many undecided gates a box's bound is the maximum over the vertices of its gate box.
+   */
   static final int MAX_ENUMERATED_GATES = 10;
 
   /**

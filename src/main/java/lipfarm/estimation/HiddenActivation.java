@@ -42,8 +42,8 @@ final class HiddenActivation {
   /**
    * Parses a snapshot's activation name.
    *
-   * @throws IllegalArgumentException naming the activation when it is unknown, or the slope when
-   *     a leaky ReLU's slope is not a number in [0, 1]
+   * @throws IllegalArgumentException naming the activation when it is unknown, or the slope when a
+   *     leaky ReLU's slope is not a number in [0, 1]
    */
   static HiddenActivation parse(String name) {
     String a = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
@@ -79,9 +79,9 @@ final class HiddenActivation {
         throw new IllegalArgumentException(
             "leaky-relu slope must lie in [0, 1] (got " + slope + ") in activation '" + name + "'");
       }
-      return slope == 0 ? new HiddenActivation(Kind.RELU, 0)
-          : slope == 1 ? LINEAR
-          : new HiddenActivation(Kind.LEAKY_RELU, slope);
+      return slope == 0
+          ? new HiddenActivation(Kind.RELU, 0)
+          : slope == 1 ? LINEAR : new HiddenActivation(Kind.LEAKY_RELU, slope);
     }
     throw new IllegalArgumentException(
         "unsupported activation: "
@@ -191,6 +191,8 @@ final class HiddenActivation {
 
   @Override
   public String toString() {
-    return kind == Kind.LEAKY_RELU ? "leaky-relu:" + slopeLow : kind.name().toLowerCase(Locale.ROOT);
+    return kind == Kind.LEAKY_RELU
+        ? "leaky-relu:" + slopeLow
+        : kind.name().toLowerCase(Locale.ROOT);
   }
 }

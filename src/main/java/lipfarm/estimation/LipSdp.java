@@ -17,9 +17,9 @@ import static lipfarm.estimation.NetworkMath.U;
  *             [                      ⋱        2T_H − W_HᵀW_H    ]
  * </pre>
  *
- * is positive semidefinite. Eliminating blocks from the last one: Y_H = 2T_H − W_HᵀW_H, Y_i = 2T_i −
- * W_iᵀT_{i+1}Y_{i+1}⁻¹T_{i+1}W_i, and A ⪰ 0 iff every Y_i ≻ 0 and ρ ≥ ρ(T) = λ_max(W_0ᵀ T_1 Y_1⁻¹ T_1
- * W_0). (One hidden layer, scalar output: ρ(t) = λ_max(Wᵀ T (2T − aaᵀ)⁻¹ T W), as in
+ * is positive semidefinite. Eliminating blocks from the last one: Y_H = 2T_H − W_HᵀW_H, Y_i = 2T_i
+ * − W_iᵀT_{i+1}Y_{i+1}⁻¹T_{i+1}W_i, and A ⪰ 0 iff every Y_i ≻ 0 and ρ ≥ ρ(T) = λ_max(W_0ᵀ T_1 Y_1⁻¹
+ * T_1 W_0). (One hidden layer, scalar output: ρ(t) = λ_max(Wᵀ T (2T − aaᵀ)⁻¹ T W), as in
  * docs/estimators.md.)
  *
  * <p><b>Gradient.</b> For the top eigenvector v of that matrix, with q_0 = v, e_i = W_{i−1}q_{i−1},
@@ -27,13 +27,13 @@ import static lipfarm.estimation.NetworkMath.U;
  * of a soft maximum of the top eigenvalues (the exact λ_max is not smooth where it is multiple),
  * with backtracking that rejects infeasible steps.
  *
- * <p><b>ECLipsE-Fast</b> (Xu & Sivaranjani 2024) is the feasible point T_i = c·τ_i·I of the same LMI
- * obtained by eliminating forwards with X_0 = I: τ_i = 1/λ_max(W_{i−1}X_{i−1}⁻¹W_{i−1}ᵀ), X_i =
+ * <p><b>ECLipsE-Fast</b> (Xu & Sivaranjani 2024) is the feasible point T_i = c·τ_i·I of the same
+ * LMI obtained by eliminating forwards with X_0 = I: τ_i = 1/λ_max(W_{i−1}X_{i−1}⁻¹W_{i−1}ᵀ), X_i =
  * 2τ_iI − τ_i²W_{i−1}X_{i−1}⁻¹W_{i−1}ᵀ, c = λ_max(W_H X_H⁻¹ W_Hᵀ), L ≤ √c.
  *
- * <p><b>Certificate.</b> A value is reported only after {@link #certify} proved A(ρ', T) ≻ 0 for the
- * rounded ρ' = ρ(1 + δ) by a shifted floating-point Cholesky with Demmel's backward-error bound (see
- * there), so neither the optimiser's accuracy nor rounding can make a reported bound invalid.
+ * <p><b>Certificate.</b> A value is reported only after {@link #certify} proved A(ρ', T) ≻ 0 for
+ * the rounded ρ' = ρ(1 + δ) by a shifted floating-point Cholesky with Demmel's backward-error bound
+ * (see there), so neither the optimiser's accuracy nor rounding can make a reported bound invalid.
  */
 final class LipSdp {
   /** Largest LMI dimension d + Σ n_i attempted (dense O(N³) Cholesky per certificate). */
@@ -136,7 +136,8 @@ final class LipSdp {
       }
     }
     double[] wt = Dense.transpose(m.w[hidden], n[hidden + 1], n[hidden]);
-    double c = Dense.lambdaMax(Dense.congruenceInverse(lx, n[hidden], wt, n[hidden + 1]), n[hidden + 1]);
+    double c =
+        Dense.lambdaMax(Dense.congruenceInverse(lx, n[hidden], wt, n[hidden + 1]), n[hidden + 1]);
     double[][] t = new double[hidden][];
     for (int i = 0; i < hidden; i++) {
       t[i] = new double[n[i + 1]];
@@ -381,11 +382,11 @@ final class LipSdp {
    * Proves A(ρ', T) ≻ 0 for ρ' = ρ(1 + δ), trying the {@link #INFLATIONS} in turn, and returns the
    * certified bound √ρ' rounded up; NaN if no inflation passes.
    *
-   * <p>Argument: Â, the computed A, equals A + E with |E| bounded entrywise (one rounding per product
-   * t·w, γ_m·(|W_H|ᵀ|W_H|) for the Gram block, one rounding per diagonal sum). If floating-point
-   * Cholesky of B = Â − cI succeeds with factor R̂, then R̂ᵀR̂ = B + ΔB with |ΔB| ≤ γ_{N+1}|R̂ᵀ||R̂|
-   * (Demmel 1989; Higham, Thm 10.3), so λ_min(A) ≥ c − ‖E‖_F − γ_{N+1}‖R̂‖_F² − ‖shift rounding‖,
-   * which the check requires to be positive (with a further factor 2 of slack).
+   * <p>Argument: Â, the computed A, equals A + E with |E| bounded entrywise (one rounding per
+   * product t·w, γ_m·(|W_H|ᵀ|W_H|) for the Gram block, one rounding per diagonal sum). If
+   * floating-point Cholesky of B = Â − cI succeeds with factor R̂, then R̂ᵀR̂ = B + ΔB with |ΔB| ≤
+   * γ_{N+1}|R̂ᵀ||R̂| (Demmel 1989; Higham, Thm 10.3), so λ_min(A) ≥ c − ‖E‖_F − γ_{N+1}‖R̂‖_F² −
+   * ‖shift rounding‖, which the check requires to be positive (with a further factor 2 of slack).
    */
   double certify(double[][] t, double rho) {
     if (!(rho > 0) || !Double.isFinite(rho)) {

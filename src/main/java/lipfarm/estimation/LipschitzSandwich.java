@@ -164,7 +164,10 @@ public final class LipschitzSandwich {
     adir = new double[dim];
     trialDir = new double[dim];
     runBestX = new double[dim];
-    hop = mlp.act.piecewiseLinear() && mlp.depth == 2 && mlp.outDim() == 1 ? new RegionHop(mlp) : null;
+    hop =
+        mlp.act.piecewiseLinear() && mlp.depth == 2 && mlp.outDim() == 1
+            ? new RegionHop(mlp)
+            : null;
     // ∇f is constant on rays from 0 for bias-free piecewise-linear (and affine) nets, so the sup
     // over the ball is the sup over R^d; otherwise global probes leave the ball.
     globalEqualsLocal = mlp.linear || (!hasBias && mlp.act.piecewiseLinear());
@@ -213,7 +216,11 @@ public final class LipschitzSandwich {
     // Small bias-free (leaky-)ReLU nets: box branch and bound, whose pair meets. By homogeneity
     // the cube [−R, R]^d gives the global constant, which here equals the local one.
     bnb =
-        globalEqualsLocal && !mlp.linear && mlp.depth >= 2 && dim <= BNB_MAX_DIM && hiddenUnits(net) <= BNB_MAX_HIDDEN
+        globalEqualsLocal
+                && !mlp.linear
+                && mlp.depth >= 2
+                && dim <= BNB_MAX_DIM
+                && hiddenUnits(net) <= BNB_MAX_HIDDEN
             ? BranchAndBound.cube(net, radius)
             : null;
   }
@@ -319,9 +326,9 @@ public final class LipschitzSandwich {
   }
 
   /**
-   * Pairwise difference quotients max_{i<j} ‖f(x_i) − f(x_j)‖ / ‖x_i − x_j‖ over the data (all pairs
-   * while n²d ≤ {@value #NEIGHBOUR_WORK}, else random pairs): a certified lower bound by the mean
-   * value theorem, deflated by a relative 1e-9 against rounding in the two forward passes.
+   * Pairwise difference quotients max_{i<j} ‖f(x_i) − f(x_j)‖ / ‖x_i − x_j‖ over the data (all
+   * pairs while n²d ≤ {@value #NEIGHBOUR_WORK}, else random pairs): a certified lower bound by the
+   * mean value theorem, deflated by a relative 1e-9 against rounding in the two forward passes.
    */
   private void differenceQuotients() {
     int n = data.n();
@@ -657,20 +664,22 @@ public final class LipschitzSandwich {
   /**
    * Exact (double-precision) gradient norms at externally chosen points, for example the best of a
    * large single-precision screening batch; each counts as one evaluation and, where f is
-   * differentiable, is a certified lower bound recorded under {@code method}. The caller keeps
-   * the points inside the domain ball ({@link #domainRadius()}); the best also seed the ascent.
+   * differentiable, is a certified lower bound recorded under {@code method}. The caller keeps the
+   * points inside the domain ball ({@link #domainRadius()}); the best also seed the ascent.
    */
   public void probeCandidates(double[][] points, String method) {
     for (double[] x : points) {
       if (x.length != dim) {
-        throw new IllegalArgumentException("a candidate has " + x.length + " coordinates, the net takes " + dim);
+        throw new IllegalArgumentException(
+            "a candidate has " + x.length + " coordinates, the net takes " + dim);
       }
       double norm2 = 0;
       for (double v : x) {
         norm2 += v * v;
       }
       if (Math.sqrt(norm2) > domainRadius() * (1 + 1e-12)) {
-        throw new IllegalArgumentException("a candidate lies outside the domain ball of radius " + domainRadius());
+        throw new IllegalArgumentException(
+            "a candidate lies outside the domain ball of radius " + domainRadius());
       }
       probe(x.clone(), method);
     }
@@ -785,8 +794,8 @@ public final class LipschitzSandwich {
   /**
    * Every bound: the best value of each lower-bound probe family (CERTIFIED_LOWER; families ending
    * in "@global" probed outside the domain ball and bound only the global constant), each upper
-   * bound (CERTIFIED_UPPER, all global, hence also local), the exact value when known (EXACT, of the
-   * global constant), the CLEVER score once computed (ESTIMATE), then the two sandwiches as
+   * bound (CERTIFIED_UPPER, all global, hence also local), the exact value when known (EXACT, of
+   * the global constant), the CLEVER score once computed (ESTIMATE), then the two sandwiches as
    * summary entries "lower-local", "lower-global" (CERTIFIED_LOWER) and "upper-global"
    * (CERTIFIED_UPPER), and finally any invariant violation (ESTIMATOR_ERROR, see {@link
    * #violations}).

@@ -1,13 +1,12 @@
 package lipfarm.estimation;
 
 import java.util.List;
-import java.util.Locale;
 import lipfarm.protocol.NetworkSnapshot;
 
 /**
  * Allocation-free evaluator of one network: forward pass with any {@link HiddenActivation}, exact
- * input gradients / Jacobians, and the smoothed surrogate used for gradient ascent. Buffers are reused between
- * calls, so an instance is not thread-safe.
+ * input gradients / Jacobians, and the smoothed surrogate used for gradient ascent. Buffers are
+ * reused between calls, so an instance is not thread-safe.
  *
  * <p>Layer l maps h_l (width[l]) to z_l = W_l h_l + b_l (width[l+1]); hidden layers apply σ.
  */
@@ -16,6 +15,7 @@ final class Mlp {
   final int[] width;
   final double[][] w;
   final double[][] b;
+
   /** The hidden activation (the identity for a single-layer net). */
   final HiddenActivation act;
 
@@ -160,8 +160,7 @@ final class Mlp {
 
   /**
    * Backpropagates {@code seed} (a covector on the outputs) through the last forward pass with the
-   * exact gates σ'(z) (for (leaky) ReLU σ'(0) := α, the left slope); writes ∇_x (seedᵀ f) into
-   * out.
+   * exact gates σ'(z) (for (leaky) ReLU σ'(0) := α, the left slope); writes ∇_x (seedᵀ f) into out.
    */
   void backward(double[] seedVec, double[] out) {
     System.arraycopy(seedVec, 0, dz[depth - 1], 0, outDim());
@@ -250,10 +249,10 @@ final class Mlp {
   /**
    * Smoothed surrogate for gradient ascent. The network is evaluated with the activation's smooth
    * surrogate (see {@link HiddenActivation#surrogate}: for ReLU softplus_β(z) = log(1 + e^{βz})/β,
-   * gate sigmoid(βz), second derivative β·s(1−s); smooth activations are used as they are). With G = J_βᵀu (u the top left singular vector of the smoothed Jacobian
-   * J_β) the surrogate is Φ = ‖G‖ = σ_max(J_β), and by the envelope theorem ∇Φ =
-   * H_{uᵀf_β}(x)·G/‖G‖, computed by a forward tangent pass and a second-order (Pearlmutter R-op)
-   * backward pass.
+   * gate sigmoid(βz), second derivative β·s(1−s); smooth activations are used as they are). With G
+   * = J_βᵀu (u the top left singular vector of the smoothed Jacobian J_β) the surrogate is Φ = ‖G‖
+   * = σ_max(J_β), and by the envelope theorem ∇Φ = H_{uᵀf_β}(x)·G/‖G‖, computed by a forward
+   * tangent pass and a second-order (Pearlmutter R-op) backward pass.
    *
    * @return Φ(x); dirOut receives ∇Φ(x)
    */

@@ -6,10 +6,10 @@ import static lipfarm.estimation.NetworkMath.U;
 
 /**
  * Certified upper bounds (and the two-layer exact value) for the global ℓ2 Lipschitz constant of a
- * network whose hidden activation is slope-restricted in [0, 1] (ReLU, leaky ReLU, tanh,
- * softplus, linear): every Jacobian is W_L D_{L−1} W_{L−1} ⋯ D_1 W_1 with diagonal 0 ⪯ D_l ⪯ I. Biases never enter: they only select the activation pattern, and every
- * bound here holds for all patterns. Each floating-point result is rounded upwards by an explicit
- * error allowance.
+ * network whose hidden activation is slope-restricted in [0, 1] (ReLU, leaky ReLU, tanh, softplus,
+ * linear): every Jacobian is W_L D_{L−1} W_{L−1} ⋯ D_1 W_1 with diagonal 0 ⪯ D_l ⪯ I. Biases never
+ * enter: they only select the activation pattern, and every bound here holds for all patterns. Each
+ * floating-point result is rounded upwards by an explicit error allowance.
  */
 final class UpperBounds {
   /** Largest hidden width for which the 2^k pattern enumeration is attempted. */
@@ -23,9 +23,7 @@ final class UpperBounds {
 
   private UpperBounds() {}
 
-  /**
-   * Π_l σ_max(W_l): the Jacobian is W_L D_{L−1} W_{L−1} ⋯ D_1 W_1 with ‖D_l‖ ≤ 1 (slopes ≤ 1).
-   */
+  /** Π_l σ_max(W_l): the Jacobian is W_L D_{L−1} W_{L−1} ⋯ D_1 W_1 with ‖D_l‖ ≤ 1 (slopes ≤ 1). */
   static double spectralProduct(Mlp m) {
     double p = 1;
     for (int l = 0; l < m.depth; l++) {
@@ -65,11 +63,10 @@ final class UpperBounds {
 
   /**
    * Combettes–Pesquet bound. Writing each gate D_l = ½(I + E_l) with ‖E_l‖ ≤ 1 (valid for slopes in
-   * [0, 1]) expands the
-   * Jacobian into 2^{L−1} terms: CP = 2^{−(L−1)} Σ_{S ⊆ {1..L−1}} Π_{blocks of S} ‖W_j ⋯ W_i‖,
-   * where S are the cut positions and each block is the product of consecutive layers between cuts.
-   * One hidden layer, scalar output: CP = ½(‖Wᵀa‖ + ‖a‖·σ_max(W)). NaN when L > {@value
-   * #MAX_CP_DEPTH}.
+   * [0, 1]) expands the Jacobian into 2^{L−1} terms: CP = 2^{−(L−1)} Σ_{S ⊆ {1..L−1}} Π_{blocks of
+   * S} ‖W_j ⋯ W_i‖, where S are the cut positions and each block is the product of consecutive
+   * layers between cuts. One hidden layer, scalar output: CP = ½(‖Wᵀa‖ + ‖a‖·σ_max(W)). NaN when L
+   * > {@value #MAX_CP_DEPTH}.
    */
   static double combettesPesquet(Mlp m) {
     int L = m.depth;
@@ -174,11 +171,11 @@ final class UpperBounds {
    * Two-layer net with scalar output, k ≤ {@value #MAX_ENUMERATION_UNITS} hidden units and an
    * activation slope-restricted in [α, 1]: every gradient is Σ_j s_j a_j w_j with s ∈ [α, 1]^k, and
    * ‖·‖ is convex, so L ≤ max_{s ∈ {α,1}^k} ‖Σ_j s_j a_j w_j‖ (α = 0 for ReLU, tanh, softplus). For
-   * (leaky) ReLU with linearly independent w_j equality holds (every pattern is realised on an
-   * open set, whatever the biases); for tanh and softplus it is only an upper bound. Patterns are visited in Gray
-   * code order, one O(d) update each; the running sum is re-synchronised periodically and the
-   * winner recomputed from scratch, so accumulated rounding cannot pick a value that is not
-   * attained.
+   * (leaky) ReLU with linearly independent w_j equality holds (every pattern is realised on an open
+   * set, whatever the biases); for tanh and softplus it is only an upper bound. Patterns are
+   * visited in Gray code order, one O(d) update each; the running sum is re-synchronised
+   * periodically and the winner recomputed from scratch, so accumulated rounding cannot pick a
+   * value that is not attained.
    *
    * @return null when not applicable
    */
@@ -243,8 +240,7 @@ final class UpperBounds {
       }
     }
     double value = Mlp.norm(v, d);
-    boolean independent =
-        m.act.piecewiseLinear() && k <= d && rowsIndependent(m.w[0], k, d);
+    boolean independent = m.act.piecewiseLinear() && k <= d && rowsIndependent(m.w[0], k, d);
     return new Enumeration(value, independent);
   }
 

@@ -31,8 +31,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * Runs a farm: at most {@code maxConcurrentRuns} configurations at once, each with one trainer
- * and one estimator child, and every fact forwarded to the reporter. Owns the run states; a
+ * Runs a farm: at most {@code maxConcurrentRuns} configurations at once, each with one trainer and
+ * one estimator child, and every fact forwarded to the reporter. Owns the run states; a
  * configuration id is never run twice. Stops itself after {@link FarmFinished}.
  */
 public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
@@ -60,7 +60,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   // Durable farms (see DurableFarm): the journal's acknowledgements, retries and time budgets.
   private record ResultRecorded(RunResult result, Throwable error) implements Command {}
 
-  private record FailureRecorded(RunConfig config, String reason, int failures, Throwable error) implements Command {}
+  private record FailureRecorded(RunConfig config, String reason, int failures, Throwable error)
+      implements Command {}
 
   private record Requeue(RunConfig config) implements Command {}
 
@@ -75,7 +76,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     boolean trainerDone;
     long attempt; // which start of this run (time budgets of earlier attempts are ignored)
 
-    ActiveRun(RunConfig config, ActorRef<Trainer.Command> trainer, ActorRef<Estimator.Command> estimator) {
+    ActiveRun(
+        RunConfig config,
+        ActorRef<Trainer.Command> trainer,
+        ActorRef<Estimator.Command> estimator) {
       this.config = config;
       this.trainer = trainer;
       this.estimator = estimator;
@@ -94,7 +98,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final long startNanos = System.nanoTime();
   private int finished;
   private int failed;
-  private final DurableFarm durable; // null: nothing persisted, no retries (tests, lipfarm estimate)
+  private final DurableFarm
+      durable; // null: nothing persisted, no retries (tests, lipfarm estimate)
   private int recording; // results and failures sent to the journal, not yet acknowledged
   private int retrying; // failed runs waiting for their backoff
   private long attempts;
@@ -107,14 +112,19 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
    * @param reporter receives every event, in order
    */
   public static Behavior<Command> create(
-      String farm, List<RunConfig> runs, int maxConcurrent, RunChildren children, ActorRef<Reporter.Command> reporter) {
-    return Behaviors.setup(ctx -> new Coordinator(ctx, farm, runs, maxConcurrent, children, reporter, null));
+      String farm,
+      List<RunConfig> runs,
+      int maxConcurrent,
+      RunChildren children,
+      ActorRef<Reporter.Command> reporter) {
+    return Behaviors.setup(
+        ctx -> new Coordinator(ctx, farm, runs, maxConcurrent, children, reporter, null));
   }
 
   /**
    * A durable farm: runs with a result in {@code durable.state()} are not repeated, every result
-   * and failure is persisted before it is published, failed runs are retried with backoff and
-   * every attempt has a time budget.
+   * and failure is persisted before it is published, failed runs are retried with backoff and every
+   * attempt has a time budget.
    */
   public static Behavior<Command> create(
       String farm,
@@ -123,7 +133,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       RunChildren children,
       ActorRef<Reporter.Command> reporter,
       DurableFarm durable) {
-    return Behaviors.setup(ctx -> new Coordinator(ctx, farm, runs, maxConcurrent, children, reporter, durable));
+    return Behaviors.setup(
+        ctx -> new Coordinator(ctx, farm, runs, maxConcurrent, children, reporter, durable));
   }
 
   private Coordinator(
@@ -144,7 +155,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.children = children;
     this.reporter = reporter;
     this.trainerAdapter = context.messageAdapter(Trainer.Reply.class, WrappedTrainerReply::new);
-    this.estimatorAdapter = context.messageAdapter(Estimator.Reply.class, WrappedEstimatorReply::new);
+    this.estimatorAdapter =
+        context.messageAdapter(Estimator.Reply.class, WrappedEstimatorReply::new);
     for (RunConfig rc : runs) {
       if (seen.add(rc.id())) {
         RunResult done = durable == null ? null : durable.state().results().get(rc.id());
@@ -189,15 +201,21 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       RunConfig rc = pending.poll();
       String id = rc.id();
       DispatcherSelector compute = DispatcherSelector.fromConfig(COMPUTE_DISPATCHER);
-      ActorRef<Trainer.Command> trainer = getContext().spawn(children.trainer(), "trainer-" + id, compute);
-      ActorRef<Estimator.Command> estimator = getContext().spawn(children.estimator(), "estimator-" + id, compute);
+      ActorRef<Trainer.Command> trainer =
+          getContext().spawn(children.trainer(), "trainer-" + id, compute);
+      ActorRef<Estimator.Command> estimator =
+          getContext().spawn(children.estimator(), "estimator-" + id, compute);
       getContext().watchWith(trainer, new ChildStopped(id, "trainer"));
       getContext().watchWith(estimator, new ChildStopped(id, "estimator"));
       ActiveRun started = new ActiveRun(rc, trainer, estimator);
       started.attempt = ++attempts;
       active.put(id, started);
       if (durable != null && durable.runTimeoutMillis() > 0) {
-        getContext().scheduleOnce(java.time.Duration.ofMillis(durable.runTimeoutMillis()), getContext().getSelf(), new AttemptTimedOut(id, started.attempt));
+        getContext()
+            .scheduleOnce(
+                java.time.Duration.ofMillis(durable.runTimeoutMillis()),
+                getContext().getSelf(),
+                new AttemptTimedOut(id, started.attempt));
       }
       publish(new RunStarted(id, rc));
       trainer.tell(new Trainer.Train(rc, trainerAdapter));
@@ -227,7 +245,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       if (e.weights() == null || e.outcome() instanceof Diverged && !finiteWeights(e)) {
         return finish(run, resultWithoutEstimate(run, null));
       }
-      run.estimator.tell(new Estimator.Estimate(run.config, e.weights(), e.outcome().epochs(), estimatorAdapter));
+      run.estimator.tell(
+          new Estimator.Estimate(run.config, e.weights(), e.outcome().epochs(), estimatorAdapter));
     }
     return this;
   }
@@ -252,7 +271,15 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
     if (!Double.isFinite(e.lower()) || !Double.isFinite(e.upper())) {
       failed++;
-      return finish(run, resultWithoutEstimate(run, "estimator produced a NaN/Inf bound (lower " + e.lower() + ", upper " + e.upper() + ")"));
+      return finish(
+          run,
+          resultWithoutEstimate(
+              run,
+              "estimator produced a NaN/Inf bound (lower "
+                  + e.lower()
+                  + ", upper "
+                  + e.upper()
+                  + ")"));
     }
     TrainingOutcome o = run.outcome;
     RunResult result =
@@ -298,7 +325,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
     active.clear();
     pending.clear();
-    publish(new FarmCancelled(farm, finished, failed, cancelled, (System.nanoTime() - startNanos) / 1_000_000));
+    publish(
+        new FarmCancelled(
+            farm, finished, failed, cancelled, (System.nanoTime() - startNanos) / 1_000_000));
     return Behaviors.stopped();
   }
 
@@ -345,7 +374,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     publish(new RunFinished(run.config.id(), result));
     startRuns();
     if (active.isEmpty() && pending.isEmpty()) {
-      publish(new FarmFinished(farm, finished, failed, (System.nanoTime() - startNanos) / 1_000_000));
+      publish(
+          new FarmFinished(farm, finished, failed, (System.nanoTime() - startNanos) / 1_000_000));
       return Behaviors.stopped();
     }
     return this;
@@ -353,32 +383,47 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   // ---- durable farms ----------------------------------------------------------------------------
 
-  /** Persists a failure (to retry) or a final result; publishes nothing until the journal has it. */
+  /**
+   * Persists a failure (to retry) or a final result; publishes nothing until the journal has it.
+   */
   private Behavior<Command> record(RunConfig config, RunResult result) {
     String id = config.id();
     recording++;
     java.time.Duration timeout = java.time.Duration.ofSeconds(60);
-    if ("failed".equals(result.outcome()) && durable.state().failuresOf(id) + retriesSoFar(id) < durable.maxRetries()) {
+    if ("failed".equals(result.outcome())
+        && durable.state().failuresOf(id) + retriesSoFar(id) < durable.maxRetries()) {
       failed--; // not final: it will be retried
-      getContext().ask(
-          FarmJournal.Recorded.class,
-          durable.journal(),
-          timeout,
-          replyTo -> new FarmJournal.RecordFailure(id, result.error(), replyTo),
-          (rec, err) -> new FailureRecorded(config, result.error(), rec == null ? -1 : rec.failures(), err));
+      getContext()
+          .ask(
+              FarmJournal.Recorded.class,
+              durable.journal(),
+              timeout,
+              replyTo -> new FarmJournal.RecordFailure(id, result.error(), replyTo),
+              (rec, err) ->
+                  new FailureRecorded(
+                      config, result.error(), rec == null ? -1 : rec.failures(), err));
     } else {
       RunResult last = result;
       if ("failed".equals(result.outcome())) {
         int attempts = durable.state().failuresOf(id) + retriesSoFar(id) + 1;
-        last = withError(result, result.error() + " (final after " + attempts + " attempt" + (attempts == 1 ? "" : "s") + ")");
+        last =
+            withError(
+                result,
+                result.error()
+                    + " (final after "
+                    + attempts
+                    + " attempt"
+                    + (attempts == 1 ? "" : "s")
+                    + ")");
       }
       RunResult finalResult = last;
-      getContext().ask(
-          FarmJournal.Recorded.class,
-          durable.journal(),
-          timeout,
-          replyTo -> new FarmJournal.RecordResult(finalResult, replyTo),
-          (rec, err) -> new ResultRecorded(finalResult, err));
+      getContext()
+          .ask(
+              FarmJournal.Recorded.class,
+              durable.journal(),
+              timeout,
+              replyTo -> new FarmJournal.RecordResult(finalResult, replyTo),
+              (rec, err) -> new ResultRecorded(finalResult, err));
     }
     startRuns();
     return this;
@@ -386,8 +431,21 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private static RunResult withError(RunResult r, String error) {
     return new RunResult(
-        r.runId(), r.config(), r.outcome(), r.epochs(), r.loss(), r.maxError(), r.signFit(), r.lipLower(), r.lipLowerMethod(),
-        r.lipUpper(), r.lipUpperMethod(), r.evaluations(), r.bounds(), r.measures(), error);
+        r.runId(),
+        r.config(),
+        r.outcome(),
+        r.epochs(),
+        r.loss(),
+        r.maxError(),
+        r.signFit(),
+        r.lipLower(),
+        r.lipLowerMethod(),
+        r.lipUpper(),
+        r.lipUpperMethod(),
+        r.evaluations(),
+        r.bounds(),
+        r.measures(),
+        error);
   }
 
   private final Map<String, Integer> retriesThisSession = new java.util.HashMap<>();
@@ -399,8 +457,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private Behavior<Command> onResultRecorded(ResultRecorded msg) {
     recording--;
     if (msg.error() != null) {
-      getContext().getLog().error("the journal did not record the result of {}; stopping the farm", msg.result().runId(), msg.error());
-      throw new IllegalStateException("journal write failed: " + msg.error().getMessage(), msg.error());
+      getContext()
+          .getLog()
+          .error(
+              "the journal did not record the result of {}; stopping the farm",
+              msg.result().runId(),
+              msg.error());
+      throw new IllegalStateException(
+          "journal write failed: " + msg.error().getMessage(), msg.error());
     }
     finished++;
     publish(new RunFinished(msg.result().runId(), msg.result()));
@@ -414,14 +478,29 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private Behavior<Command> onFailureRecorded(FailureRecorded msg) {
     recording--;
     if (msg.error() != null) {
-      getContext().getLog().error("the journal did not record a failure of {}; stopping the farm", msg.config().id(), msg.error());
-      throw new IllegalStateException("journal write failed: " + msg.error().getMessage(), msg.error());
+      getContext()
+          .getLog()
+          .error(
+              "the journal did not record a failure of {}; stopping the farm",
+              msg.config().id(),
+              msg.error());
+      throw new IllegalStateException(
+          "journal write failed: " + msg.error().getMessage(), msg.error());
     }
     retriesThisSession.merge(msg.config().id(), 1, Integer::sum);
     long wait = durable.backoffMillis(msg.failures());
-    getContext().getLog().warn("run {} failed (attempt {}): {}; retrying in {} ms", msg.config().id(), msg.failures(), msg.reason(), wait);
+    getContext()
+        .getLog()
+        .warn(
+            "run {} failed (attempt {}): {}; retrying in {} ms",
+            msg.config().id(),
+            msg.failures(),
+            msg.reason(),
+            wait);
     retrying++;
-    getContext().scheduleOnce(java.time.Duration.ofMillis(wait), getContext().getSelf(), new Requeue(msg.config()));
+    getContext()
+        .scheduleOnce(
+            java.time.Duration.ofMillis(wait), getContext().getSelf(), new Requeue(msg.config()));
     return this;
   }
 
@@ -438,12 +517,16 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       return this;
     }
     failed++;
-    return finish(run, resultWithoutEstimate(run, "exceeded its time budget of " + durable.runTimeoutMillis() + " ms"));
+    return finish(
+        run,
+        resultWithoutEstimate(
+            run, "exceeded its time budget of " + durable.runTimeoutMillis() + " ms"));
   }
 
   private Behavior<Command> checkFarmDone() {
     if (active.isEmpty() && pending.isEmpty() && recording == 0 && retrying == 0) {
-      publish(new FarmFinished(farm, finished, failed, (System.nanoTime() - startNanos) / 1_000_000));
+      publish(
+          new FarmFinished(farm, finished, failed, (System.nanoTime() - startNanos) / 1_000_000));
       return Behaviors.stopped();
     }
     return this;

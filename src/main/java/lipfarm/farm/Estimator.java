@@ -8,8 +8,8 @@ import lipfarm.data.DataSets;
 import lipfarm.data.Dataset;
 import lipfarm.estimation.Bound;
 import lipfarm.estimation.LipschitzSandwich;
-import lipfarm.estimation.nd4j.Screening;
 import lipfarm.estimation.NetworkMath;
+import lipfarm.estimation.nd4j.Screening;
 import lipfarm.protocol.FarmEvent.LipschitzEstimate;
 import lipfarm.protocol.FarmEvent.MeasuredBound;
 import lipfarm.protocol.FarmEvent.NetworkMeasures;
@@ -44,7 +44,8 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
   public sealed interface Command extends LipfarmSerializable {}
 
   /** Estimate the Lipschitz constant of {@code weights}, trained for {@code epoch} epochs. */
-  public record Estimate(RunConfig config, NetworkSnapshot weights, int epoch, ActorRef<Reply> replyTo)
+  public record Estimate(
+      RunConfig config, NetworkSnapshot weights, int epoch, ActorRef<Reply> replyTo)
       implements Command {}
 
   public enum Stop implements Command {
@@ -69,7 +70,10 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
 
   static final int CLEVER_BATCH_SIZE = 100;
 
-  /** Points screened per snapshot by the batched kernel, and how many of them are re-evaluated exactly. */
+  /**
+   * Points screened per snapshot by the batched kernel, and how many of them are re-evaluated
+   * exactly.
+   */
   static final int SCREENED_POINTS = 20_000;
 
   static final int SCREEN_KEEP = 32;
@@ -110,7 +114,12 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
     // Screen many sphere points in large single-precision batches; only the best few are
     // evaluated exactly (and so certify a lower bound), and they also seed the gradient ascent.
     sandwich.probeCandidates(
-        Screening.topSpherePoints(msg.weights(), sandwich.domainRadius(), SCREENED_POINTS, SCREEN_KEEP, c.estimatorSeed() ^ 0x5C5EEDL),
+        Screening.topSpherePoints(
+            msg.weights(),
+            sandwich.domainRadius(),
+            SCREENED_POINTS,
+            SCREEN_KEEP,
+            c.estimatorSeed() ^ 0x5C5EEDL),
         "screen@sphere");
     getContext().getSelf().tell(new Refine(generation));
     return this;
@@ -135,7 +144,8 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
     NetworkMeasures measures = null;
     if (complete) {
       sandwich.clever(CLEVER_BATCHES, CLEVER_BATCH_SIZE);
-      for (Bound b : sandwich.bounds(f10IfInterpolating(current.weights(), data, current.config().tol()))) {
+      for (Bound b :
+          sandwich.bounds(f10IfInterpolating(current.weights(), data, current.config().tol()))) {
         bounds.add(new MeasuredBound(b.method(), b.kind().name(), b.value()));
       }
       measures = measures(current.weights(), data);
@@ -155,8 +165,9 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
   }
 
   /**
-   * F10 = (2 − 2·tol) / min over opposite labels of ‖x_i − x_j‖ when the net fits every point within
-   * tol (max_i |f(x_i) − y_i| ≤ tol), else NaN (F10 says nothing about a net that does not fit).
+   * F10 = (2 − 2·tol) / min over opposite labels of ‖x_i − x_j‖ when the net fits every point
+   * within tol (max_i |f(x_i) − y_i| ≤ tol), else NaN (F10 says nothing about a net that does not
+   * fit).
    */
   static double f10IfInterpolating(NetworkSnapshot net, Dataset data, double tol) {
     if (net.outputDim() != 1) {

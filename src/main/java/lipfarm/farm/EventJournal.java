@@ -34,7 +34,8 @@ public final class EventJournal extends AbstractBehavior<EventJournal.Command> {
    * Replies at once if there are any, otherwise when one arrives or after the park timeout (with
    * none).
    */
-  public record Fetch(long after, Filter filter, int max, ActorRef<Batch> replyTo) implements Command {}
+  public record Fetch(long after, Filter filter, int max, ActorRef<Batch> replyTo)
+      implements Command {}
 
   /** Reply with the id of the newest entry (0 if none). */
   public record GetHead(ActorRef<Long> replyTo) implements Command {}
@@ -58,7 +59,8 @@ public final class EventJournal extends AbstractBehavior<EventJournal.Command> {
     }
 
     boolean matches(Entry e) {
-      return (farms.isEmpty() || farms.contains(e.farm())) && (types.isEmpty() || types.contains(e.type()));
+      return (farms.isEmpty() || farms.contains(e.farm()))
+          && (types.isEmpty() || types.contains(e.type()));
     }
   }
 
@@ -69,14 +71,16 @@ public final class EventJournal extends AbstractBehavior<EventJournal.Command> {
    * @param seq the farm's own sequence number, as in its {@code events.ndjson}
    * @param json the event's {@code events.ndjson} line
    */
-  public record Entry(long id, String farm, long seq, String type, String json) implements LipfarmSerializable {}
+  public record Entry(long id, String farm, long seq, String type, String json)
+      implements LipfarmSerializable {}
 
   /**
    * @param next the position to fetch after next time
    * @param lostFrom if positive, entries {@code lostFrom..lostTo} were dropped from the ring before
    *     this reader got them
    */
-  public record Batch(long next, List<Entry> entries, long lostFrom, long lostTo) implements LipfarmSerializable {}
+  public record Batch(long next, List<Entry> entries, long lostFrom, long lostTo)
+      implements LipfarmSerializable {}
 
   private static final class Parked {
     long after;
@@ -104,18 +108,24 @@ public final class EventJournal extends AbstractBehavior<EventJournal.Command> {
   public static Behavior<Command> create(int capacity, Duration parkTimeout) {
     return Behaviors.setup(
         ctx ->
-            Behaviors.withTimers(
-                timers -> new EventJournal(ctx, timers, capacity, parkTimeout)));
+            Behaviors.withTimers(timers -> new EventJournal(ctx, timers, capacity, parkTimeout)));
   }
 
-  private EventJournal(ActorContext<Command> context, TimerScheduler<Command> timers, int capacity, Duration parkTimeout) {
+  private EventJournal(
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      int capacity,
+      Duration parkTimeout) {
     super(context);
     if (capacity < 1) {
       throw new IllegalArgumentException("capacity must be ≥ 1, got " + capacity);
     }
     this.ring = new Entry[capacity];
     this.parkTimeout = parkTimeout;
-    Duration tick = parkTimeout.dividedBy(4).compareTo(Duration.ofMillis(50)) < 0 ? Duration.ofMillis(50) : parkTimeout.dividedBy(4);
+    Duration tick =
+        parkTimeout.dividedBy(4).compareTo(Duration.ofMillis(50)) < 0
+            ? Duration.ofMillis(50)
+            : parkTimeout.dividedBy(4);
     timers.startTimerWithFixedDelay(Tick.INSTANCE, tick);
   }
 
@@ -124,10 +134,12 @@ public final class EventJournal extends AbstractBehavior<EventJournal.Command> {
     return newReceiveBuilder()
         .onMessage(Append.class, this::onAppend)
         .onMessage(Fetch.class, this::onFetch)
-        .onMessage(GetHead.class, g -> {
-          g.replyTo().tell(head);
-          return this;
-        })
+        .onMessage(
+            GetHead.class,
+            g -> {
+              g.replyTo().tell(head);
+              return this;
+            })
         .onMessageEquals(Tick.INSTANCE, this::onTick)
         .build();
   }
@@ -174,7 +186,8 @@ public final class EventJournal extends AbstractBehavior<EventJournal.Command> {
       }
     }
     if (out.isEmpty() && lostFrom == 0) {
-      parked.add(new Parked(next, f.filter(), f.replyTo(), System.nanoTime() + parkTimeout.toNanos()));
+      parked.add(
+          new Parked(next, f.filter(), f.replyTo(), System.nanoTime() + parkTimeout.toNanos()));
     } else {
       f.replyTo().tell(new Batch(next, List.copyOf(out), lostFrom, lostTo));
     }

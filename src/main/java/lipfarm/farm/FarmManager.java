@@ -108,7 +108,8 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
       implements LipfarmSerializable {}
 
   /** The states a farm can be in, for the {@code lipfarm.farms} gauge. */
-  public static final List<String> STATES = List.of("running", "cancelling", "finished", "cancelled", "failed");
+  public static final List<String> STATES =
+      List.of("running", "cancelling", "finished", "cancelled", "failed");
 
   private static final class Farm {
     final String id;
@@ -175,7 +176,10 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
    * @param children the per-run trainer and estimator (real ones in the service)
    */
   public static Behavior<Command> create(
-      Path root, MeterRegistry registry, ActorRef<EventJournal.Command> eventLog, RunChildren children) {
+      Path root,
+      MeterRegistry registry,
+      ActorRef<EventJournal.Command> eventLog,
+      RunChildren children) {
     return Behaviors.setup(ctx -> new FarmManager(ctx, root, registry, eventLog, children));
   }
 
@@ -195,7 +199,10 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     for (String state : STATES) {
       AtomicInteger v = new AtomicInteger();
       farmsByState.put(state, v);
-      Gauge.builder("lipfarm.farms", v, AtomicInteger::get).tag("state", state).description("farms of the service by state").register(registry);
+      Gauge.builder("lipfarm.farms", v, AtomicInteger::get)
+          .tag("state", state)
+          .description("farms of the service by state")
+          .register(registry);
     }
   }
 
@@ -203,20 +210,30 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Submit.class, this::onSubmit)
-        .onMessage(ListFarms.class, m -> {
-          m.replyTo().tell(new FarmList(farms.values().stream().map(Farm::status).toList()));
-          return this;
-        })
-        .onMessage(GetFarm.class, m -> {
-          Farm f = farms.get(m.id());
-          m.replyTo().tell(new Lookup(f == null ? null : f.status()));
-          return this;
-        })
-        .onMessage(GetResults.class, m -> {
-          Farm f = farms.get(m.id());
-          m.replyTo().tell(f == null ? new Results(null, List.of()) : new Results(f.status(), List.copyOf(f.results)));
-          return this;
-        })
+        .onMessage(
+            ListFarms.class,
+            m -> {
+              m.replyTo().tell(new FarmList(farms.values().stream().map(Farm::status).toList()));
+              return this;
+            })
+        .onMessage(
+            GetFarm.class,
+            m -> {
+              Farm f = farms.get(m.id());
+              m.replyTo().tell(new Lookup(f == null ? null : f.status()));
+              return this;
+            })
+        .onMessage(
+            GetResults.class,
+            m -> {
+              Farm f = farms.get(m.id());
+              m.replyTo()
+                  .tell(
+                      f == null
+                          ? new Results(null, List.of())
+                          : new Results(f.status(), List.copyOf(f.results)));
+              return this;
+            })
         .onMessage(CancelFarm.class, this::onCancel)
         .onMessage(WrappedRecorded.class, this::onRecorded)
         .onMessage(WrappedWritten.class, this::onWritten)
@@ -237,12 +254,14 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     String id = def.name() + "-" + (++counter);
     Path dir = root.resolve(def.name()).resolve(id);
     if (!dir.normalize().startsWith(root.normalize()) || dir.normalize().equals(root.normalize())) {
-      m.replyTo().tell(new Submitted(null, "farm name '" + def.name() + "' would leave the results root"));
+      m.replyTo()
+          .tell(new Submitted(null, "farm name '" + def.name() + "' would leave the results root"));
       return this;
     }
     try {
       Files.createDirectories(dir);
-      Files.writeString(dir.resolve("farm.conf"), "farm " + def.source() + "\n", StandardCharsets.UTF_8);
+      Files.writeString(
+          dir.resolve("farm.conf"), "farm " + def.source() + "\n", StandardCharsets.UTF_8);
     } catch (IOException e) {
       getContext().getLog().error("cannot create results directory {}", dir, e);
       m.replyTo().tell(new Submitted(null, "cannot create the results directory of farm " + id));
@@ -260,7 +279,10 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
               return p == null ? 0 : backlog.backlog(p);
             });
     ActorRef<Reporter.Command> reporter =
-        getContext().spawn(Reporter.create(id, dir, metrics, e -> {}, writtenAdapter, recordedAdapter), "reporter-" + id);
+        getContext()
+            .spawn(
+                Reporter.create(id, dir, metrics, e -> {}, writtenAdapter, recordedAdapter),
+                "reporter-" + id);
     Farm farm = new Farm(id, def.name(), dir, runs.size(), reporter);
     farms.put(id, farm);
     byDir.put(dir, id);
@@ -350,7 +372,8 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     } else if (!f.ended) {
       // The coordinator stops itself right after its last event, which may still be on its way
       // through the reporter: decide a little later.
-      getContext().scheduleOnce(Duration.ofSeconds(2), getContext().getSelf(), new CheckEnded(f.id));
+      getContext()
+          .scheduleOnce(Duration.ofSeconds(2), getContext().getSelf(), new CheckEnded(f.id));
     }
     return this;
   }

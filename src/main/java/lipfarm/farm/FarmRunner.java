@@ -41,9 +41,12 @@ public final class FarmRunner {
         Behaviors.setup(
             ctx -> {
               ActorRef<Reporter.Command> reporter =
-                  ctx.spawn(Reporter.create(farm, dir, registry, listener, ctx.getSelf()), "reporter");
+                  ctx.spawn(
+                      Reporter.create(farm, dir, registry, listener, ctx.getSelf()), "reporter");
               ActorRef<Coordinator.Command> coordinator =
-                  ctx.spawn(Coordinator.create(farm, runs, maxConcurrent, children, reporter), "coordinator");
+                  ctx.spawn(
+                      Coordinator.create(farm, runs, maxConcurrent, children, reporter),
+                      "coordinator");
               ctx.watch(reporter);
               return Behaviors.receive(Reporter.Written.class)
                   .onMessage(
@@ -55,19 +58,23 @@ public final class FarmRunner {
                   .onSignal(
                       Terminated.class,
                       t -> {
-                        done.completeExceptionally(new IllegalStateException("the reporter stopped before the farm finished; see the log"));
+                        done.completeExceptionally(
+                            new IllegalStateException(
+                                "the reporter stopped before the farm finished; see the log"));
                         return Behaviors.stopped();
                       })
                   .build();
             });
-    ActorSystem<Reporter.Written> system = ActorSystem.create(guardian, "lipfarm", config(maxConcurrent));
+    ActorSystem<Reporter.Written> system =
+        ActorSystem.create(guardian, "lipfarm", config(maxConcurrent));
     return done.whenComplete((w, e) -> system.terminate())
         .thenCombine(system.getWhenTerminated().toCompletableFuture(), (w, ignored) -> w);
   }
 
   /** The application config with the compute pool sized to the farm. */
   public static Config config(int maxConcurrent) {
-    return ConfigFactory.parseString("lipfarm.compute-dispatcher.thread-pool-executor.fixed-pool-size = " + maxConcurrent)
+    return ConfigFactory.parseString(
+            "lipfarm.compute-dispatcher.thread-pool-executor.fixed-pool-size = " + maxConcurrent)
         .withFallback(ConfigFactory.load());
   }
 }

@@ -18,9 +18,9 @@ import org.apache.pekko.dispatch.UnboundedMessageQueueSemantics;
 import scala.Option;
 
 /**
- * How many messages wait in the mailbox of an actor spawned with {@link #MAILBOX}. One registry
- * per actor system (a Pekko extension), so there is no JVM-global state; the service reads it
- * for the {@code lipfarm.coordinator.mailbox.backlog} gauge.
+ * How many messages wait in the mailbox of an actor spawned with {@link #MAILBOX}. One registry per
+ * actor system (a Pekko extension), so there is no JVM-global state; the service reads it for the
+ * {@code lipfarm.coordinator.mailbox.backlog} gauge.
  */
 public final class MailboxBacklog implements Extension {
 

@@ -23,7 +23,10 @@ public interface RunChildren {
     };
   }
 
-  /** The real trainer (checkpointing into {@code checkpoints} every {@code every} epochs) and estimator. */
+  /**
+   * The real trainer (checkpointing into {@code checkpoints} every {@code every} epochs) and
+   * estimator.
+   */
   static RunChildren real(lipfarm.farm.durable.CheckpointStore checkpoints, int every) {
     return new RunChildren() {
       @Override

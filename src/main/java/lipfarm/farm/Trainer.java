@@ -4,12 +4,6 @@ import lipfarm.config.RunConfig;
 import lipfarm.data.DataSets;
 import lipfarm.data.Dataset;
 import lipfarm.farm.durable.CheckpointStore;
-import org.apache.pekko.actor.typed.PostStop;
-import org.nd4j.linalg.api.buffer.DataType;
-import lipfarm.training.EpochStats;
-import lipfarm.training.MlpTrainer;
-import lipfarm.training.TrainingSpec;
-import lipfarm.training.TrainingSpecs;
 import lipfarm.protocol.FarmEvent.Converged;
 import lipfarm.protocol.FarmEvent.DidNotInterpolate;
 import lipfarm.protocol.FarmEvent.Diverged;
@@ -17,12 +11,18 @@ import lipfarm.protocol.FarmEvent.TrainingOutcome;
 import lipfarm.protocol.FarmEvent.TrainingProgress;
 import lipfarm.protocol.LipfarmSerializable;
 import lipfarm.protocol.NetworkSnapshot;
+import lipfarm.training.EpochStats;
+import lipfarm.training.MlpTrainer;
+import lipfarm.training.TrainingSpec;
+import lipfarm.training.TrainingSpecs;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * Trains one configuration. Training is chunked: each {@code TrainChunk} message runs a bounded
@@ -49,10 +49,15 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
   /** Training is still running. */
   public record Progressed(TrainingProgress progress) implements Reply {}
 
-  /** Training could not run (for example an unreadable data file); the run fails with {@code reason}. */
+  /**
+   * Training could not run (for example an unreadable data file); the run fails with {@code
+   * reason}.
+   */
   public record Failed(String runId, String reason) implements Reply {}
 
-  /** Training ended; {@code weights} is the final (or, after divergence, the last finite) network. */
+  /**
+   * Training ended; {@code weights} is the final (or, after divergence, the last finite) network.
+   */
   public record Ended(TrainingOutcome outcome, NetworkSnapshot weights) implements Reply {}
 
   /** Epochs per message: ~0.5 ms each at the default sizes, so a chunk is well under a second. */
@@ -94,8 +99,10 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Train.class, msg -> failSafe(msg.config().id(), msg.replyTo(), () -> onTrain(msg)))
-        .onMessageEquals(TrainChunk.INSTANCE, () -> failSafe(config.id(), replyTo, this::onTrainChunk))
+        .onMessage(
+            Train.class, msg -> failSafe(msg.config().id(), msg.replyTo(), () -> onTrain(msg)))
+        .onMessageEquals(
+            TrainChunk.INSTANCE, () -> failSafe(config.id(), replyTo, this::onTrainChunk))
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .onSignal(PostStop.class, signal -> onPostStop())
         .build();
@@ -122,7 +129,8 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
    * Runs a handler; an exception becomes a {@link Failed} reply and stops this trainer, so the
    * coordinator learns why and the farm goes on.
    */
-  private Behavior<Command> failSafe(String runId, ActorRef<Reply> to, java.util.function.Supplier<Behavior<Command>> handler) {
+  private Behavior<Command> failSafe(
+      String runId, ActorRef<Reply> to, java.util.function.Supplier<Behavior<Command>> handler) {
     try {
       return handler.get();
     } catch (RuntimeException e) {
@@ -181,7 +189,8 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
         initialLoss = s.loss();
       }
       if (!s.finite() || s.loss() > EXPLOSION_FACTOR * Math.max(initialLoss, 1e-12)) {
-        String reason = !s.finite() ? "loss or outputs became NaN/Inf" : "loss exploded above 1e6 × initial";
+        String reason =
+            !s.finite() ? "loss or outputs became NaN/Inf" : "loss exploded above 1e6 × initial";
         Diverged d = new Diverged(id, s.epoch(), s.loss(), s.maxError(), s.signFit(), reason);
         ended = true;
         replyTo.tell(new Ended(d, lastFinite));
@@ -190,7 +199,11 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
       if (spec.fit().fitted(s)) {
         EpochStats f = trainer.evaluate(); // the same weights, with their norms
         ended = true;
-        replyTo.tell(new Ended(new Converged(id, f.epoch(), f.loss(), f.maxError(), f.signFit(), f.normW(), f.normA()), trainer.snapshot()));
+        replyTo.tell(
+            new Ended(
+                new Converged(
+                    id, f.epoch(), f.loss(), f.maxError(), f.signFit(), f.normW(), f.normA()),
+                trainer.snapshot()));
         return Behaviors.stopped();
       }
       if (trainer.epoch() >= config.maxEpochs()) {
@@ -198,7 +211,8 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
         ended = true;
         replyTo.tell(
             new Ended(
-                new DidNotInterpolate(id, f.epoch(), f.loss(), f.maxError(), f.signFit(), f.normW(), f.normA()),
+                new DidNotInterpolate(
+                    id, f.epoch(), f.loss(), f.maxError(), f.signFit(), f.normW(), f.normA()),
                 trainer.snapshot()));
         return Behaviors.stopped();
       }
@@ -208,8 +222,18 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
     replyTo.tell(
         new Progressed(
             new TrainingProgress(
-                id, last.epoch(), last.loss(), last.maxError(), last.signFit(), last.normW(), last.normA(), last.minMargin(), last.constraint())));
-    if (checkpoints != null && checkpointEvery > 0 && trainer.epoch() - lastCheckpointEpoch >= checkpointEvery) {
+                id,
+                last.epoch(),
+                last.loss(),
+                last.maxError(),
+                last.signFit(),
+                last.normW(),
+                last.normA(),
+                last.minMargin(),
+                last.constraint())));
+    if (checkpoints != null
+        && checkpointEvery > 0
+        && trainer.epoch() - lastCheckpointEpoch >= checkpointEvery) {
       checkpoint();
     }
     getContext().getSelf().tell(TrainChunk.INSTANCE);

@@ -36,7 +36,12 @@ public final class FarmService implements AutoCloseable {
   private final PrometheusMeterRegistry registry;
   private final JvmGcMetrics gc;
 
-  private FarmService(ActorSystem<Void> system, ServerBinding binding, ServiceConfig config, PrometheusMeterRegistry registry, JvmGcMetrics gc) {
+  private FarmService(
+      ActorSystem<Void> system,
+      ServerBinding binding,
+      ServiceConfig config,
+      PrometheusMeterRegistry registry,
+      JvmGcMetrics gc) {
     this.system = system;
     this.binding = binding;
     this.config = config;
@@ -44,7 +49,8 @@ public final class FarmService implements AutoCloseable {
     this.gc = gc;
   }
 
-  private record Refs(ActorRef<FarmManager.Command> manager, ActorRef<EventJournal.Command> eventLog) {}
+  private record Refs(
+      ActorRef<FarmManager.Command> manager, ActorRef<EventJournal.Command> eventLog) {}
 
   /**
    * Starts the service; completes once the port is bound. {@code config} is used as given: apply
@@ -66,10 +72,13 @@ public final class FarmService implements AutoCloseable {
         Behaviors.setup(
             ctx -> {
               ActorRef<EventJournal.Command> log =
-                  ctx.spawn(EventJournal.create(config.eventLogCapacity(), Duration.ofSeconds(10)), "event-journal");
+                  ctx.spawn(
+                      EventJournal.create(config.eventLogCapacity(), Duration.ofSeconds(10)),
+                      "event-journal");
               ActorRef<FarmManager.Command> manager =
                   ctx.spawn(
-                      Behaviors.supervise(FarmManager.create(config.outputRoot(), registry, log, children))
+                      Behaviors.supervise(
+                              FarmManager.create(config.outputRoot(), registry, log, children))
                           .onFailure(SupervisorStrategy.resume()),
                       "farms");
               refs.complete(new Refs(manager, log));
@@ -90,7 +99,9 @@ public final class FarmService implements AutoCloseable {
                 while (root.getCause() != null) {
                   root = root.getCause();
                 }
-                throw new IllegalStateException("cannot bind " + config.host() + ":" + config.port() + ": " + root.getMessage(), e);
+                throw new IllegalStateException(
+                    "cannot bind " + config.host() + ":" + config.port() + ": " + root.getMessage(),
+                    e);
               }
               return new FarmService(system, b, config, registry, gc);
             });

@@ -65,15 +65,20 @@ final class HttpApi extends AllDirectives {
   /** Every event type name a stream can be filtered by. */
   static final Set<String> EVENT_TYPES =
       Arrays.stream(FarmEvent.class.getPermittedSubclasses())
-          .flatMap(c -> c.isInterface() ? Arrays.stream(c.getPermittedSubclasses()) : java.util.stream.Stream.of(c))
+          .flatMap(
+              c ->
+                  c.isInterface()
+                      ? Arrays.stream(c.getPermittedSubclasses())
+                      : java.util.stream.Stream.of(c))
           .map(Class::getSimpleName)
           .collect(Collectors.toUnmodifiableSet());
 
   private static final Duration ASK = Duration.ofSeconds(10);
   private static final Duration CANCEL_WAIT = Duration.ofSeconds(30);
   private static final Duration FETCH_WAIT = Duration.ofSeconds(30);
-  private static final ContentType MARKDOWN = MediaTypes.applicationWithOpenCharset("markdown").toContentType(
-      org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8);
+  private static final ContentType MARKDOWN =
+      MediaTypes.applicationWithOpenCharset("markdown")
+          .toContentType(org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8);
 
   private final ActorSystem<?> system;
   private final ActorRef<FarmManager.Command> manager;
@@ -81,7 +86,8 @@ final class HttpApi extends AllDirectives {
   private final PrometheusMeterRegistry registry;
   private final ServiceConfig config;
   private final byte[] token;
-  private final ObjectMapper mapper = EventJson.newMapper().copy().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+  private final ObjectMapper mapper =
+      EventJson.newMapper().copy().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
   private final AtomicInteger subscribers = new AtomicInteger();
 
   HttpApi(
@@ -96,7 +102,9 @@ final class HttpApi extends AllDirectives {
     this.registry = registry;
     this.config = config;
     this.token = config.token() == null ? null : config.token().getBytes(StandardCharsets.UTF_8);
-    Gauge.builder("lipfarm.sse.subscribers", subscribers, AtomicInteger::get).description("open event streams").register(registry);
+    Gauge.builder("lipfarm.sse.subscribers", subscribers, AtomicInteger::get)
+        .description("open event streams")
+        .register(registry);
   }
 
   Route routes() {
@@ -107,19 +115,37 @@ final class HttpApi extends AllDirectives {
                 rejections(),
                 () ->
                     concat(
-                        path("health", () -> get(() -> complete(json(StatusCodes.OK, mapper.createObjectNode().put("status", "ok"))))),
+                        path(
+                            "health",
+                            () ->
+                                get(
+                                    () ->
+                                        complete(
+                                            json(
+                                                StatusCodes.OK,
+                                                mapper.createObjectNode().put("status", "ok"))))),
                         path("metrics", () -> get(this::metrics)),
                         path("events", () -> get(this::events)),
                         pathPrefix(
                             "farms",
                             () ->
                                 concat(
-                                    pathEnd(() -> concat(get(this::listFarms), post(() -> authorized(this::submit)))),
+                                    pathEnd(
+                                        () ->
+                                            concat(
+                                                get(this::listFarms),
+                                                post(() -> authorized(this::submit)))),
                                     pathPrefix(
                                         PathMatchers.segment(),
                                         id ->
                                             concat(
-                                                pathEnd(() -> concat(get(() -> getFarm(id)), delete(() -> authorized(() -> cancel(id))))),
+                                                pathEnd(
+                                                    () ->
+                                                        concat(
+                                                            get(() -> getFarm(id)),
+                                                            delete(
+                                                                () ->
+                                                                    authorized(() -> cancel(id))))),
                                                 path("results", () -> get(() -> results(id))),
                                                 path("report", () -> get(() -> report(id))))))))));
   }
@@ -136,7 +162,10 @@ final class HttpApi extends AllDirectives {
 
   private HttpResponse json(StatusCode status, Object body) {
     try {
-      return HttpResponse.create().withStatus(status).withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, mapper.writeValueAsBytes(body)));
+      return HttpResponse.create()
+          .withStatus(status)
+          .withEntity(
+              HttpEntities.create(ContentTypes.APPLICATION_JSON, mapper.writeValueAsBytes(body)));
     } catch (JsonProcessingException e) {
       throw new UncheckedIOException(e);
     }
@@ -146,12 +175,21 @@ final class HttpApi extends AllDirectives {
     return ExceptionHandler.newBuilder()
         .match(
             org.apache.pekko.http.scaladsl.model.EntityStreamSizeException.class,
-            e -> complete(error(StatusCodes.PAYLOAD_TOO_LARGE, "request body larger than " + config.maxBodyBytes() + " bytes", null)))
+            e ->
+                complete(
+                    error(
+                        StatusCodes.PAYLOAD_TOO_LARGE,
+                        "request body larger than " + config.maxBodyBytes() + " bytes",
+                        null)))
         .match(
             Throwable.class,
             e -> {
               log.error("request failed", e);
-              return complete(error(StatusCodes.INTERNAL_SERVER_ERROR, "internal error; see the service log", null));
+              return complete(
+                  error(
+                      StatusCodes.INTERNAL_SERVER_ERROR,
+                      "internal error; see the service log",
+                      null));
             })
         .build();
   }
@@ -160,10 +198,12 @@ final class HttpApi extends AllDirectives {
     return RejectionHandler.defaultHandler()
         .mapRejectionResponse(
             resp -> {
-              if (resp.entity() instanceof HttpEntity.Strict s && !s.getContentType().equals(ContentTypes.APPLICATION_JSON)) {
+              if (resp.entity() instanceof HttpEntity.Strict s
+                  && !s.getContentType().equals(ContentTypes.APPLICATION_JSON)) {
                 String text = s.getData().utf8String();
                 StatusCode status = resp.status();
-                if (text.contains("EntityStreamSizeException") || text.contains("exceeded content length limit")) {
+                if (text.contains("EntityStreamSizeException")
+                    || text.contains("exceeded content length limit")) {
                   status = StatusCodes.PAYLOAD_TOO_LARGE;
                   text = "request body larger than " + config.maxBodyBytes() + " bytes";
                 }
@@ -180,19 +220,26 @@ final class HttpApi extends AllDirectives {
     return optionalHeaderValueByName(
         "Authorization",
         h -> {
-          String given = h.filter(v -> v.startsWith("Bearer ")).map(v -> v.substring(7).trim()).orElse("");
+          String given =
+              h.filter(v -> v.startsWith("Bearer ")).map(v -> v.substring(7).trim()).orElse("");
           if (MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), token)) {
             return inner.get();
           }
           return complete(
-              error(StatusCodes.UNAUTHORIZED, "this request needs the header 'Authorization: Bearer <token>'", null)
-                  .addHeader(org.apache.pekko.http.javadsl.model.HttpHeader.parse("WWW-Authenticate", "Bearer realm=\"lipfarm\"")));
+              error(
+                      StatusCodes.UNAUTHORIZED,
+                      "this request needs the header 'Authorization: Bearer <token>'",
+                      null)
+                  .addHeader(
+                      org.apache.pekko.http.javadsl.model.HttpHeader.parse(
+                          "WWW-Authenticate", "Bearer realm=\"lipfarm\"")));
         });
   }
 
   // ---- farms ----------------------------------------------------------------------------------
 
-  private <T> CompletionStage<T> ask(Function<ActorRef<T>, FarmManager.Command> msg, Duration timeout) {
+  private <T> CompletionStage<T> ask(
+      Function<ActorRef<T>, FarmManager.Command> msg, Duration timeout) {
     return AskPattern.ask(manager, msg::apply, timeout, system.scheduler());
   }
 
@@ -206,23 +253,37 @@ final class HttpApi extends AllDirectives {
                   FarmDefinition def;
                   try {
                     def = FarmDefinition.parse(body);
-                    ServicePolicy.check(def, com.typesafe.config.ConfigFactory.parseString(body).hasPath("farm.output-dir"));
+                    ServicePolicy.check(
+                        def,
+                        com.typesafe.config.ConfigFactory.parseString(body)
+                            .hasPath("farm.output-dir"));
                     if (def.expand().isEmpty()) {
-                      return complete(error(StatusCodes.BAD_REQUEST, "farm.grid: expands to no configurations", "farm.grid"));
+                      return complete(
+                          error(
+                              StatusCodes.BAD_REQUEST,
+                              "farm.grid: expands to no configurations",
+                              "farm.grid"));
                     }
                   } catch (ConfigException e) {
-                    return complete(error(StatusCodes.BAD_REQUEST, oneLine(e.getMessage()), e.key()));
+                    return complete(
+                        error(StatusCodes.BAD_REQUEST, oneLine(e.getMessage()), e.key()));
                   } catch (com.typesafe.config.ConfigException e) {
-                    return complete(error(StatusCodes.BAD_REQUEST, "not valid HOCON or JSON: " + oneLine(e.getMessage()), "FILE"));
+                    return complete(
+                        error(
+                            StatusCodes.BAD_REQUEST,
+                            "not valid HOCON or JSON: " + oneLine(e.getMessage()),
+                            "FILE"));
                   }
                   CompletionStage<HttpResponse> r =
-                      this.<FarmManager.Submitted>ask(replyTo -> new FarmManager.Submit(def, replyTo), ASK)
+                      this.<FarmManager.Submitted>ask(
+                              replyTo -> new FarmManager.Submit(def, replyTo), ASK)
                           .thenApply(
                               s -> {
                                 if (s.status() == null) {
                                   return error(StatusCodes.INTERNAL_SERVER_ERROR, s.error(), null);
                                 }
-                                return json(StatusCodes.CREATED, s.status()).addHeader(Location.create("/farms/" + s.status().id()));
+                                return json(StatusCodes.CREATED, s.status())
+                                    .addHeader(Location.create("/farms/" + s.status().id()));
                               });
                   return completeWithFuture(r);
                 }));
@@ -235,7 +296,11 @@ final class HttpApi extends AllDirectives {
   private Route listFarms() {
     return completeWithFuture(
         this.<FarmManager.FarmList>ask(FarmManager.ListFarms::new, ASK)
-            .thenApply(l -> json(StatusCodes.OK, mapper.createObjectNode().set("farms", mapper.valueToTree(l.farms())))));
+            .thenApply(
+                l ->
+                    json(
+                        StatusCodes.OK,
+                        mapper.createObjectNode().set("farms", mapper.valueToTree(l.farms())))));
   }
 
   private HttpResponse notFound(String id) {
@@ -257,14 +322,23 @@ final class HttpApi extends AllDirectives {
                     return notFound(id);
                   }
                   if ("finished".equals(l.status().state())) {
-                    ObjectNode n = mapper.createObjectNode().put("error", "farm '" + id + "' had already finished");
+                    ObjectNode n =
+                        mapper
+                            .createObjectNode()
+                            .put("error", "farm '" + id + "' had already finished");
                     n.set("farm", mapper.valueToTree(l.status()));
                     return json(StatusCodes.CONFLICT, n);
                   }
                   return json(StatusCodes.OK, l.status());
                 })
             .exceptionally(
-                e -> error(StatusCodes.ACCEPTED, "cancellation requested; the farm has not stopped yet (watch GET /farms/" + id + ")", null));
+                e ->
+                    error(
+                        StatusCodes.ACCEPTED,
+                        "cancellation requested; the farm has not stopped yet (watch GET /farms/"
+                            + id
+                            + ")",
+                        null));
     return completeWithFuture(r);
   }
 
@@ -293,14 +367,24 @@ final class HttpApi extends AllDirectives {
                     return notFound(id);
                   }
                   if (!l.status().reportWritten()) {
-                    return error(StatusCodes.CONFLICT, "farm '" + id + "' is " + l.status().state() + "; its report is written when it ends", null);
+                    return error(
+                        StatusCodes.CONFLICT,
+                        "farm '"
+                            + id
+                            + "' is "
+                            + l.status().state()
+                            + "; its report is written when it ends",
+                        null);
                   }
                   try {
                     byte[] md = Files.readAllBytes(Path.of(l.status().dir()).resolve("report.md"));
                     return HttpResponse.create().withEntity(HttpEntities.create(MARKDOWN, md));
                   } catch (IOException e) {
                     log.error("cannot read the report of {}", id, e);
-                    return error(StatusCodes.INTERNAL_SERVER_ERROR, "cannot read the report; see the service log", null);
+                    return error(
+                        StatusCodes.INTERNAL_SERVER_ERROR,
+                        "cannot read the report; see the service log",
+                        null);
                   }
                 }));
   }
@@ -319,7 +403,12 @@ final class HttpApi extends AllDirectives {
   // ---- events ---------------------------------------------------------------------------------
 
   private static Set<String> csv(Optional<String> s) {
-    return s.map(v -> Arrays.stream(v.split(",")).map(String::trim).filter(x -> !x.isEmpty()).collect(Collectors.toUnmodifiableSet()))
+    return s.map(
+            v ->
+                Arrays.stream(v.split(","))
+                    .map(String::trim)
+                    .filter(x -> !x.isEmpty())
+                    .collect(Collectors.toUnmodifiableSet()))
         .orElse(Set.of());
   }
 
@@ -335,13 +424,24 @@ final class HttpApi extends AllDirectives {
                         idParam ->
                             optionalHeaderValueByName(
                                 "Last-Event-ID",
-                                idHeader -> events(csv(farmParam), csv(typeParam), idHeader.or(() -> idParam))))));
+                                idHeader ->
+                                    events(
+                                        csv(farmParam),
+                                        csv(typeParam),
+                                        idHeader.or(() -> idParam))))));
   }
 
   private Route events(Set<String> farms, Set<String> types, Optional<String> lastEventId) {
     for (String t : types) {
       if (!EVENT_TYPES.contains(t)) {
-        return complete(error(StatusCodes.BAD_REQUEST, "unknown event type '" + t + "'; known: " + String.join(", ", EVENT_TYPES.stream().sorted().toList()), "type"));
+        return complete(
+            error(
+                StatusCodes.BAD_REQUEST,
+                "unknown event type '"
+                    + t
+                    + "'; known: "
+                    + String.join(", ", EVENT_TYPES.stream().sorted().toList()),
+                "type"));
       }
     }
     Long after = null;
@@ -352,7 +452,11 @@ final class HttpApi extends AllDirectives {
           throw new NumberFormatException();
         }
       } catch (NumberFormatException e) {
-        return complete(error(StatusCodes.BAD_REQUEST, "Last-Event-ID must be a non-negative integer (an id of this stream)", "Last-Event-ID"));
+        return complete(
+            error(
+                StatusCodes.BAD_REQUEST,
+                "Last-Event-ID must be a non-negative integer (an id of this stream)",
+                "Last-Event-ID"));
       }
     }
     EventJournal.Filter filter = new EventJournal.Filter(farms, types);
@@ -363,10 +467,14 @@ final class HttpApi extends AllDirectives {
         this.<FarmManager.FarmList>ask(FarmManager.ListFarms::new, ASK)
             .thenCompose(
                 list -> {
-                  Set<String> known = list.farms().stream().map(FarmManager.FarmStatus::id).collect(Collectors.toSet());
+                  Set<String> known =
+                      list.farms().stream()
+                          .map(FarmManager.FarmStatus::id)
+                          .collect(Collectors.toSet());
                   for (String f : farms) {
                     if (!known.contains(f)) {
-                      return java.util.concurrent.CompletableFuture.completedFuture((Object) notFound(f));
+                      return java.util.concurrent.CompletableFuture.completedFuture(
+                          (Object) notFound(f));
                     }
                   }
                   if (given != null) {
@@ -375,7 +483,9 @@ final class HttpApi extends AllDirectives {
                   if (!farms.isEmpty()) {
                     return java.util.concurrent.CompletableFuture.completedFuture((Object) 0L);
                   }
-                  return AskPattern.<EventJournal.Command, Long>ask(eventLog, EventJournal.GetHead::new, ASK, system.scheduler()).thenApply(h -> (Object) h);
+                  return AskPattern.<EventJournal.Command, Long>ask(
+                          eventLog, EventJournal.GetHead::new, ASK, system.scheduler())
+                      .thenApply(h -> (Object) h);
                 });
     return onSuccess(
         checked,
@@ -392,7 +502,10 @@ final class HttpApi extends AllDirectives {
             start,
             after ->
                 AskPattern.<EventJournal.Command, EventJournal.Batch>ask(
-                        eventLog, r -> new EventJournal.Fetch(after, filter, 256, r), FETCH_WAIT, system.scheduler())
+                        eventLog,
+                        r -> new EventJournal.Fetch(after, filter, 256, r),
+                        FETCH_WAIT,
+                        system.scheduler())
                     .thenApply(b -> Optional.of(Pair.create(b.next(), b))))
         .mapConcat(HttpApi::toSse)
         .keepAlive(config.heartbeat(), ServerSentEvent::heartbeat)
@@ -407,7 +520,9 @@ final class HttpApi extends AllDirectives {
   private static List<ServerSentEvent> toSse(EventJournal.Batch b) {
     List<ServerSentEvent> out = new java.util.ArrayList<>(b.entries().size() + 1);
     if (b.lostFrom() > 0) {
-      out.add(ServerSentEvent.create("{\"lostFrom\":" + b.lostFrom() + ",\"lostTo\":" + b.lostTo() + "}", "lost"));
+      out.add(
+          ServerSentEvent.create(
+              "{\"lostFrom\":" + b.lostFrom() + ",\"lostTo\":" + b.lostTo() + "}", "lost"));
     }
     for (EventJournal.Entry e : b.entries()) {
       out.add(ServerSentEvent.create(e.json(), e.type(), Long.toString(e.id())));

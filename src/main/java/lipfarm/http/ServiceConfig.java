@@ -32,39 +32,54 @@ public record ServiceConfig(
 
   public static ServiceConfig defaults() {
     return new ServiceConfig(
-        "127.0.0.1", 8080, null, Path.of("runs"), 64 * 1024, Duration.ofSeconds(15), 200_000, Runtime.getRuntime().availableProcessors());
+        "127.0.0.1",
+        8080,
+        null,
+        Path.of("runs"),
+        64 * 1024,
+        Duration.ofSeconds(15),
+        200_000,
+        Runtime.getRuntime().availableProcessors());
   }
 
   public ServiceConfig withHost(String h) {
-    return new ServiceConfig(h, port, token, outputRoot, maxBodyBytes, heartbeat, eventLogCapacity, computeThreads);
+    return new ServiceConfig(
+        h, port, token, outputRoot, maxBodyBytes, heartbeat, eventLogCapacity, computeThreads);
   }
 
   public ServiceConfig withPort(int p) {
-    return new ServiceConfig(host, p, token, outputRoot, maxBodyBytes, heartbeat, eventLogCapacity, computeThreads);
+    return new ServiceConfig(
+        host, p, token, outputRoot, maxBodyBytes, heartbeat, eventLogCapacity, computeThreads);
   }
 
   public ServiceConfig withToken(String t) {
-    return new ServiceConfig(host, port, t, outputRoot, maxBodyBytes, heartbeat, eventLogCapacity, computeThreads);
+    return new ServiceConfig(
+        host, port, t, outputRoot, maxBodyBytes, heartbeat, eventLogCapacity, computeThreads);
   }
 
   public ServiceConfig withOutputRoot(Path r) {
-    return new ServiceConfig(host, port, token, r, maxBodyBytes, heartbeat, eventLogCapacity, computeThreads);
+    return new ServiceConfig(
+        host, port, token, r, maxBodyBytes, heartbeat, eventLogCapacity, computeThreads);
   }
 
   public ServiceConfig withMaxBodyBytes(long b) {
-    return new ServiceConfig(host, port, token, outputRoot, b, heartbeat, eventLogCapacity, computeThreads);
+    return new ServiceConfig(
+        host, port, token, outputRoot, b, heartbeat, eventLogCapacity, computeThreads);
   }
 
   public ServiceConfig withHeartbeat(Duration h) {
-    return new ServiceConfig(host, port, token, outputRoot, maxBodyBytes, h, eventLogCapacity, computeThreads);
+    return new ServiceConfig(
+        host, port, token, outputRoot, maxBodyBytes, h, eventLogCapacity, computeThreads);
   }
 
   public ServiceConfig withEventLogCapacity(int c) {
-    return new ServiceConfig(host, port, token, outputRoot, maxBodyBytes, heartbeat, c, computeThreads);
+    return new ServiceConfig(
+        host, port, token, outputRoot, maxBodyBytes, heartbeat, c, computeThreads);
   }
 
   public ServiceConfig withComputeThreads(int c) {
-    return new ServiceConfig(host, port, token, outputRoot, maxBodyBytes, heartbeat, eventLogCapacity, c);
+    return new ServiceConfig(
+        host, port, token, outputRoot, maxBodyBytes, heartbeat, eventLogCapacity, c);
   }
 
   /** Whether {@code host} names only this machine (127.0.0.0/8, ::1, localhost). */

@@ -23,10 +23,14 @@ final class ServicePolicy {
    */
   static void check(FarmDefinition def, boolean hasOutputDir) {
     if (hasOutputDir) {
-      throw new ConfigException("farm.output-dir", "not allowed in service mode; results go under the service's --output-dir");
+      throw new ConfigException(
+          "farm.output-dir",
+          "not allowed in service mode; results go under the service's --output-dir");
     }
     if (def.name().matches("\\.+")) {
-      throw new ConfigException("farm.name", "'" + def.name() + "' is not allowed in service mode; use a name with a letter or digit");
+      throw new ConfigException(
+          "farm.name",
+          "'" + def.name() + "' is not allowed in service mode; use a name with a letter or digit");
     }
     for (String key : FILE_KEYS) {
       Object v = def.defaults().get(key);
@@ -47,11 +51,19 @@ final class ServicePolicy {
     try {
       Path p = Path.of(file);
       if (p.isAbsolute() || file.startsWith("~")) {
-        throw new ConfigException(key, "in service mode a data file must be a relative path inside the service's working directory, got '" + file + "'");
+        throw new ConfigException(
+            key,
+            "in service mode a data file must be a relative path inside the service's working directory, got '"
+                + file
+                + "'");
       }
       for (Path part : p) {
         if (part.toString().equals("..")) {
-          throw new ConfigException(key, "in service mode a data file must be a relative path inside the service's working directory, got '" + file + "'");
+          throw new ConfigException(
+              key,
+              "in service mode a data file must be a relative path inside the service's working directory, got '"
+                  + file
+                  + "'");
         }
       }
     } catch (InvalidPathException e) {

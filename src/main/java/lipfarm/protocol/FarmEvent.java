@@ -50,7 +50,14 @@ public sealed interface FarmEvent extends LipfarmSerializable {
       implements FarmEvent {
 
     /** Without margin and weight-bound measurements (NaN). */
-    public TrainingProgress(String runId, int epoch, double loss, double maxError, double signFit, double normW, double normA) {
+    public TrainingProgress(
+        String runId,
+        int epoch,
+        double loss,
+        double maxError,
+        double signFit,
+        double normW,
+        double normA) {
       this(runId, epoch, loss, maxError, signFit, normW, normA, Double.NaN, Double.NaN);
     }
   }
@@ -67,16 +74,33 @@ public sealed interface FarmEvent extends LipfarmSerializable {
   }
 
   /** The net fits every point within tol: max_i |f(x_i) − y_i| ≤ tol. */
-  record Converged(String runId, int epochs, double loss, double maxError, double signFit, double normW, double normA)
+  record Converged(
+      String runId,
+      int epochs,
+      double loss,
+      double maxError,
+      double signFit,
+      double normW,
+      double normA)
       implements TrainingOutcome {}
 
-  /** max-epochs reached without interpolating; the best fit reached is reported. A result, not an error. */
+  /**
+   * max-epochs reached without interpolating; the best fit reached is reported. A result, not an
+   * error.
+   */
   record DidNotInterpolate(
-      String runId, int epochs, double loss, double maxError, double signFit, double normW, double normA)
+      String runId,
+      int epochs,
+      double loss,
+      double maxError,
+      double signFit,
+      double normW,
+      double normA)
       implements TrainingOutcome {}
 
   /** Loss became NaN/Inf or exploded. */
-  record Diverged(String runId, int epochs, double loss, double maxError, double signFit, String reason)
+  record Diverged(
+      String runId, int epochs, double loss, double maxError, double signFit, String reason)
       implements TrainingOutcome {}
 
   /**
@@ -124,14 +148,24 @@ public sealed interface FarmEvent extends LipfarmSerializable {
         double spectralProduct,
         double maxAbsWeight,
         double minOppositeLabelDistance) {
-      this(parameters, pathNorm, spectralProxy, frobeniusProduct, spectralProduct, maxAbsWeight, minOppositeLabelDistance, 0, Double.NaN);
+      this(
+          parameters,
+          pathNorm,
+          spectralProxy,
+          frobeniusProduct,
+          spectralProduct,
+          maxAbsWeight,
+          minOppositeLabelDistance,
+          0,
+          Double.NaN);
     }
   }
 
   /** Everything the reporter needs about one finished configuration. */
   record RunFinished(String runId, RunResult result) implements FarmEvent {}
 
-  record FarmFinished(String farm, int runsFinished, int runsFailed, long elapsedMillis) implements FarmEvent {}
+  record FarmFinished(String farm, int runsFinished, int runsFailed, long elapsedMillis)
+      implements FarmEvent {}
 
   /**
    * The farm was cancelled: active runs were stopped and pending ones never started. Like {@link
@@ -141,6 +175,7 @@ public sealed interface FarmEvent extends LipfarmSerializable {
    * @param runsFailed of those, the failed ones
    * @param runsCancelled runs that were active or pending when the farm was cancelled
    */
-  record FarmCancelled(String farm, int runsFinished, int runsFailed, int runsCancelled, long elapsedMillis)
+  record FarmCancelled(
+      String farm, int runsFinished, int runsFailed, int runsCancelled, long elapsedMillis)
       implements FarmEvent {}
 }

@@ -11,7 +11,8 @@ import java.util.List;
  * @param activation the hidden activation ("relu" for now)
  * @param layers the affine layers, input first
  */
-public record NetworkSnapshot(String activation, List<Layer> layers) implements LipfarmSerializable {
+public record NetworkSnapshot(String activation, List<Layer> layers)
+    implements LipfarmSerializable {
 
   public NetworkSnapshot {
     if (layers.isEmpty()) {
@@ -19,7 +20,8 @@ public record NetworkSnapshot(String activation, List<Layer> layers) implements 
     }
     for (int i = 1; i < layers.size(); i++) {
       if (layers.get(i).cols() != layers.get(i - 1).rows()) {
-        throw new IllegalArgumentException("layer " + i + " input size does not match layer " + (i - 1));
+        throw new IllegalArgumentException(
+            "layer " + i + " input size does not match layer " + (i - 1));
       }
     }
     layers = List.copyOf(layers);
@@ -54,7 +56,8 @@ public record NetworkSnapshot(String activation, List<Layer> layers) implements 
   public record Layer(int rows, int cols, double[] weights, double[] bias) {
     public Layer {
       if (weights.length != rows * cols) {
-        throw new IllegalArgumentException("weights length " + weights.length + " != " + rows + "x" + cols);
+        throw new IllegalArgumentException(
+            "weights length " + weights.length + " != " + rows + "x" + cols);
       }
       if (bias != null && bias.length != rows) {
         throw new IllegalArgumentException("bias length " + bias.length + " != " + rows);

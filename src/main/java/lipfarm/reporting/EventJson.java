@@ -31,7 +31,8 @@ public final class EventJson {
   }
 
   /** One ndjson line (without the newline). */
-  public static String line(ObjectMapper mapper, String farm, long seq, Instant time, FarmEvent event) {
+  public static String line(
+      ObjectMapper mapper, String farm, long seq, Instant time, FarmEvent event) {
     ObjectNode node = mapper.createObjectNode();
     node.put("seq", seq);
     node.put("time", time.toString());

@@ -18,15 +18,16 @@ import lipfarm.protocol.RunResult;
 
 /**
  * A farm's stored {@code events.ndjson}, read back: everything a report needs, so reports can be
- * rebuilt without retraining. Reading is all-or-nothing: any unreadable line is an error naming
- * the file and line.
+ * rebuilt without retraining. Reading is all-or-nothing: any unreadable line is an error naming the
+ * file and line.
  *
  * @param farm the farm name (from FarmStarted, else from the first line's envelope)
  * @param events every event, in file order
  * @param results the RunResult of every RunFinished, in {@link ReportOrder#BY_PARAMETERS} order
  * @param finished whether the file ends the farm (FarmFinished or FarmCancelled)
  */
-public record EventLog(String farm, List<FarmEvent> events, List<RunResult> results, boolean finished) {
+public record EventLog(
+    String farm, List<FarmEvent> events, List<RunResult> results, boolean finished) {
 
   public static final String FILE = "events.ndjson";
 
@@ -83,14 +84,16 @@ public record EventLog(String farm, List<FarmEvent> events, List<RunResult> resu
         }
         e = EventJson.parse(mapper, line);
       } catch (IOException | UncheckedIOException | IllegalArgumentException ex) {
-        String why = ex instanceof UncheckedIOException u ? u.getCause().getMessage() : ex.getMessage();
+        String why =
+            ex instanceof UncheckedIOException u ? u.getCause().getMessage() : ex.getMessage();
         throw new BadEventLog(name + " line " + (i + 1) + ": not a valid event: " + firstLine(why));
       }
       if (e == null) {
         throw new BadEventLog(name + " line " + (i + 1) + ": not a valid event: null");
       }
       if (e instanceof RunFinished f && (f.result() == null || f.result().config() == null)) {
-        throw new BadEventLog(name + " line " + (i + 1) + ": RunFinished without a result and its configuration");
+        throw new BadEventLog(
+            name + " line " + (i + 1) + ": RunFinished without a result and its configuration");
       }
       events.add(e);
     }
@@ -107,7 +110,8 @@ public record EventLog(String farm, List<FarmEvent> events, List<RunResult> resu
       }
     }
     results.sort(ReportOrder.BY_PARAMETERS);
-    return new EventLog(farm == null ? "unnamed" : farm, List.copyOf(events), List.copyOf(results), finished);
+    return new EventLog(
+        farm == null ? "unnamed" : farm, List.copyOf(events), List.copyOf(results), finished);
   }
 
   /**

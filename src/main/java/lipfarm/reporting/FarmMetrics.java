@@ -22,11 +22,11 @@ import lipfarm.protocol.FarmEvent.TrainingProgress;
 import lipfarm.protocol.RunResult;
 
 /**
- * Micrometer meters of one farm. Per-run gauges are tagged with the run id and removed when the
- * run finishes (or the farm ends), so tag cardinality is bounded by {@code max-concurrent-runs}.
- * Gauge state is held strongly here (Micrometer keeps only weak references). Called from the
- * reporter actor only. The names below are Micrometer's; Prometheus sees dots as underscores and
- * counters with a {@code _total} suffix. docs/events.md lists them all.
+ * Micrometer meters of one farm. Per-run gauges are tagged with the run id and removed when the run
+ * finishes (or the farm ends), so tag cardinality is bounded by {@code max-concurrent-runs}. Gauge
+ * state is held strongly here (Micrometer keeps only weak references). Called from the reporter
+ * actor only. The names below are Micrometer's; Prometheus sees dots as underscores and counters
+ * with a {@code _total} suffix. docs/events.md lists them all.
  *
  * <ul>
  *   <li>{@code lipfarm.runs.total} (Prometheus: {@code lipfarm_runs}), {@code lipfarm.runs.active}:
@@ -34,22 +34,25 @@ import lipfarm.protocol.RunResult;
  *   <li>{@code lipfarm.events}: counter, tags {@code farm}, {@code type} (the event's record name)
  *   <li>{@code lipfarm.farm.runs}: gauge, tags {@code farm}, {@code state} (pending, active,
  *       finished, failed, cancelled)
- *   <li>{@code lipfarm.runs.finished}: counter, tags {@code farm}, {@code outcome} (every outcome is
- *       registered at zero when the farm starts)
+ *   <li>{@code lipfarm.runs.finished}: counter, tags {@code farm}, {@code outcome} (every outcome
+ *       is registered at zero when the farm starts)
  *   <li>{@code lipfarm.training.epochs}: counter of epochs trained (its rate is epochs per second)
- *   <li>{@code lipfarm.run.loss}, {@code lipfarm.run.max.error}, {@code lipfarm.run.lipschitz.lower},
- *       {@code lipfarm.run.lipschitz.upper}, {@code lipfarm.run.lipschitz.gap} (upper − lower),
- *       {@code lipfarm.run.sqrt.n.over.k}: gauges per active run, tags {@code farm}, {@code run}
+ *   <li>{@code lipfarm.run.loss}, {@code lipfarm.run.max.error}, {@code
+ *       lipfarm.run.lipschitz.lower}, {@code lipfarm.run.lipschitz.upper}, {@code
+ *       lipfarm.run.lipschitz.gap} (upper − lower), {@code lipfarm.run.sqrt.n.over.k}: gauges per
+ *       active run, tags {@code farm}, {@code run}
  *   <li>{@code lipfarm.bound.ratio}: summary per finished run with a sandwich, tags {@code farm},
  *       {@code ratio} (lower_over_sqrt_n_over_k, upper_over_sqrt_n_over_k, upper_over_lower)
- *   <li>{@code lipfarm.estimator.invariant.violations}: counter (lower &gt; upper, or F10 &gt; lower)
+ *   <li>{@code lipfarm.estimator.invariant.violations}: counter (lower &gt; upper, or F10 &gt;
+ *       lower)
  *   <li>{@code lipfarm.coordinator.mailbox.backlog}: gauge, tag {@code farm}, when the caller can
  *       measure it
  * </ul>
  */
 public final class FarmMetrics {
   /** Every value of the {@code outcome} tag of {@code lipfarm.runs.finished}. */
-  public static final List<String> OUTCOMES = List.of("converged", "did-not-interpolate", "diverged", "failed");
+  public static final List<String> OUTCOMES =
+      List.of("converged", "did-not-interpolate", "diverged", "failed");
 
   private final MeterRegistry registry;
   private final String farm;
@@ -60,7 +63,8 @@ public final class FarmMetrics {
   private final Counter violations;
   private final Map<String, Counter> finishedByOutcome = new HashMap<>();
   private final Map<String, DistributionSummary> ratios = new HashMap<>();
-  private final Map<String, double[]> runState = new HashMap<>(); // loss, maxErr, lower, upper, sqrt(n/k)
+  private final Map<String, double[]> runState =
+      new HashMap<>(); // loss, maxErr, lower, upper, sqrt(n/k)
   private final Map<String, List<Meter>> runMeters = new HashMap<>();
   private final Map<String, Integer> lastEpoch = new HashMap<>();
   private final Map<Class<?>, Counter> events = new HashMap<>();
@@ -78,25 +82,51 @@ public final class FarmMetrics {
     this.registry = registry;
     this.farm = farm;
     this.coordinatorBacklog = coordinatorBacklog;
-    Gauge.builder("lipfarm.runs.total", total, AtomicInteger::get).tag("farm", farm).description("configurations in the farm").register(registry);
-    Gauge.builder("lipfarm.runs.active", active, AtomicInteger::get).tag("farm", farm).description("configurations training or estimating").register(registry);
+    Gauge.builder("lipfarm.runs.total", total, AtomicInteger::get)
+        .tag("farm", farm)
+        .description("configurations in the farm")
+        .register(registry);
+    Gauge.builder("lipfarm.runs.active", active, AtomicInteger::get)
+        .tag("farm", farm)
+        .description("configurations training or estimating")
+        .register(registry);
     for (String state : List.of("pending", "active", "finished", "failed", "cancelled")) {
       AtomicInteger v = new AtomicInteger();
       byState.put(state, v);
-      Gauge.builder("lipfarm.farm.runs", v, AtomicInteger::get).tag("farm", farm).tag("state", state).description("configurations of the farm by state").register(registry);
+      Gauge.builder("lipfarm.farm.runs", v, AtomicInteger::get)
+          .tag("farm", farm)
+          .tag("state", state)
+          .description("configurations of the farm by state")
+          .register(registry);
     }
-    epochs = Counter.builder("lipfarm.training.epochs").tag("farm", farm).description("full-batch epochs trained").register(registry);
+    epochs =
+        Counter.builder("lipfarm.training.epochs")
+            .tag("farm", farm)
+            .description("full-batch epochs trained")
+            .register(registry);
     violations =
-        Counter.builder("lipfarm.estimator.invariant.violations").tag("farm", farm).description("runs whose certified sandwich contradicts itself or F10").register(registry);
+        Counter.builder("lipfarm.estimator.invariant.violations")
+            .tag("farm", farm)
+            .description("runs whose certified sandwich contradicts itself or F10")
+            .register(registry);
     for (String outcome : OUTCOMES) {
       finishedByOutcome.put(
           outcome,
-          Counter.builder("lipfarm.runs.finished").tag("farm", farm).tag("outcome", outcome).description("configurations finished, by outcome").register(registry));
+          Counter.builder("lipfarm.runs.finished")
+              .tag("farm", farm)
+              .tag("outcome", outcome)
+              .description("configurations finished, by outcome")
+              .register(registry));
     }
-    for (String ratio : List.of("lower_over_sqrt_n_over_k", "upper_over_sqrt_n_over_k", "upper_over_lower")) {
+    for (String ratio :
+        List.of("lower_over_sqrt_n_over_k", "upper_over_sqrt_n_over_k", "upper_over_lower")) {
       ratios.put(
           ratio,
-          DistributionSummary.builder("lipfarm.bound.ratio").tag("farm", farm).tag("ratio", ratio).description("ratios of a finished run's certified sandwich and sqrt(n/k)").register(registry));
+          DistributionSummary.builder("lipfarm.bound.ratio")
+              .tag("farm", farm)
+              .tag("ratio", ratio)
+              .description("ratios of a finished run's certified sandwich and sqrt(n/k)")
+              .register(registry));
     }
     if (coordinatorBacklog != null) {
       Gauge.builder("lipfarm.coordinator.mailbox.backlog", coordinatorBacklog, s -> s.getAsInt())
@@ -110,7 +140,12 @@ public final class FarmMetrics {
     events
         .computeIfAbsent(
             event.getClass(),
-            c -> Counter.builder("lipfarm.events").tag("farm", farm).tag("type", c.getSimpleName()).description("events published, by type").register(registry))
+            c ->
+                Counter.builder("lipfarm.events")
+                    .tag("farm", farm)
+                    .tag("type", c.getSimpleName())
+                    .description("events published, by type")
+                    .register(registry))
         .increment();
     if (event instanceof FarmStarted s) {
       total.set(s.totalRuns());
@@ -150,7 +185,13 @@ public final class FarmMetrics {
       RunResult r = f.result();
       byState.get("failed".equals(r.outcome()) ? "failed" : "finished").incrementAndGet();
       finishedByOutcome
-          .computeIfAbsent(r.outcome(), o -> Counter.builder("lipfarm.runs.finished").tag("farm", farm).tag("outcome", o).register(registry))
+          .computeIfAbsent(
+              r.outcome(),
+              o ->
+                  Counter.builder("lipfarm.runs.finished")
+                      .tag("farm", farm)
+                      .tag("outcome", o)
+                      .register(registry))
           .increment();
       if (ReportWriter.certifiedViolation(r)) {
         violations.increment();
@@ -186,13 +227,30 @@ public final class FarmMetrics {
     double[] st = {Double.NaN, Double.NaN, Double.NaN, Double.NaN, sqrtNk};
     runState.put(run, st);
     List<Meter> meters = new ArrayList<>();
-    String[] names = {"lipfarm.run.loss", "lipfarm.run.max.error", "lipfarm.run.lipschitz.lower", "lipfarm.run.lipschitz.upper"};
+    String[] names = {
+      "lipfarm.run.loss",
+      "lipfarm.run.max.error",
+      "lipfarm.run.lipschitz.lower",
+      "lipfarm.run.lipschitz.upper"
+    };
     for (int i = 0; i < names.length; i++) {
       int idx = i;
-      meters.add(Gauge.builder(names[i], st, s -> s[idx]).tag("farm", farm).tag("run", run).register(registry));
+      meters.add(
+          Gauge.builder(names[i], st, s -> s[idx])
+              .tag("farm", farm)
+              .tag("run", run)
+              .register(registry));
     }
-    meters.add(Gauge.builder("lipfarm.run.lipschitz.gap", st, s -> s[3] - s[2]).tag("farm", farm).tag("run", run).register(registry));
-    meters.add(Gauge.builder("lipfarm.run.sqrt.n.over.k", st, s -> s[4]).tag("farm", farm).tag("run", run).register(registry));
+    meters.add(
+        Gauge.builder("lipfarm.run.lipschitz.gap", st, s -> s[3] - s[2])
+            .tag("farm", farm)
+            .tag("run", run)
+            .register(registry));
+    meters.add(
+        Gauge.builder("lipfarm.run.sqrt.n.over.k", st, s -> s[4])
+            .tag("farm", farm)
+            .tag("run", run)
+            .register(registry));
     runMeters.put(run, meters);
   }
 

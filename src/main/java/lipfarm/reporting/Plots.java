@@ -81,11 +81,20 @@ final class Plots {
   private static final Color F5 = new Color(0xff7f0e);
   private static final Color PREDICTED = new Color(0x555555);
 
-  static List<Plot> all(List<RunResult> results, ScalingAnalysis.Result scaling, List<FarmEvent> events) {
+  static List<Plot> all(
+      List<RunResult> results, ScalingAnalysis.Result scaling, List<FarmEvent> events) {
     List<Plot> plots = new ArrayList<>();
     List<RunResult> fitted = results.stream().filter(RunResult::interpolated).toList();
     if (!fitted.isEmpty()) {
-      plots.add(lipChart(fitted, scaling, Axis.N_OVER_K, "sqrt_n_over_k", "√(n/k)", r -> Math.sqrt((double) r.config().n() / r.config().k()), 2.0));
+      plots.add(
+          lipChart(
+              fitted,
+              scaling,
+              Axis.N_OVER_K,
+              "sqrt_n_over_k",
+              "√(n/k)",
+              r -> Math.sqrt((double) r.config().n() / r.config().k()),
+              2.0));
       for (Axis a : scaling.varying()) {
         if (a != Axis.N_OVER_K) {
           String name = "lip_vs_" + a.name().toLowerCase(Locale.ROOT);
@@ -105,7 +114,13 @@ final class Plots {
    *     log(n/k)
    */
   private static Plot lipChart(
-      List<RunResult> runs, ScalingAnalysis.Result scaling, Axis axis, String name, String xLabel, ToDoubleFunction<RunResult> x, double fitScale) {
+      List<RunResult> runs,
+      ScalingAnalysis.Result scaling,
+      Axis axis,
+      String name,
+      String xLabel,
+      ToDoubleFunction<RunResult> x,
+      double fitScale) {
     XYSeries lower = new XYSeries("certified lower bound on Lip", true, true);
     XYSeries upper = new XYSeries("certified upper bound on Lip", true, true);
     Map<Double, List<RunResult>> byX = new TreeMap<>();
@@ -125,7 +140,10 @@ final class Plots {
       if (lo > 0 && hi > 0) {
         band.add(e.getKey(), Math.sqrt(lo * hi), lo, hi);
       }
-      addPositive(f4, e.getKey(), geoMean(e.getValue(), r -> Math.sqrt((double) r.config().n() / r.config().k())));
+      addPositive(
+          f4,
+          e.getKey(),
+          geoMean(e.getValue(), r -> Math.sqrt((double) r.config().n() / r.config().k())));
       addPositive(f10, e.getKey(), geoMean(e.getValue(), r -> theory(r, "F10")));
       addPositive(f5, e.getKey(), geoMean(e.getValue(), r -> theory(r, "F5")));
     }
@@ -137,17 +155,41 @@ final class Plots {
     List<Color> lineColors = new ArrayList<>();
     List<Boolean> dashed = new ArrayList<>();
     if (lowFit != null) {
-      lines.addSeries(fitLine(String.format(Locale.ROOT, "fit, lower: slope %.3f in log %s", lowFit.slope(), axis.label()), lowFit, xMin, xMax, fitScale, lowFit.slope()));
+      lines.addSeries(
+          fitLine(
+              String.format(
+                  Locale.ROOT, "fit, lower: slope %.3f in log %s", lowFit.slope(), axis.label()),
+              lowFit,
+              xMin,
+              xMax,
+              fitScale,
+              lowFit.slope()));
       lineColors.add(LOWER);
       dashed.add(false);
     }
     if (upFit != null) {
-      lines.addSeries(fitLine(String.format(Locale.ROOT, "fit, upper: slope %.3f in log %s", upFit.slope(), axis.label()), upFit, xMin, xMax, fitScale, upFit.slope()));
+      lines.addSeries(
+          fitLine(
+              String.format(
+                  Locale.ROOT, "fit, upper: slope %.3f in log %s", upFit.slope(), axis.label()),
+              upFit,
+              xMin,
+              xMax,
+              fitScale,
+              upFit.slope()));
       lineColors.add(UPPER);
       dashed.add(false);
     }
     if (lowFit != null && !Double.isNaN(axis.predicted())) {
-      lines.addSeries(fitLine(String.format(Locale.ROOT, "predicted slope %+.1f (through the lower fit)", axis.predicted()), lowFit, xMin, xMax, fitScale, axis.predicted()));
+      lines.addSeries(
+          fitLine(
+              String.format(
+                  Locale.ROOT, "predicted slope %+.1f (through the lower fit)", axis.predicted()),
+              lowFit,
+              xMin,
+              xMax,
+              fitScale,
+              axis.predicted()));
       lineColors.add(PREDICTED);
       dashed.add(true);
     }
@@ -176,7 +218,12 @@ final class Plots {
     XYLineAndShapeRenderer lineRenderer = new XYLineAndShapeRenderer(true, false);
     for (int i = 0; i < lineColors.size(); i++) {
       lineRenderer.setSeriesPaint(i, lineColors.get(i));
-      lineRenderer.setSeriesStroke(i, dashed.get(i) ? new BasicStroke(1.6f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f) : new BasicStroke(2f));
+      lineRenderer.setSeriesStroke(
+          i,
+          dashed.get(i)
+              ? new BasicStroke(
+                  1.6f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {6f, 4f}, 0f)
+              : new BasicStroke(2f));
     }
     plot.setDataset(1, lines);
     plot.setRenderer(1, lineRenderer);
@@ -200,11 +247,15 @@ final class Plots {
                 + "shaded: the sandwich between their geometric means at each %s. Solid lines: least-squares fits in log-log "
                 + "(%s model; other varying axes at their means). Dashed: the predicted slope through the lower fit, and theory "
                 + "bounds (geometric mean of the applicable values at each %s).",
-            runs.size(), xLabel, lowFit == null ? "no" : lowFit.model(), xLabel);
+            runs.size(),
+            xLabel,
+            lowFit == null ? "no" : lowFit.model(),
+            xLabel);
     return render(name, title, caption, chart);
   }
 
-  private static XYSeries fitLine(String key, AxisFit fit, double xMin, double xMax, double fitScale, double slope) {
+  private static XYSeries fitLine(
+      String key, AxisFit fit, double xMin, double xMax, double fitScale, double slope) {
     // Through the fitted point at the centre (geometric mean) of the x range, with the given slope.
     double centre = Math.sqrt(xMin * xMax);
     double yCentre = fit.line(fitScale * Math.log(centre));
@@ -218,7 +269,12 @@ final class Plots {
   private static Plot lossChart(List<RunResult> results, List<FarmEvent> events) {
     Map<String, String> labels = new LinkedHashMap<>();
     for (RunResult r : results) {
-      labels.put(r.runId(), r.config().label() + " (" + r.runId().substring(0, Math.min(6, r.runId().length())) + ")");
+      labels.put(
+          r.runId(),
+          r.config().label()
+              + " ("
+              + r.runId().substring(0, Math.min(6, r.runId().length()))
+              + ")");
     }
     Map<String, XYSeries> series = new TreeMap<>();
     for (FarmEvent e : events) {
@@ -227,9 +283,15 @@ final class Plots {
         continue;
       }
       if (e instanceof TrainingProgress p) {
-        addPositive(series.computeIfAbsent(id, k -> new XYSeries(labels.get(k), true, false)), p.epoch(), p.loss());
+        addPositive(
+            series.computeIfAbsent(id, k -> new XYSeries(labels.get(k), true, false)),
+            p.epoch(),
+            p.loss());
       } else if (e instanceof TrainingOutcome o) {
-        addPositive(series.computeIfAbsent(id, k -> new XYSeries(labels.get(k), true, false)), o.epochs(), o.loss());
+        addPositive(
+            series.computeIfAbsent(id, k -> new XYSeries(labels.get(k), true, false)),
+            o.epochs(),
+            o.loss());
       }
     }
     XYSeriesCollection data = new XYSeriesCollection();
@@ -258,14 +320,20 @@ final class Plots {
     style(plot);
     boolean legend = data.getSeriesCount() <= MAX_LEGEND_RUNS;
     String title = "Training loss per run";
-    JFreeChart chart = new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 15), plot, legend);
+    JFreeChart chart =
+        new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 15), plot, legend);
     chart.setBackgroundPaint(Color.WHITE);
     String caption =
         String.format(
             Locale.ROOT,
             "Full-batch training loss against epoch for %d runs, from the TrainingProgress events of events.ndjson "
                 + "(one point per chunk, and the final loss)%s.",
-            data.getSeriesCount(), legend ? "" : "; legend omitted for more than " + MAX_LEGEND_RUNS + " runs, colours follow the results table order");
+            data.getSeriesCount(),
+            legend
+                ? ""
+                : "; legend omitted for more than "
+                    + MAX_LEGEND_RUNS
+                    + " runs, colours follow the results table order");
     return render("loss_curves", title, caption, chart);
   }
 
@@ -324,7 +392,8 @@ final class Plots {
   }
 
   private static void addPositive(XYSeries s, double x, double y) {
-    // A resumed run re-trains the epochs since its last checkpoint (bit-identically): once is enough.
+    // A resumed run re-trains the epochs since its last checkpoint (bit-identically): once is
+    // enough.
     if (x > 0 && y > 0 && Double.isFinite(x) && Double.isFinite(y) && s.indexOf(x) < 0) {
       s.add(x, y);
     }
@@ -345,6 +414,11 @@ final class Plots {
   }
 
   private static double theory(RunResult r, String id) {
-    return ReportWriter.bounds(r).stream().filter(b -> b.id().equals(id)).findFirst().filter(TheoryBound::applicable).map(TheoryBound::value).orElse(Double.NaN);
+    return ReportWriter.bounds(r).stream()
+        .filter(b -> b.id().equals(id))
+        .findFirst()
+        .filter(TheoryBound::applicable)
+        .map(TheoryBound::value)
+        .orElse(Double.NaN);
   }
 }

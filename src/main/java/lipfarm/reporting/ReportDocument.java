@@ -9,8 +9,8 @@ import java.util.regex.Pattern;
 
 /**
  * The report as a list of blocks, rendered to Markdown ({@code report.md}, images linked from
- * {@code plots/}) and to a self-contained HTML page ({@code report.html}, images embedded as
- * base64 data URIs). One model for both keeps the two reports saying the same thing.
+ * {@code plots/}) and to a self-contained HTML page ({@code report.html}, images embedded as base64
+ * data URIs). One model for both keeps the two reports saying the same thing.
  *
  * <p>Text may use {@code **bold**}; everything else is literal (escaped for HTML).
  */
@@ -23,8 +23,11 @@ final class ReportDocument {
 
   record Bullets(List<String> items) implements Block {}
 
-  /** @param rightAligned per column: numbers are right-aligned */
-  record Table(List<String> header, List<Boolean> rightAligned, List<List<String>> rows) implements Block {}
+  /**
+   * @param rightAligned per column: numbers are right-aligned
+   */
+  record Table(List<String> header, List<Boolean> rightAligned, List<List<String>> rows)
+      implements Block {}
 
   record Image(Plots.Plot plot) implements Block {}
 
@@ -73,17 +76,27 @@ final class ReportDocument {
         l.items().forEach(i -> sb.append("- ").append(i).append('\n'));
         sb.append('\n');
       } else if (b instanceof Table t) {
-        sb.append("| ").append(String.join(" | ", t.header().stream().map(ReportDocument::mdCell).toList())).append(" |\n|");
+        sb.append("| ")
+            .append(String.join(" | ", t.header().stream().map(ReportDocument::mdCell).toList()))
+            .append(" |\n|");
         t.rightAligned().forEach(r -> sb.append(r ? "---:|" : "---|"));
         sb.append('\n');
         for (List<String> row : t.rows()) {
-          sb.append("| ").append(String.join(" | ", row.stream().map(ReportDocument::mdCell).toList())).append(" |\n");
+          sb.append("| ")
+              .append(String.join(" | ", row.stream().map(ReportDocument::mdCell).toList()))
+              .append(" |\n");
         }
         sb.append('\n');
       } else if (b instanceof Image i) {
         Plots.Plot p = i.plot();
         sb.append("![").append(p.title()).append("](plots/").append(p.name()).append(".png)\n\n");
-        sb.append("*").append(p.caption()).append("* (SVG: [plots/").append(p.name()).append(".svg](plots/").append(p.name()).append(".svg))\n\n");
+        sb.append("*")
+            .append(p.caption())
+            .append("* (SVG: [plots/")
+            .append(p.name())
+            .append(".svg](plots/")
+            .append(p.name())
+            .append(".svg))\n\n");
       }
     }
     return sb.toString();
@@ -91,9 +104,12 @@ final class ReportDocument {
 
   String html() {
     StringBuilder sb = new StringBuilder();
-    sb.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>").append(esc(title)).append("</title>\n");
+    sb.append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>")
+        .append(esc(title))
+        .append("</title>\n");
     sb.append("<style>\n")
-        .append("body{font-family:system-ui,-apple-system,'DejaVu Sans',sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\n")
+        .append(
+            "body{font-family:system-ui,-apple-system,'DejaVu Sans',sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\n")
         .append("table{border-collapse:collapse;margin:1em 0;font-size:0.85em}\n")
         .append("th,td{border:1px solid #ccc;padding:3px 6px;vertical-align:top}\n")
         .append("th{background:#f3f3f3}\n")
@@ -105,7 +121,13 @@ final class ReportDocument {
     sb.append("<h1>").append(esc(title)).append("</h1>\n");
     for (Block b : blocks) {
       if (b instanceof Heading h) {
-        sb.append("<h").append(h.level()).append('>').append(inline(h.text())).append("</h").append(h.level()).append(">\n");
+        sb.append("<h")
+            .append(h.level())
+            .append('>')
+            .append(inline(h.text()))
+            .append("</h")
+            .append(h.level())
+            .append(">\n");
       } else if (b instanceof Paragraph p) {
         sb.append("<p>").append(inline(p.text())).append("</p>\n");
       } else if (b instanceof Bullets l) {
@@ -120,15 +142,21 @@ final class ReportDocument {
           sb.append("<tr>");
           for (int c = 0; c < row.size(); c++) {
             boolean num = c < t.rightAligned().size() && t.rightAligned().get(c);
-            sb.append(num ? "<td class=\"num\">" : "<td>").append(inline(row.get(c))).append("</td>");
+            sb.append(num ? "<td class=\"num\">" : "<td>")
+                .append(inline(row.get(c)))
+                .append("</td>");
           }
           sb.append("</tr>\n");
         }
         sb.append("</tbody>\n</table></div>\n");
       } else if (b instanceof Image i) {
         Plots.Plot p = i.plot();
-        sb.append("<figure>\n<img alt=\"").append(esc(p.title())).append("\" src=\"data:image/png;base64,")
-            .append(Base64.getEncoder().encodeToString(p.png())).append("\">\n<figcaption>").append(inline(p.caption()))
+        sb.append("<figure>\n<img alt=\"")
+            .append(esc(p.title()))
+            .append("\" src=\"data:image/png;base64,")
+            .append(Base64.getEncoder().encodeToString(p.png()))
+            .append("\">\n<figcaption>")
+            .append(inline(p.caption()))
             .append("</figcaption>\n</figure>\n");
       }
     }

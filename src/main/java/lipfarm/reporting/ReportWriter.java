@@ -36,11 +36,11 @@ import lipfarm.protocol.RunResult;
 
 /**
  * Writes a farm's reports from its finished runs: {@code results.csv}, {@code results.json}, {@code
- * report.md}, the self-contained {@code report.html} and {@code plots/*.png|svg}. Pure IO over
- * the results and events: the same inputs always give the same bytes (the bootstrap has a fixed
- * seed), so {@code lipfarm report DIR} rebuilds identical files from {@code events.ndjson}. Every
- * file is rendered in memory first, then each is written to a temporary name and moved into place,
- * so a failure never leaves a half-written file.
+ * report.md}, the self-contained {@code report.html} and {@code plots/*.png|svg}. Pure IO over the
+ * results and events: the same inputs always give the same bytes (the bootstrap has a fixed seed),
+ * so {@code lipfarm report DIR} rebuilds identical files from {@code events.ndjson}. Every file is
+ * rendered in memory first, then each is written to a temporary name and moved into place, so a
+ * failure never leaves a half-written file.
  */
 public final class ReportWriter {
   /** δ of every high-probability bound in the report. */
@@ -54,7 +54,8 @@ public final class ReportWriter {
 
   /** The theory bounds of theory.md section 6, in report order. */
   public static final List<String> THEORY_IDS =
-      List.of("F0", "F1", "F2", "F3", "F4", "F5", "F6", "F6b", "F7", "F7b", "F8", "F9", "F10", "F11");
+      List.of(
+          "F0", "F1", "F2", "F3", "F4", "F5", "F6", "F6b", "F7", "F7b", "F8", "F9", "F10", "F11");
 
   private final ObjectMapper mapper = EventJson.newMapper();
 
@@ -67,7 +68,10 @@ public final class ReportWriter {
     NetworkMeasures m = r.measures();
     // The data's real dimension and radius when measured (files with d = 0, Gaussian or cube data).
     int d = m != null && m.inputDim() > 0 ? m.inputDim() : c.d();
-    double radius = m != null && Double.isFinite(m.maxInputNorm()) && m.maxInputNorm() > 0 ? m.maxInputNorm() : 1.0;
+    double radius =
+        m != null && Double.isFinite(m.maxInputNorm()) && m.maxInputNorm() > 0
+            ? m.maxInputNorm()
+            : 1.0;
     FitType fit =
         switch (c.fit()) {
           case "margin" -> FitType.MARGIN;
@@ -101,7 +105,8 @@ public final class ReportWriter {
     if (m == null) {
       return new NetworkNorms(Double.NaN, Double.NaN, Double.NaN, Double.NaN);
     }
-    return new NetworkNorms(m.pathNorm(), m.spectralProxy(), m.frobeniusProduct(), m.spectralProduct());
+    return new NetworkNorms(
+        m.pathNorm(), m.spectralProxy(), m.frobeniusProduct(), m.spectralProduct());
   }
 
   /** The bounds of one run, F0..F11. */
@@ -116,7 +121,10 @@ public final class ReportWriter {
     return ConsistencyChecks.find(all, id);
   }
 
-  /** Whether any certified invariant fails: lower ≤ upper, F10 ≤ lower, upper ≤ F11, or the estimator's own checks. */
+  /**
+   * Whether any certified invariant fails: lower ≤ upper, F10 ≤ lower, upper ≤ F11, or the
+   * estimator's own checks.
+   */
   public static boolean certifiedViolation(RunResult r) {
     return ConsistencyChecks.evaluate(r, bounds(r)).stream()
         .anyMatch(c -> c.violated() && c.check().kind() == ConsistencyChecks.Kind.CERTIFIED);
@@ -124,7 +132,8 @@ public final class ReportWriter {
 
   /** F10 ≤ certified lower bound, for runs that interpolate (true when it does not apply). */
   public static boolean f10Holds(RunResult r) {
-    return !ConsistencyChecks.of(ConsistencyChecks.evaluate(r, bounds(r)), Check.F10_LE_LOWER).violated();
+    return !ConsistencyChecks.of(ConsistencyChecks.evaluate(r, bounds(r)), Check.F10_LE_LOWER)
+        .violated();
   }
 
   /** Writes every report file into {@code dir}, reading the loss curves from its events.ndjson. */
@@ -141,12 +150,14 @@ public final class ReportWriter {
   }
 
   /** Writes every report file into {@code dir}; {@code events} give the loss curves. */
-  public void write(Path dir, String farm, List<RunResult> results, List<FarmEvent> events) throws IOException {
+  public void write(Path dir, String farm, List<RunResult> results, List<FarmEvent> events)
+      throws IOException {
     writeAll(dir, render(farm, results, events));
   }
 
   /** Every report file, by path relative to the results directory, rendered in memory. */
-  public Map<String, byte[]> render(String farm, List<RunResult> results, List<FarmEvent> events) throws IOException {
+  public Map<String, byte[]> render(String farm, List<RunResult> results, List<FarmEvent> events)
+      throws IOException {
     ScalingAnalysis.Result scaling = ScalingAnalysis.analyse(results);
     List<Plots.Plot> plots = Plots.all(results, scaling, events);
     boolean finished = events.stream().anyMatch(e -> e instanceof FarmFinished);
@@ -164,8 +175,8 @@ public final class ReportWriter {
   }
 
   /**
-   * Rebuilds every report file of a results directory from its {@code events.ndjson} alone.
-   * Nothing is written unless the whole file reads.
+   * Rebuilds every report file of a results directory from its {@code events.ndjson} alone. Nothing
+   * is written unless the whole file reads.
    *
    * @return the files written, relative to {@code dir}
    * @throws EventLog.BadEventLog when the directory, the file or one of its lines is unusable
@@ -234,7 +245,15 @@ public final class ReportWriter {
       cells.add(num(m == null ? Double.NaN : m.spectralProxy()));
       cells.add(num(value(b, "F5")));
       cells.add(num(value(b, "F10")));
-      for (Check ch : List.of(Check.F10_LE_LOWER, Check.LOWER_LE_UPPER, Check.UPPER_LE_F11, Check.PATH_NORM_GE_F2, Check.SPECTRAL_PROXY_GE_F3, Check.FROBENIUS_GE_F8, Check.ESTIMATOR_SELF_CHECK)) {
+      for (Check ch :
+          List.of(
+              Check.F10_LE_LOWER,
+              Check.LOWER_LE_UPPER,
+              Check.UPPER_LE_F11,
+              Check.PATH_NORM_GE_F2,
+              Check.SPECTRAL_PROXY_GE_F3,
+              Check.FROBENIUS_GE_F8,
+              Check.ESTIMATOR_SELF_CHECK)) {
         cells.add(ConsistencyChecks.of(checks, ch).csv());
       }
       cells.add(num(m == null ? Double.NaN : m.pathNorm()));
@@ -253,7 +272,10 @@ public final class ReportWriter {
 
   /** The bound's value, NaN when it is absent or not applicable. */
   private static double value(List<TheoryBound> all, String id) {
-    return bound(all, id).filter(TheoryBound::applicable).map(TheoryBound::value).orElse(Double.NaN);
+    return bound(all, id)
+        .filter(TheoryBound::applicable)
+        .map(TheoryBound::value)
+        .orElse(Double.NaN);
   }
 
   private static String csvCell(String s) {
@@ -278,7 +300,8 @@ public final class ReportWriter {
     return json(farm, results, ScalingAnalysis.analyse(results));
   }
 
-  String json(String farm, List<RunResult> results, ScalingAnalysis.Result scaling) throws IOException {
+  String json(String farm, List<RunResult> results, ScalingAnalysis.Result scaling)
+      throws IOException {
     ObjectNode root = mapper.createObjectNode();
     root.put("farm", farm);
     root.put("schema", 1);
@@ -314,7 +337,9 @@ public final class ReportWriter {
     sc.put("excludedNotInterpolating", scaling.notInterpolating());
     sc.put("seedGroups", scaling.seedGroups());
     sc.put("level", ScalingAnalysis.LEVEL);
-    sc.put("method", "OLS of log(measured) on the log-axes; percentile cluster bootstrap over seed groups");
+    sc.put(
+        "method",
+        "OLS of log(measured) on the log-axes; percentile cluster bootstrap over seed groups");
     ArrayNode fits = sc.putArray("fits");
     for (AxisFit f : scaling.fits()) {
       ObjectNode fn = fits.addObject();
@@ -348,7 +373,13 @@ public final class ReportWriter {
     return document(farm, results, scaling, List.of(), false, true).markdown();
   }
 
-  private ReportDocument document(String farm, List<RunResult> results, ScalingAnalysis.Result scaling, List<Plots.Plot> plots, boolean haveEvents, boolean finished) {
+  private ReportDocument document(
+      String farm,
+      List<RunResult> results,
+      ScalingAnalysis.Result scaling,
+      List<Plots.Plot> plots,
+      boolean haveEvents,
+      boolean finished) {
     ReportDocument doc = new ReportDocument("lipfarm report: " + farm);
     Map<String, List<ConsistencyChecks.Result>> checks = new LinkedHashMap<>();
     for (RunResult r : results) {
@@ -361,7 +392,10 @@ public final class ReportWriter {
     checksSection(doc, results, checks);
     doc.heading(2, "Plots");
     if (plots.isEmpty()) {
-      doc.paragraph(results.stream().noneMatch(RunResult::interpolated) && !haveEvents ? "No plots: no interpolating run and no events." : "Plots are in report.html and plots/ (not rendered into this text).");
+      doc.paragraph(
+          results.stream().noneMatch(RunResult::interpolated) && !haveEvents
+              ? "No plots: no interpolating run and no events."
+              : "Plots are in report.html and plots/ (not rendered into this text).");
     }
     for (Plots.Plot p : plots) {
       doc.image(p);
@@ -374,14 +408,24 @@ public final class ReportWriter {
   }
 
   private static void answer(
-      ReportDocument doc, List<RunResult> results, ScalingAnalysis.Result s, Map<String, List<ConsistencyChecks.Result>> checks, boolean finished) {
+      ReportDocument doc,
+      List<RunResult> results,
+      ScalingAnalysis.Result s,
+      Map<String, List<ConsistencyChecks.Result>> checks,
+      boolean finished) {
     doc.heading(2, "The answer");
     doc.paragraph(
         String.format(
             Locale.ROOT,
             "%d configurations, %d interpolated; %d did not interpolate and are excluded from every fit. %d seed group%s.%s",
-            s.runs(), s.interpolating(), s.notInterpolating(), s.seedGroups(), s.seedGroups() == 1 ? "" : "s",
-            finished ? "" : " **The farm did not finish** (no FarmFinished event): this report covers the runs that did."));
+            s.runs(),
+            s.interpolating(),
+            s.notInterpolating(),
+            s.seedGroups(),
+            s.seedGroups() == 1 ? "" : "s",
+            finished
+                ? ""
+                : " **The farm did not finish** (no FarmFinished event): this report covers the runs that did."));
     List<String> lines = new ArrayList<>();
     for (Quantity q : List.of(Quantity.LOWER, Quantity.UPPER)) {
       Optional<AxisFit> ratio = s.fit(q, Axis.N_OVER_K);
@@ -392,7 +436,8 @@ public final class ReportWriter {
       }
     }
     if (lines.isEmpty()) {
-      lines.add("No slope could be fitted: fewer than two values of any grid axis among the interpolating runs.");
+      lines.add(
+          "No slope could be fitted: fewer than two values of any grid axis among the interpolating runs.");
     }
     doc.bullets(lines);
     List<String> caveats = new ArrayList<>();
@@ -401,7 +446,8 @@ public final class ReportWriter {
             + "upper bound is a norm bound, and the proved weak form of the conjecture (F3) already says such bounds grow "
             + "like √(n/k), so a slope of ½ in the upper bound is expected whatever the true constant does.");
     if (s.seedGroups() == 1) {
-      caveats.add("Only one seed group: the bootstrap resamples whole seeds, so no interval can be given.");
+      caveats.add(
+          "Only one seed group: the bootstrap resamples whole seeds, so no interval can be given.");
     } else if (s.seedGroups() > 1 && s.seedGroups() < 10) {
       caveats.add(
           String.format(
@@ -417,7 +463,8 @@ public final class ReportWriter {
               Locale.ROOT,
               "%d of the %d interpolating runs have k outside n/d ≤ k ≤ n, the range where the conjecture predicts −½ in k "
                   + "(above n it predicts a plateau); they are in the fits.",
-              s.outsideRegime(), s.interpolating()));
+              s.outsideRegime(),
+              s.interpolating()));
     }
     long certified = countViolations(checks, Kind.CERTIFIED);
     long probable = countViolations(checks, Kind.HIGH_PROBABILITY);
@@ -427,32 +474,59 @@ public final class ReportWriter {
                 Locale.ROOT,
                 "Consistency checks: no violation in the %d that apply (F10 ≤ lower ≤ upper ≤ F11; F2, F3, F8 floors on the "
                     + "weight norms); the table below says which could not be checked.",
-                checks.values().stream().flatMap(List::stream).filter(c -> c.outcome() != ConsistencyChecks.Outcome.NOT_APPLICABLE).count())
+                checks.values().stream()
+                    .flatMap(List::stream)
+                    .filter(c -> c.outcome() != ConsistencyChecks.Outcome.NOT_APPLICABLE)
+                    .count())
             : String.format(
                 Locale.ROOT,
                 "Consistency checks: **%d violation%s of certified inequalities** (estimator or bound errors) and %d of "
                     + "high-probability floors; see the table below.",
-                certified, certified == 1 ? "" : "s", probable));
+                certified,
+                certified == 1 ? "" : "s",
+                probable));
     doc.bullets(caveats);
   }
 
-  private static long countViolations(Map<String, List<ConsistencyChecks.Result>> checks, Kind kind) {
-    return checks.values().stream().flatMap(List::stream).filter(c -> c.violated() && c.check().kind() == kind).count();
+  private static long countViolations(
+      Map<String, List<ConsistencyChecks.Result>> checks, Kind kind) {
+    return checks.values().stream()
+        .flatMap(List::stream)
+        .filter(c -> c.violated() && c.check().kind() == kind)
+        .count();
   }
 
-  /** "slope of log Lip (certified lower bound) vs log(n/k): 0.41, 95% CI [0.33, 0.49]; the conjectured ½ lies outside". */
+  /**
+   * "slope of log Lip (certified lower bound) vs log(n/k): 0.41, 95% CI [0.33, 0.49]; the
+   * conjectured ½ lies outside".
+   */
   static String sentence(AxisFit f) {
-    String what = String.format(Locale.ROOT, "Slope of log %s vs %s: **%.3f**", f.quantity().label(), f.axis().covariate(), f.slope());
-    String ci = f.hasInterval() ? String.format(Locale.ROOT, ", 95%% CI [%.3f, %.3f]", f.low(), f.high()) : " (no interval)";
+    String what =
+        String.format(
+            Locale.ROOT,
+            "Slope of log %s vs %s: **%.3f**",
+            f.quantity().label(),
+            f.axis().covariate(),
+            f.slope());
+    String ci =
+        f.hasInterval()
+            ? String.format(Locale.ROOT, ", 95%% CI [%.3f, %.3f]", f.low(), f.high())
+            : " (no interval)";
     String pred;
     if (Double.isNaN(f.axis().predicted())) {
       pred = "; theory predicts no slope here";
     } else if (f.containsPrediction() == null) {
       pred = "; predicted " + slopeText(f.axis().predicted());
     } else {
-      pred = "; the predicted " + slopeText(f.axis().predicted()) + (f.containsPrediction() ? " lies inside" : " lies **outside**");
+      pred =
+          "; the predicted "
+              + slopeText(f.axis().predicted())
+              + (f.containsPrediction() ? " lies inside" : " lies **outside**");
     }
-    return what + ci + pred + String.format(Locale.ROOT, " (%d runs, %s model).", f.fit().observations(), f.model());
+    return what
+        + ci
+        + pred
+        + String.format(Locale.ROOT, " (%d runs, %s model).", f.fit().observations(), f.model());
   }
 
   static String slopeText(double p) {
@@ -494,7 +568,17 @@ public final class ReportWriter {
       doc.paragraph("No fits: no grid axis takes two values among the interpolating runs.");
     } else {
       doc.table(
-          List.of("measured quantity", "against", "model", "runs", "seed groups", "slope (log-log)", "95% CI", "predicted", "CI contains prediction?", "prediction and source"),
+          List.of(
+              "measured quantity",
+              "against",
+              "model",
+              "runs",
+              "seed groups",
+              "slope (log-log)",
+              "95% CI",
+              "predicted",
+              "CI contains prediction?",
+              "prediction and source"),
           List.of(false, false, false, true, true, true, true, true, false, false),
           rows);
     }
@@ -502,17 +586,38 @@ public final class ReportWriter {
     for (Quantity q : Quantity.values()) {
       int bad = s.invalid().getOrDefault(q, 0);
       if (bad > 0) {
-        notes.add(String.format(Locale.ROOT, "%s: %d interpolating run%s without a positive value left out.", q.label(), bad, bad == 1 ? "" : "s"));
+        notes.add(
+            String.format(
+                Locale.ROOT,
+                "%s: %d interpolating run%s without a positive value left out.",
+                q.label(),
+                bad,
+                bad == 1 ? "" : "s"));
       }
     }
     doc.bullets(notes);
   }
 
-  private static void runsSection(ReportDocument doc, List<RunResult> results, Map<String, List<ConsistencyChecks.Result>> checks) {
+  private static void runsSection(
+      ReportDocument doc,
+      List<RunResult> results,
+      Map<String, List<ConsistencyChecks.Result>> checks) {
     doc.heading(2, "Runs");
     long fitted = results.stream().filter(RunResult::interpolated).count();
-    long violations = results.stream().filter(r -> checks.get(r.runId()).stream().anyMatch(c -> c.violated() && c.check().kind() == Kind.CERTIFIED)).count();
-    doc.paragraph(String.format(Locale.ROOT, "%d configurations, %d interpolated, %d with invariant violations.", results.size(), fitted, violations));
+    long violations =
+        results.stream()
+            .filter(
+                r ->
+                    checks.get(r.runId()).stream()
+                        .anyMatch(c -> c.violated() && c.check().kind() == Kind.CERTIFIED))
+            .count();
+    doc.paragraph(
+        String.format(
+            Locale.ROOT,
+            "%d configurations, %d interpolated, %d with invariant violations.",
+            results.size(),
+            fitted,
+            violations));
     doc.paragraph(
         "Columns: **Lip lower** is a certified lower bound on the Lipschitz constant (a gradient norm the network attains "
             + "in the unit ball); **Lip upper** is a certified upper bound (the smallest of the computed norm bounds); "
@@ -545,9 +650,26 @@ public final class ReportWriter {
     }
     doc.table(
         List.of(
-            "run", "n", "d", "k", "seed", "params", "fitted?", "epochs", "max err", "Lip lower (measured, certified)", "Lip upper (certified)",
-            "√(n/k) (conjecture shape)", "F3 (theory floor on ‖a‖‖W‖)", "‖a‖‖W‖ (measured)", "F5 (theory, lower on Lip)", "F10 (theory, lower on Lip)", "checks"),
-        List.of(false, true, true, true, true, true, false, true, true, true, true, true, true, true, true, true, false),
+            "run",
+            "n",
+            "d",
+            "k",
+            "seed",
+            "params",
+            "fitted?",
+            "epochs",
+            "max err",
+            "Lip lower (measured, certified)",
+            "Lip upper (certified)",
+            "√(n/k) (conjecture shape)",
+            "F3 (theory floor on ‖a‖‖W‖)",
+            "‖a‖‖W‖ (measured)",
+            "F5 (theory, lower on Lip)",
+            "F10 (theory, lower on Lip)",
+            "checks"),
+        List.of(
+            false, true, true, true, true, true, false, true, true, true, true, true, true, true,
+            true, true, false),
         rows);
   }
 
@@ -562,14 +684,24 @@ public final class ReportWriter {
     List<String> header = new ArrayList<>(List.of("run", "n", "d", "k", "seed"));
     List<Boolean> right = new ArrayList<>(List.of(false, true, true, true, true));
     for (String id : THEORY_IDS) {
-      header.add(bound(first, id).map(b -> id + " (" + b.status().label() + "; " + b.kind() + ")").orElse(id));
+      header.add(
+          bound(first, id)
+              .map(b -> id + " (" + b.status().label() + "; " + b.kind() + ")")
+              .orElse(id));
       right.add(true);
     }
     List<List<String>> rows = new ArrayList<>();
     for (RunResult r : results) {
       RunConfig c = r.config();
       List<TheoryBound> b = bounds(r);
-      List<String> row = new ArrayList<>(List.of(r.runId(), Integer.toString(c.n()), Integer.toString(c.d()), Integer.toString(c.k()), Integer.toString(c.seed())));
+      List<String> row =
+          new ArrayList<>(
+              List.of(
+                  r.runId(),
+                  Integer.toString(c.n()),
+                  Integer.toString(c.d()),
+                  Integer.toString(c.k()),
+                  Integer.toString(c.seed())));
       for (String id : THEORY_IDS) {
         row.add(cell(b, id));
       }
@@ -578,7 +710,10 @@ public final class ReportWriter {
     doc.table(header, right, rows);
   }
 
-  private static void checksSection(ReportDocument doc, List<RunResult> results, Map<String, List<ConsistencyChecks.Result>> checks) {
+  private static void checksSection(
+      ReportDocument doc,
+      List<RunResult> results,
+      Map<String, List<ConsistencyChecks.Result>> checks) {
     doc.heading(2, "Consistency checks");
     doc.paragraph(
         "theory.md section 6: F10 ≤ measured lower ≤ measured upper ≤ F11 for every run (certified: a violation is an "
@@ -591,25 +726,53 @@ public final class ReportWriter {
             + "norm missing); see results.json for the reason per run.");
     List<List<String>> summary = new ArrayList<>();
     for (Check ch : Check.values()) {
-      long applicable = checks.values().stream().map(l -> ConsistencyChecks.of(l, ch)).filter(c -> c.outcome() != ConsistencyChecks.Outcome.NOT_APPLICABLE).count();
-      long violated = checks.values().stream().map(l -> ConsistencyChecks.of(l, ch)).filter(ConsistencyChecks.Result::violated).count();
-      summary.add(List.of(ch.statement(), ch.kind().meaning(), Long.toString(applicable), Long.toString(applicable - violated), violated == 0 ? "0" : "**" + violated + "**"));
+      long applicable =
+          checks.values().stream()
+              .map(l -> ConsistencyChecks.of(l, ch))
+              .filter(c -> c.outcome() != ConsistencyChecks.Outcome.NOT_APPLICABLE)
+              .count();
+      long violated =
+          checks.values().stream()
+              .map(l -> ConsistencyChecks.of(l, ch))
+              .filter(ConsistencyChecks.Result::violated)
+              .count();
+      summary.add(
+          List.of(
+              ch.statement(),
+              ch.kind().meaning(),
+              Long.toString(applicable),
+              Long.toString(applicable - violated),
+              violated == 0 ? "0" : "**" + violated + "**"));
     }
-    doc.table(List.of("check", "kind", "runs checked", "hold", "violated"), List.of(false, false, true, true, true), summary);
+    doc.table(
+        List.of("check", "kind", "runs checked", "hold", "violated"),
+        List.of(false, false, true, true, true),
+        summary);
     List<List<String>> bad = new ArrayList<>();
     for (RunResult r : results) {
       for (ConsistencyChecks.Result c : checks.get(r.runId())) {
         if (c.violated()) {
           RunConfig cf = r.config();
-          bad.add(List.of(r.runId(), cf.label(), c.check().statement(), fmt(c.small()), fmt(c.large()), c.check().kind().meaning()));
+          bad.add(
+              List.of(
+                  r.runId(),
+                  cf.label(),
+                  c.check().statement(),
+                  fmt(c.small()),
+                  fmt(c.large()),
+                  c.check().kind().meaning()));
         }
       }
     }
     if (bad.isEmpty()) {
       doc.paragraph("No violations.");
     } else {
-      doc.paragraph("**Violations**, with the numbers (the left side of the inequality must not exceed the right):");
-      doc.table(List.of("run", "configuration", "check", "left side", "right side", "meaning"), List.of(false, false, false, true, true, false), bad);
+      doc.paragraph(
+          "**Violations**, with the numbers (the left side of the inequality must not exceed the right):");
+      doc.table(
+          List.of("run", "configuration", "check", "left side", "right side", "meaning"),
+          List.of(false, false, false, true, true, false),
+          bad);
     }
   }
 
@@ -623,7 +786,9 @@ public final class ReportWriter {
         byId.putIfAbsent(b.id(), b);
         if (!b.applicable()) {
           notApplicable.merge(b.id(), 1, Integer::sum);
-          reasons.computeIfAbsent(b.id(), k -> new LinkedHashSet<>()).add(String.valueOf(b.notApplicableReason()));
+          reasons
+              .computeIfAbsent(b.id(), k -> new LinkedHashSet<>())
+              .add(String.valueOf(b.notApplicableReason()));
         }
       }
     }
@@ -636,11 +801,26 @@ public final class ReportWriter {
         continue;
       }
       StringBuilder sb = new StringBuilder();
-      sb.append("**").append(t.id()).append("** ").append(t.name()).append(" — status: **").append(t.status().label()).append("**; ")
-          .append(t.kind()).append(". Assumptions: ").append(t.assumptions()).append('.');
+      sb.append("**")
+          .append(t.id())
+          .append("** ")
+          .append(t.name())
+          .append(" — status: **")
+          .append(t.status().label())
+          .append("**; ")
+          .append(t.kind())
+          .append(". Assumptions: ")
+          .append(t.assumptions())
+          .append('.');
       int na = notApplicable.getOrDefault(id, 0);
       if (na > 0) {
-        sb.append(String.format(Locale.ROOT, " Not applicable in %d of %d runs: %s.", na, results.size(), String.join("; ", reasons.get(id))));
+        sb.append(
+            String.format(
+                Locale.ROOT,
+                " Not applicable in %d of %d runs: %s.",
+                na,
+                results.size(),
+                String.join("; ", reasons.get(id))));
       }
       items.add(sb.toString());
     }

@@ -30,8 +30,8 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 /**
  * Receives every event of one farm, in order: gives it a sequence number, appends it to {@code
  * events.ndjson} (never truncated), updates the meters, the listener and the optional subscriber,
- * and on {@code FarmFinished} or {@code FarmCancelled} writes the result files (of the runs finished
- * so far) and tells {@code whenWritten}.
+ * and on {@code FarmFinished} or {@code FarmCancelled} writes the result files (of the runs
+ * finished so far) and tells {@code whenWritten}.
  */
 public final class Reporter extends AbstractBehavior<Reporter.Command> {
 
@@ -66,8 +66,23 @@ public final class Reporter extends AbstractBehavior<Reporter.Command> {
    *     must be quick and thread-safe
    */
   public static Behavior<Command> create(
-      String farm, Path dir, MeterRegistry registry, Consumer<FarmEvent> listener, ActorRef<Written> whenWritten) {
-    return Behaviors.setup(ctx -> new Reporter(ctx, farm, dir, new FarmMetrics(registry, farm), listener, whenWritten, null, List.of(), 0));
+      String farm,
+      Path dir,
+      MeterRegistry registry,
+      Consumer<FarmEvent> listener,
+      ActorRef<Written> whenWritten) {
+    return Behaviors.setup(
+        ctx ->
+            new Reporter(
+                ctx,
+                farm,
+                dir,
+                new FarmMetrics(registry, farm),
+                listener,
+                whenWritten,
+                null,
+                List.of(),
+                0));
   }
 
   /**
@@ -83,7 +98,9 @@ public final class Reporter extends AbstractBehavior<Reporter.Command> {
       Consumer<FarmEvent> listener,
       ActorRef<Written> whenWritten,
       ActorRef<Recorded> subscriber) {
-    return Behaviors.setup(ctx -> new Reporter(ctx, farm, dir, metrics, listener, whenWritten, subscriber, List.of(), 0));
+    return Behaviors.setup(
+        ctx ->
+            new Reporter(ctx, farm, dir, metrics, listener, whenWritten, subscriber, List.of(), 0));
   }
 
   /**
@@ -98,7 +115,18 @@ public final class Reporter extends AbstractBehavior<Reporter.Command> {
       ActorRef<Written> whenWritten,
       List<RunResult> previous,
       long lastSeq) {
-    return Behaviors.setup(ctx -> new Reporter(ctx, farm, dir, new FarmMetrics(registry, farm), listener, whenWritten, null, previous, lastSeq));
+    return Behaviors.setup(
+        ctx ->
+            new Reporter(
+                ctx,
+                farm,
+                dir,
+                new FarmMetrics(registry, farm),
+                listener,
+                whenWritten,
+                null,
+                previous,
+                lastSeq));
   }
 
   private Reporter(
@@ -124,7 +152,10 @@ public final class Reporter extends AbstractBehavior<Reporter.Command> {
     Files.createDirectories(dir);
     this.events =
         Files.newBufferedWriter(
-            dir.resolve("events.ndjson"), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+            dir.resolve("events.ndjson"),
+            StandardCharsets.UTF_8,
+            StandardOpenOption.CREATE,
+            StandardOpenOption.APPEND);
   }
 
   @Override

@@ -23,9 +23,9 @@ import org.nd4j.linalg.learning.config.Adam;
  * nets, so the time per network-epoch falls almost R-fold.
  *
  * <p>Restart r starts from exactly the weights {@code new MlpTrainer(data, spec, seeds[r])} would
- * use and follows the same Adam trajectory (up to rounding in the stacked products). Its
- * parameters are disjoint blocks of one flat vector; the off-diagonal output entries get a zero
- * gradient (masked), so Adam leaves them at zero.
+ * use and follows the same Adam trajectory (up to rounding in the stacked products). Its parameters
+ * are disjoint blocks of one flat vector; the off-diagonal output entries get a zero gradient
+ * (masked), so Adam leaves them at zero.
  */
 public final class BatchedRestarts {
   private final int n;
@@ -129,7 +129,9 @@ public final class BatchedRestarts {
   }
 
   private static INDArray view(INDArray flat, int offset, int rows, int cols) {
-    INDArray v = flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(offset, offset + rows * cols)).reshape('c', rows, cols);
+    INDArray v =
+        flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(offset, offset + rows * cols))
+            .reshape('c', rows, cols);
     if (!v.isView()) {
       throw new IllegalStateException("ND4J returned a copy instead of a view");
     }
@@ -187,14 +189,26 @@ public final class BatchedRestarts {
       for (int i = 0; i < n; i++) {
         double e = res[i * r + s];
         sq += e * e;
-        maxErr = Double.isNaN(e) || Double.isNaN(maxErr) ? Double.NaN : Math.max(maxErr, Math.abs(e));
+        maxErr =
+            Double.isNaN(e) || Double.isNaN(maxErr) ? Double.NaN : Math.max(maxErr, Math.abs(e));
         double yf = labels[i] * (e + labels[i]);
         minMargin = Math.min(minMargin, yf);
         if (yf > 0) {
           fit++;
         }
       }
-      list.add(new RestartStats(s, new EpochStats(epoch, sq / n, maxErr, fit / (double) n, minMargin, Double.NaN, Double.NaN, Double.NaN)));
+      list.add(
+          new RestartStats(
+              s,
+              new EpochStats(
+                  epoch,
+                  sq / n,
+                  maxErr,
+                  fit / (double) n,
+                  minMargin,
+                  Double.NaN,
+                  Double.NaN,
+                  Double.NaN)));
     }
     return list;
   }
@@ -214,6 +228,9 @@ public final class BatchedRestarts {
       av[j] = aAll[(s * k + j) * r + s];
     }
     return new NetworkSnapshot(
-        "relu", List.of(new NetworkSnapshot.Layer(k, d, wv, bv), new NetworkSnapshot.Layer(1, k, av, new double[] {cAll[s]})));
+        "relu",
+        List.of(
+            new NetworkSnapshot.Layer(k, d, wv, bv),
+            new NetworkSnapshot.Layer(1, k, av, new double[] {cAll[s]})));
   }
 }

@@ -12,7 +12,8 @@ package lipfarm.training;
  * @param normW Frobenius norm of the first layer's weights (without bias)
  * @param normA Frobenius norm of the last layer's weights (‖a‖₂ for a scalar output)
  * @param constraint the current value of the weight-bounded quantity (max over layers), NaN for
- *     unconstrained runs: max_j ‖w̃_j‖ (per-neuron), max_l ‖W_l‖_F, max_l σ_max(W_l) or the path norm
+ *     unconstrained runs: max_j ‖w̃_j‖ (per-neuron), max_l ‖W_l‖_F, max_l σ_max(W_l) or the path
+ *     norm
  */
 public record EpochStats(
     int epoch,
@@ -24,7 +25,10 @@ public record EpochStats(
     double normA,
     double constraint) {
 
-  /** Loss and outputs are finite (NaN/Inf weights show up in the outputs). Unmeasured norms are NaN and do not count. */
+  /**
+   * Loss and outputs are finite (NaN/Inf weights show up in the outputs). Unmeasured norms are NaN
+   * and do not count.
+   */
   public boolean finite() {
     return Double.isFinite(loss) && Double.isFinite(maxError);
   }

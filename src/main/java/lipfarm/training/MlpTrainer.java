@@ -11,9 +11,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.scalar.LeakyReLU;
 import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
 import org.nd4j.linalg.api.ops.impl.scalar.Step;
+import org.nd4j.linalg.api.ops.impl.transforms.gradient.ThresholdReluBp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Sigmoid;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.SoftPlus;
-import org.nd4j.linalg.api.ops.impl.transforms.gradient.ThresholdReluBp;
 import org.nd4j.linalg.api.ops.impl.transforms.strict.Tanh;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
@@ -26,11 +26,11 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * with ND4J.
  *
  * <p>ND4J charges 15-200 µs per op whatever its size, so a step is a short, fixed sequence of ops
- * on preallocated buffers: every parameter lives in one flat vector {@code theta} (each W_l and
- * b_l is a view into it) and every gradient in one flat vector {@code grad} with the same layout,
- * so an optimiser update is one or two native ops over all parameters; products use gemm with
- * transpose flags rather than transposed views. No workspace is used, so the buffers may move
- * between threads (one owner at a time).
+ * on preallocated buffers: every parameter lives in one flat vector {@code theta} (each W_l and b_l
+ * is a view into it) and every gradient in one flat vector {@code grad} with the same layout, so an
+ * optimiser update is one or two native ops over all parameters; products use gemm with transpose
+ * flags rather than transposed views. No workspace is used, so the buffers may move between threads
+ * (one owner at a time).
  *
  * <p>Minibatches (SGD, or Adam with a batch size) are contiguous row ranges of a copy of the data
  * that is reshuffled, with a seeded permutation, once per epoch.
@@ -85,10 +85,11 @@ public final class MlpTrainer {
   }
 
   /**
-   * @param dtype DOUBLE (the default; gradient checks need it) or FLOAT (twice the GEMM
-   *     throughput for large nets)
+   * @param dtype DOUBLE (the default; gradient checks need it) or FLOAT (twice the GEMM throughput
+   *     for large nets)
    */
-  public MlpTrainer(Dataset data, double[][] targets, TrainingSpec spec, long initSeed, DataType dtype) {
+  public MlpTrainer(
+      Dataset data, double[][] targets, TrainingSpec spec, long initSeed, DataType dtype) {
     Nd4jRuntime.configure();
     this.dtype = dtype;
     this.spec = spec;
@@ -167,14 +168,20 @@ public final class MlpTrainer {
   }
 
   private static INDArray view(INDArray flat, int offset, int rows, int cols) {
-    INDArray v = flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(offset, offset + rows * cols)).reshape('c', rows, cols);
+    INDArray v =
+        flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(offset, offset + rows * cols))
+            .reshape('c', rows, cols);
     if (!v.isView()) {
-      throw new IllegalStateException("ND4J returned a copy instead of a view; parameters would not update");
+      throw new IllegalStateException(
+          "ND4J returned a copy instead of a view; parameters would not update");
     }
     return v;
   }
 
-  /** He-style initialisation: W_l ~ N(0, 2/in) for hidden layers, N(0, 1/in) for the output; zero biases. */
+  /**
+   * He-style initialisation: W_l ~ N(0, 2/in) for hidden layers, N(0, 1/in) for the output; zero
+   * biases.
+   */
   private void initialise(SplittableRandom rng) {
     for (int l = 0; l < layersCount; l++) {
       int out = sizes[l + 1];
@@ -229,7 +236,9 @@ public final class MlpTrainer {
     }
   }
 
-  /** σ'(z) into {@code d}. ReLU and leaky ReLU use the convention σ'(0) = slope of the left side. */
+  /**
+   * σ'(z) into {@code d}. ReLU and leaky ReLU use the convention σ'(0) = slope of the left side.
+   */
   private void derivative(INDArray zl, INDArray al, INDArray d) {
     switch (spec.activation()) {
       case RELU -> Nd4j.getExecutioner().exec(new Step(zl, d, 0.0));
@@ -246,8 +255,8 @@ public final class MlpTrainer {
   }
 
   /**
-   * Gradient of the mean loss over rows [from, to) of (inputs, targets) into {@code grad};
-   * {@code out} holds the forward output for those rows and is overwritten.
+   * Gradient of the mean loss over rows [from, to) of (inputs, targets) into {@code grad}; {@code
+   * out} holds the forward output for those rows and is overwritten.
    */
   private void backward(INDArray inputs, INDArray targets, int from, int to, INDArray out) {
     int rowsN = to - from;
@@ -304,7 +313,10 @@ public final class MlpTrainer {
       return stats;
     }
     double lr = spec.optimizer().rateAt(epoch, spec.maxEpochs());
-    int batch = spec.optimizer().kind() == Optimizer.Kind.GD || spec.optimizer().batchSize() <= 0 ? n : Math.min(n, spec.optimizer().batchSize());
+    int batch =
+        spec.optimizer().kind() == Optimizer.Kind.GD || spec.optimizer().batchSize() <= 0
+            ? n
+            : Math.min(n, spec.optimizer().batchSize());
     if (batch == n) {
       // The measuring forward pass left every layer's buffers in place: reuse them.
       backward(x, y, 0, n, out);
@@ -341,8 +353,8 @@ public final class MlpTrainer {
 
   /**
    * The full training state: everything {@link #step()} reads besides the data and the spec. A
-   * trainer built with the same data, spec, seed and dtype and given this state by {@link
-   * #restore} continues bit-identically to this one.
+   * trainer built with the same data, spec, seed and dtype and given this state by {@link #restore}
+   * continues bit-identically to this one.
    */
   public TrainingState capture() {
     double[][] pv = new double[layersCount][];
@@ -370,7 +382,8 @@ public final class MlpTrainer {
    */
   public void restore(TrainingState s) {
     if (epoch != 0 || updates != 0 || shuffles != 0) {
-      throw new IllegalStateException("restore needs a fresh trainer; this one is at epoch " + epoch);
+      throw new IllegalStateException(
+          "restore needs a fresh trainer; this one is at epoch " + epoch);
     }
     if (s.parameters().length != theta.length()
         || s.permutation().length != n
@@ -398,11 +411,13 @@ public final class MlpTrainer {
       adamState.assign(Nd4j.create(s.adam(), new long[] {1, s.adam().length}, 'c').castTo(dtype));
     }
     if (velocity != null) {
-      velocity.assign(Nd4j.create(s.velocity(), new long[] {1, s.velocity().length}, 'c').castTo(dtype));
+      velocity.assign(
+          Nd4j.create(s.velocity(), new long[] {1, s.velocity().length}, 'c').castTo(dtype));
     }
     for (int l = 0; l < layersCount; l++) {
       double[] v = s.powerVectors()[l];
-      powerVectors[l] = v == null ? null : Nd4j.create(v, new long[] {sizes[l], 1}, 'c').castTo(dtype);
+      powerVectors[l] =
+          v == null ? null : Nd4j.create(v, new long[] {sizes[l], 1}, 'c').castTo(dtype);
     }
     epoch = s.epoch();
     updates = s.updates();
@@ -576,7 +591,11 @@ public final class MlpTrainer {
   /** Measures the current weights on the full data without changing them, norms included. */
   public EpochStats evaluate() {
     INDArray out = forward(x, 0, n);
-    return fitStats(out, w[0].norm2Number().doubleValue(), w[layersCount - 1].norm2Number().doubleValue(), constraintValue());
+    return fitStats(
+        out,
+        w[0].norm2Number().doubleValue(),
+        w[layersCount - 1].norm2Number().doubleValue(),
+        constraintValue());
   }
 
   private EpochStats fitStats(INDArray out, double normW, double normA, double constraint) {
@@ -591,7 +610,8 @@ public final class MlpTrainer {
       for (int o = 0; o < m; o++) {
         double r = f[i * m + o] - targets[i * m + o];
         sq += r * r;
-        maxErr = Double.isNaN(r) || Double.isNaN(maxErr) ? Double.NaN : Math.max(maxErr, Math.abs(r));
+        maxErr =
+            Double.isNaN(r) || Double.isNaN(maxErr) ? Double.NaN : Math.max(maxErr, Math.abs(r));
       }
       double yf = labels[i] * f[i * m];
       minMargin = Math.min(minMargin, yf);
@@ -606,7 +626,8 @@ public final class MlpTrainer {
           };
     }
     double loss = spec.loss() == Loss.SQUARED ? sq / n : lossSum / n;
-    return new EpochStats(epoch, loss, maxErr, fit / (double) n, minMargin, normW, normA, constraint);
+    return new EpochStats(
+        epoch, loss, maxErr, fit / (double) n, minMargin, normW, normA, constraint);
   }
 
   /** Mean loss (½‖r‖² per point for the squared loss) and its gradient, for gradient checks. */
@@ -661,7 +682,10 @@ public final class MlpTrainer {
       off += out;
       layers.add(new NetworkSnapshot.Layer(out, in, wv, spec.bias() ? bv : null));
     }
-    String act = spec.activation() == Activation.LEAKY_RELU ? "leaky-relu:" + spec.leakySlope() : spec.activation().key();
+    String act =
+        spec.activation() == Activation.LEAKY_RELU
+            ? "leaky-relu:" + spec.leakySlope()
+            : spec.activation().key();
     return new NetworkSnapshot(act, layers);
   }
 }

@@ -12,8 +12,8 @@ public final class Nd4jRuntime {
   private static boolean configured;
 
   /**
-   * Double precision (gradient checks need it and the nets are small) and one OpenMP thread per
-   * op: parallelism comes from running trainers side by side on the compute dispatcher, and ND4J's
+   * Double precision (gradient checks need it and the nets are small) and one OpenMP thread per op:
+   * parallelism comes from running trainers side by side on the compute dispatcher, and ND4J's
    * default two threads per op would fight the actors on a 2-core machine.
    */
   public static void configure() {

@@ -7,12 +7,19 @@ package lipfarm.training;
  * @param learningRate base step size η₀
  * @param momentum heavy-ball μ for SGD (v ← μ v + g; θ ← θ − η v)
  * @param batchSize minibatch size for SGD and Adam; 0 = full batch
- * @param schedule CONSTANT, STEP (η₀·factor^⌊epoch/every⌋) or COSINE (η₀·½(1 + cos(π·epoch/maxEpochs)))
+ * @param schedule CONSTANT, STEP (η₀·factor^⌊epoch/every⌋) or COSINE (η₀·½(1 +
+ *     cos(π·epoch/maxEpochs)))
  * @param decayFactor STEP factor
  * @param decayEvery STEP period in epochs
  */
 public record Optimizer(
-    Kind kind, double learningRate, double momentum, int batchSize, Schedule schedule, double decayFactor, int decayEvery) {
+    Kind kind,
+    double learningRate,
+    double momentum,
+    int batchSize,
+    Schedule schedule,
+    double decayFactor,
+    int decayEvery) {
 
   public enum Kind implements Keyed {
     GD("gd"),
@@ -64,8 +71,12 @@ public record Optimizer(
   public double rateAt(int epoch, int maxEpochs) {
     return switch (schedule) {
       case CONSTANT -> learningRate;
-      case STEP -> learningRate * Math.pow(decayFactor, Math.floorDiv(epoch, Math.max(1, decayEvery)));
-      case COSINE -> learningRate * 0.5 * (1 + Math.cos(Math.PI * Math.min(epoch, maxEpochs) / Math.max(1, maxEpochs)));
+      case STEP ->
+          learningRate * Math.pow(decayFactor, Math.floorDiv(epoch, Math.max(1, decayEvery)));
+      case COSINE ->
+          learningRate
+              * 0.5
+              * (1 + Math.cos(Math.PI * Math.min(epoch, maxEpochs) / Math.max(1, maxEpochs)));
     };
   }
 }

@@ -32,14 +32,25 @@ public record TrainingSpec(
       throw new IllegalArgumentException("hinge and logistic losses need a scalar output");
     }
     if (bound.kind() == WeightBound.Kind.PATH && hidden.size() != 1) {
-      throw new IllegalArgumentException("the path-norm bound is defined for two-layer networks only");
+      throw new IllegalArgumentException(
+          "the path-norm bound is defined for two-layer networks only");
     }
   }
 
   /** The farm's original model: two-layer ReLU with biases, full-batch Adam, exact fit. */
-  public static TrainingSpec twoLayerRelu(int k, boolean bias, double lr, double tol, int maxEpochs) {
+  public static TrainingSpec twoLayerRelu(
+      int k, boolean bias, double lr, double tol, int maxEpochs) {
     return new TrainingSpec(
-        List.of(k), 1, bias, Activation.RELU, 0.0, Loss.SQUARED, FitCriterion.exact(tol), Optimizer.adam(lr), WeightBound.none(), maxEpochs);
+        List.of(k),
+        1,
+        bias,
+        Activation.RELU,
+        0.0,
+        Loss.SQUARED,
+        FitCriterion.exact(tol),
+        Optimizer.adam(lr),
+        WeightBound.none(),
+        maxEpochs);
   }
 
   public int depth() {

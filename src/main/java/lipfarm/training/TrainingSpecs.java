@@ -7,7 +7,8 @@ public final class TrainingSpecs {
   private TrainingSpecs() {}
 
   public static TrainingSpec of(RunConfig c) {
-    FitCriterion fit = new FitCriterion(FitCriterion.Kind.of(c.fit()), c.tol(), c.margin(), c.mseEpsilon());
+    FitCriterion fit =
+        new FitCriterion(FitCriterion.Kind.of(c.fit()), c.tol(), c.margin(), c.mseEpsilon());
     Optimizer opt =
         new Optimizer(
             Optimizer.Kind.of(c.optimizer()),
@@ -17,7 +18,9 @@ public final class TrainingSpecs {
             Optimizer.Schedule.of(c.lrSchedule()),
             c.lrDecayFactor(),
             c.lrDecayEvery());
-    WeightBound bound = new WeightBound(WeightBound.Kind.of(c.weightBound()), c.boundAlpha(), c.boundBeta(), c.boundValue());
+    WeightBound bound =
+        new WeightBound(
+            WeightBound.Kind.of(c.weightBound()), c.boundAlpha(), c.boundBeta(), c.boundValue());
     return new TrainingSpec(
         c.hiddenLayerWidths(),
         c.outputDim(),

@@ -1,8 +1,8 @@
 package lipfarm.training;
 
 /**
- * A weight-bounded network class, enforced by projection after every optimiser step. Here w̃_j
- * is row j of a layer's weight matrix together with its bias (theory.md §1.3 absorbs the bias).
+ * A weight-bounded network class, enforced by projection after every optimiser step. Here w̃_j is
+ * row j of a layer's weight matrix together with its bias (theory.md §1.3 absorbs the bias).
  *
  * <ul>
  *   <li>NONE: unconstrained
@@ -39,6 +39,7 @@ public record WeightBound(Kind kind, double alpha, double beta, double value) {
   }
 
   public static WeightBound none() {
-    return new WeightBound(Kind.NONE, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY);
+    return new WeightBound(
+        Kind.NONE, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY);
   }
 }

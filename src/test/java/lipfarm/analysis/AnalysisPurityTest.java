@@ -15,7 +15,16 @@ class AnalysisPurityTest {
         .resideInAPackage("lipfarm.analysis..")
         .should()
         .dependOnClassesThat()
-        .resideInAnyPackage("org.apache.pekko..", "org.nd4j..", "lipfarm.farm..", "lipfarm.reporting..", "lipfarm.cli..", "org.jfree..")
-        .check(new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS).importPackages("lipfarm"));
+        .resideInAnyPackage(
+            "org.apache.pekko..",
+            "org.nd4j..",
+            "lipfarm.farm..",
+            "lipfarm.reporting..",
+            "lipfarm.cli..",
+            "org.jfree..")
+        .check(
+            new ClassFileImporter()
+                .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("lipfarm"));
   }
 }

@@ -13,8 +13,10 @@ class ClusterBootstrapTest {
   private static final double TRUE_SLOPE = 0.5;
   private static final double TRUE_INTERCEPT = 0.3;
   private static final int[] N_LEVELS = {100, 200, 400, 800, 1600};
+
   /** Seed-level random effects: shared by all runs of a seed, as shared data points would be. */
   private static final double SEED_OFFSET_SD = 0.1;
+
   private static final double SEED_SLOPE_SD = 0.04;
   private static final double RUN_NOISE_SD = 0.05;
 
@@ -26,7 +28,11 @@ class ClusterBootstrapTest {
       double slope = TRUE_SLOPE + SEED_SLOPE_SD * rng.nextGaussian();
       for (int n : N_LEVELS) {
         double x = Math.log(n);
-        rows.add(new Observation("seed" + s, new double[] {x}, TRUE_INTERCEPT + offset + slope * x + RUN_NOISE_SD * rng.nextGaussian()));
+        rows.add(
+            new Observation(
+                "seed" + s,
+                new double[] {x},
+                TRUE_INTERCEPT + offset + slope * x + RUN_NOISE_SD * rng.nextGaussian()));
       }
     }
     return rows;
@@ -34,7 +40,8 @@ class ClusterBootstrapTest {
 
   @Test
   void recoversAKnownSlopeFromNoisyData() {
-    RegressionFit fit = ClusterBootstrap.fit(List.of("log n"), farm(new Random(11), 30), 1000, 1, 0.95);
+    RegressionFit fit =
+        ClusterBootstrap.fit(List.of("log n"), farm(new Random(11), 30), 1000, 1, 0.95);
     // 30 seeds: the standard error of the slope is about SEED_SLOPE_SD/√30 ≈ 0.008.
     double tolerance = 0.04;
     assertThat(fit.slope("log n")).isCloseTo(TRUE_SLOPE, within(tolerance));
@@ -71,7 +78,8 @@ class ClusterBootstrapTest {
       double offset = SEED_OFFSET_SD * rng.nextGaussian();
       for (int n : N_LEVELS) {
         for (int k : new int[] {5, 10, 20, 40}) {
-          double y = offset + 0.5 * Math.log(n) - 0.5 * Math.log(k) + RUN_NOISE_SD * rng.nextGaussian();
+          double y =
+              offset + 0.5 * Math.log(n) - 0.5 * Math.log(k) + RUN_NOISE_SD * rng.nextGaussian();
           rows.add(new Observation("s" + s, new double[] {Math.log(n), Math.log(k)}, y));
         }
       }
@@ -88,7 +96,8 @@ class ClusterBootstrapTest {
 
   @Test
   void oneSeedGroupGivesNoInterval() {
-    RegressionFit fit = ClusterBootstrap.fit(List.of("log n"), farm(new Random(3), 1), 100, 1, 0.95);
+    RegressionFit fit =
+        ClusterBootstrap.fit(List.of("log n"), farm(new Random(3), 1), 100, 1, 0.95);
     assertThat(fit.slope("log n")).isFinite();
     assertThat(fit.low("log n")).isNaN();
     assertThat(fit.high("log n")).isNaN();

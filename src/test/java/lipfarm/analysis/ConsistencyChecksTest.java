@@ -7,9 +7,9 @@ import lipfarm.analysis.ConsistencyChecks.Check;
 import lipfarm.analysis.ConsistencyChecks.Outcome;
 import lipfarm.bounds.Status;
 import lipfarm.bounds.TheoryBound;
-import lipfarm.protocol.FarmEvent;
 import lipfarm.config.FarmDefinition;
 import lipfarm.config.RunConfig;
+import lipfarm.protocol.FarmEvent;
 import lipfarm.protocol.FarmEvent.NetworkMeasures;
 import lipfarm.protocol.RunResult;
 import org.junit.jupiter.api.Test;
@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 class ConsistencyChecksTest {
   private static final RunConfig CONFIG = FarmDefinition.parse("farm { }").expand().get(0);
   // path norm 9, ‖a‖‖W‖_op 5, Frobenius product 7, spectral product 6
-  private static final NetworkMeasures MEASURES = new NetworkMeasures(100, 9.0, 5.0, 7.0, 6.0, 1.2, 0.5);
+  private static final NetworkMeasures MEASURES =
+      new NetworkMeasures(100, 9.0, 5.0, 7.0, 6.0, 1.2, 0.5);
 
   private static TheoryBound bound(String id, double value) {
     return new TheoryBound(id, id, Status.DERIVED, "test", "none", true, value, null);
@@ -26,7 +27,21 @@ class ConsistencyChecksTest {
 
   private static RunResult run(String outcome, double lower, double upper) {
     return new RunResult(
-        "r", CONFIG, outcome, 1, 0, 0, 1, lower, "m", upper, "m", 1, List.of(new FarmEvent.MeasuredBound("grad@data", "CERTIFIED_LOWER", lower)), MEASURES, null);
+        "r",
+        CONFIG,
+        outcome,
+        1,
+        0,
+        0,
+        1,
+        lower,
+        "m",
+        upper,
+        "m",
+        1,
+        List.of(new FarmEvent.MeasuredBound("grad@data", "CERTIFIED_LOWER", lower)),
+        MEASURES,
+        null);
   }
 
   /** An invariant the estimator found broken is a certified violation, shown with its ratio. */
@@ -35,11 +50,30 @@ class ConsistencyChecksTest {
     RunResult ok = run("converged", 3.0, 5.5);
     RunResult bad =
         new RunResult(
-            "r", CONFIG, "converged", 1, 0, 0, 1, 3.0, "m", 5.5, "m", 1,
-            List.of(new FarmEvent.MeasuredBound("invariant:lower<=lipsdp-neuron", "ESTIMATOR_ERROR", 1.02)), MEASURES, null);
+            "r",
+            CONFIG,
+            "converged",
+            1,
+            0,
+            0,
+            1,
+            3.0,
+            "m",
+            5.5,
+            "m",
+            1,
+            List.of(
+                new FarmEvent.MeasuredBound(
+                    "invariant:lower<=lipsdp-neuron", "ESTIMATOR_ERROR", 1.02)),
+            MEASURES,
+            null);
     List<TheoryBound> b = List.of(bound("F10", 2.0), bound("F11", 6.0));
-    assertThat(ConsistencyChecks.of(ConsistencyChecks.evaluate(ok, b), Check.ESTIMATOR_SELF_CHECK).outcome()).isEqualTo(Outcome.HOLDS);
-    ConsistencyChecks.Result r = ConsistencyChecks.of(ConsistencyChecks.evaluate(bad, b), Check.ESTIMATOR_SELF_CHECK);
+    assertThat(
+            ConsistencyChecks.of(ConsistencyChecks.evaluate(ok, b), Check.ESTIMATOR_SELF_CHECK)
+                .outcome())
+        .isEqualTo(Outcome.HOLDS);
+    ConsistencyChecks.Result r =
+        ConsistencyChecks.of(ConsistencyChecks.evaluate(bad, b), Check.ESTIMATOR_SELF_CHECK);
     assertThat(r.violated()).isTrue();
     assertThat(r.reason()).isEqualTo("invariant:lower<=lipsdp-neuron");
     assertThat(r.small()).isEqualTo(1.02);
@@ -47,7 +81,13 @@ class ConsistencyChecksTest {
 
   @Test
   void everyCheckHoldsWhenTheNumbersAreConsistent() {
-    List<TheoryBound> b = List.of(bound("F10", 2.0), bound("F11", 6.0), bound("F2", 8.0), bound("F3", 4.0), bound("F8", 6.5));
+    List<TheoryBound> b =
+        List.of(
+            bound("F10", 2.0),
+            bound("F11", 6.0),
+            bound("F2", 8.0),
+            bound("F3", 4.0),
+            bound("F8", 6.5));
     var results = ConsistencyChecks.evaluate(run("converged", 3.0, 5.5), b);
     assertThat(results).extracting(ConsistencyChecks.Result::outcome).containsOnly(Outcome.HOLDS);
     assertThat(results).hasSize(Check.values().length);
@@ -55,10 +95,24 @@ class ConsistencyChecksTest {
 
   @Test
   void violationsAreFlaggedWithTheirNumbers() {
-    List<TheoryBound> b = List.of(bound("F10", 4.0), bound("F11", 5.0), bound("F2", 10.0), bound("F3", 5.5), bound("F8", 8.0));
+    List<TheoryBound> b =
+        List.of(
+            bound("F10", 4.0),
+            bound("F11", 5.0),
+            bound("F2", 10.0),
+            bound("F3", 5.5),
+            bound("F8", 8.0));
     var results = ConsistencyChecks.evaluate(run("converged", 3.0, 5.5), b);
-    assertThat(results).extracting(ConsistencyChecks.Result::outcome)
-        .containsExactly(Outcome.HOLDS, Outcome.VIOLATED, Outcome.VIOLATED, Outcome.VIOLATED, Outcome.VIOLATED, Outcome.VIOLATED, Outcome.HOLDS);
+    assertThat(results)
+        .extracting(ConsistencyChecks.Result::outcome)
+        .containsExactly(
+            Outcome.HOLDS,
+            Outcome.VIOLATED,
+            Outcome.VIOLATED,
+            Outcome.VIOLATED,
+            Outcome.VIOLATED,
+            Outcome.VIOLATED,
+            Outcome.HOLDS);
     var f10 = ConsistencyChecks.of(results, Check.F10_LE_LOWER);
     assertThat(f10.small()).isEqualTo(4.0);
     assertThat(f10.large()).isEqualTo(3.0);
@@ -70,16 +124,25 @@ class ConsistencyChecksTest {
 
   @Test
   void floorsApplyOnlyToInterpolatingNetsAndApplicableBounds() {
-    TheoryBound f3NotApplicable = new TheoryBound("F3", "F3", Status.DERIVED, "t", "bias-free", false, Double.NaN, "net has biases");
-    List<TheoryBound> b = List.of(bound("F10", 4.0), bound("F11", 6.0), bound("F2", 100.0), f3NotApplicable);
+    TheoryBound f3NotApplicable =
+        new TheoryBound(
+            "F3", "F3", Status.DERIVED, "t", "bias-free", false, Double.NaN, "net has biases");
+    List<TheoryBound> b =
+        List.of(bound("F10", 4.0), bound("F11", 6.0), bound("F2", 100.0), f3NotApplicable);
     var notFitted = ConsistencyChecks.evaluate(run("did-not-interpolate", 3.0, 5.5), b);
-    assertThat(ConsistencyChecks.of(notFitted, Check.F10_LE_LOWER).outcome()).isEqualTo(Outcome.NOT_APPLICABLE);
-    assertThat(ConsistencyChecks.of(notFitted, Check.PATH_NORM_GE_F2).reason()).isEqualTo("did not interpolate");
-    assertThat(ConsistencyChecks.of(notFitted, Check.UPPER_LE_F11).outcome()).isEqualTo(Outcome.HOLDS);
+    assertThat(ConsistencyChecks.of(notFitted, Check.F10_LE_LOWER).outcome())
+        .isEqualTo(Outcome.NOT_APPLICABLE);
+    assertThat(ConsistencyChecks.of(notFitted, Check.PATH_NORM_GE_F2).reason())
+        .isEqualTo("did not interpolate");
+    assertThat(ConsistencyChecks.of(notFitted, Check.UPPER_LE_F11).outcome())
+        .isEqualTo(Outcome.HOLDS);
     var fitted = ConsistencyChecks.evaluate(run("converged", 4.5, 5.5), b);
-    assertThat(ConsistencyChecks.of(fitted, Check.SPECTRAL_PROXY_GE_F3).reason()).contains("net has biases");
-    assertThat(ConsistencyChecks.of(fitted, Check.FROBENIUS_GE_F8).reason()).isEqualTo("F8 not computed");
-    assertThat(ConsistencyChecks.of(fitted, Check.PATH_NORM_GE_F2).outcome()).isEqualTo(Outcome.VIOLATED);
+    assertThat(ConsistencyChecks.of(fitted, Check.SPECTRAL_PROXY_GE_F3).reason())
+        .contains("net has biases");
+    assertThat(ConsistencyChecks.of(fitted, Check.FROBENIUS_GE_F8).reason())
+        .isEqualTo("F8 not computed");
+    assertThat(ConsistencyChecks.of(fitted, Check.PATH_NORM_GE_F2).outcome())
+        .isEqualTo(Outcome.VIOLATED);
     assertThat(ConsistencyChecks.of(fitted, Check.PATH_NORM_GE_F2).csv()).isEqualTo("false");
     assertThat(ConsistencyChecks.of(fitted, Check.SPECTRAL_PROXY_GE_F3).csv()).isEmpty();
   }

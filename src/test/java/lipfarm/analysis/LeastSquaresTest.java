@@ -56,6 +56,8 @@ class LeastSquaresTest {
     // x2 = x1 − 1: log(n/k) next to log n and log k is exactly this situation.
     double[][] collinear = {{1, 0}, {2, 1}, {3, 2}, {4, 3}};
     assertThat(LeastSquares.fit(collinear, new double[] {1, 2, 2, 5})).isNull();
-    assertThat(LeastSquares.fit(new double[][] {{1}}, new double[] {1})).as("fewer rows than coefficients").isNull();
+    assertThat(LeastSquares.fit(new double[][] {{1}}, new double[] {1}))
+        .as("fewer rows than coefficients")
+        .isNull();
   }
 }

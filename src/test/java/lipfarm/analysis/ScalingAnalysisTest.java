@@ -21,16 +21,18 @@ class ScalingAnalysisTest {
 
   static RunResult result(RunConfig c, String outcome, double lower, double upper) {
     NetworkMeasures m = new NetworkMeasures(100, 2 * upper, upper, 3 * upper, upper, 1.0, 0.5);
-    return new RunResult(c.id(), c, outcome, 10, 0, 0, 1, lower, "grad", upper, "spectral", 1, List.of(), m, null);
+    return new RunResult(
+        c.id(), c, outcome, 10, 0, 0, 1, lower, "grad", upper, "spectral", 1, List.of(), m, null);
   }
 
   /**
-   * lower = 0.8·n^0.4·k^−0.3, upper = 2·(n/k)^0.5, with seed-level noise; k = 2 never
-   * interpolates.
+   * lower = 0.8·n^0.4·k^−0.3, upper = 2·(n/k)^0.5, with seed-level noise; k = 2 never interpolates.
    */
   private static List<RunResult> farm() {
     List<RunConfig> configs =
-        FarmDefinition.parse("farm { defaults { d = 10 }\n grid { n = [100, 200, 400, 800], k = [2, 5, 10, 20, 40], seed = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] } }").expand();
+        FarmDefinition.parse(
+                "farm { defaults { d = 10 }\n grid { n = [100, 200, 400, 800], k = [2, 5, 10, 20, 40], seed = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12] } }")
+            .expand();
     // A fixed draw. A 95% interval misses its truth in about 1 of 13 such draws (12 seed groups
     // undercover slightly; ClusterBootstrapTest checks the rate), so the seed is part of the test.
     Random rng = new Random(18);
@@ -66,7 +68,9 @@ class ScalingAnalysisTest {
     assertThat(upperRatio.model()).isEqualTo("n/k");
     assertThat(upperRatio.slope()).isCloseTo(0.5, within(SLOPE_TOLERANCE));
     assertThat(upperRatio.low()).isLessThan(upperRatio.slope());
-    assertThat(upperRatio.containsPrediction()).as("%s [%s, %s]", upperRatio.slope(), upperRatio.low(), upperRatio.high()).isTrue();
+    assertThat(upperRatio.containsPrediction())
+        .as("%s [%s, %s]", upperRatio.slope(), upperRatio.low(), upperRatio.high())
+        .isTrue();
     // The fitted line passes through log 2 + ½·log(n/k) for this noise-free-in-shape upper bound.
     assertThat(upperRatio.line(Math.log(10))).isCloseTo(Math.log(2 * Math.sqrt(10)), within(0.05));
     assertThat(res.fit(Quantity.LOWER, Axis.D)).isEmpty();
@@ -85,8 +89,12 @@ class ScalingAnalysisTest {
 
   @Test
   void aSingleSeedGivesSlopesWithoutIntervals() {
-    List<RunConfig> configs = FarmDefinition.parse("farm { grid { n = [100, 200, 400] } }").expand();
-    List<RunResult> runs = configs.stream().map(c -> result(c, "converged", Math.sqrt(c.n()), 2 * Math.sqrt(c.n()))).toList();
+    List<RunConfig> configs =
+        FarmDefinition.parse("farm { grid { n = [100, 200, 400] } }").expand();
+    List<RunResult> runs =
+        configs.stream()
+            .map(c -> result(c, "converged", Math.sqrt(c.n()), 2 * Math.sqrt(c.n())))
+            .toList();
     ScalingAnalysis.Result res = ScalingAnalysis.analyse(runs, 50, 1);
     var fit = res.fit(Quantity.LOWER, Axis.N).orElseThrow();
     assertThat(fit.slope()).isCloseTo(0.5, within(1e-9));

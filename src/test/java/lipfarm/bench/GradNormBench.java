@@ -16,8 +16,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Benchmark of issue 5: input-gradient norms per second of a two-layer ReLU net (d = 100, k = 500,
- * batches of 10⁴ points) with {@link BatchGradients}, and the single-core SGEMM peak measured in the
- * same run (ND4J/OpenBLAS float gemm with one thread, and a plain-Java float matmul of the same
+ * batches of 10⁴ points) with {@link BatchGradients}, and the single-core SGEMM peak measured in
+ * the same run (ND4J/OpenBLAS float gemm with one thread, and a plain-Java float matmul of the same
  * rank-one-update style). Writes the network and one batch as little-endian float32 to DIR so the
  * PyTorch script can time the same network and check the norms.
  *

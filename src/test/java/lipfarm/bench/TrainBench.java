@@ -28,7 +28,14 @@ public final class TrainBench {
         double ms = msPerEpoch(s[0], s[1], s[2], dt);
         double flops = 4.0 * s[0] * s[1] * s[2] + 6.0 * s[0] * s[2];
         System.out.printf(
-            Locale.ROOT, "train\t%d\t%d\t%d\t%s\t%.4f\t%.2f%n", s[0], s[1], s[2], dt == DataType.FLOAT ? "float32" : "float64", ms, flops / (ms * 1e6));
+            Locale.ROOT,
+            "train\t%d\t%d\t%d\t%s\t%.4f\t%.2f%n",
+            s[0],
+            s[1],
+            s[2],
+            dt == DataType.FLOAT ? "float32" : "float64",
+            ms,
+            flops / (ms * 1e6));
       }
     }
     // Restarts of the small net trained as one computation: time per network-epoch.
@@ -37,7 +44,15 @@ public final class TrainBench {
       double ms = msPerBatchedEpoch(1000, 20, 50, restarts, dt) / restarts;
       double flops = 4.0 * 1000 * 20 * 50 + 6.0 * 1000 * 50;
       System.out.printf(
-          Locale.ROOT, "batched\t%d\t%d\t%d\t%s\t%d\t%.4f\t%.2f%n", 1000, 20, 50, dt == DataType.FLOAT ? "float32" : "float64", restarts, ms, flops / (ms * 1e6));
+          Locale.ROOT,
+          "batched\t%d\t%d\t%d\t%s\t%d\t%.4f\t%.2f%n",
+          1000,
+          20,
+          50,
+          dt == DataType.FLOAT ? "float32" : "float64",
+          restarts,
+          ms,
+          flops / (ms * 1e6));
     }
   }
 
@@ -48,11 +63,15 @@ public final class TrainBench {
       seeds[i] = 2 + i;
     }
     lipfarm.training.BatchedRestarts t =
-        new lipfarm.training.BatchedRestarts(data, TrainingSpec.twoLayerRelu(k, true, 1e-3, 0.0, Integer.MAX_VALUE), seeds, dt);
+        new lipfarm.training.BatchedRestarts(
+            data, TrainingSpec.twoLayerRelu(k, true, 1e-3, 0.0, Integer.MAX_VALUE), seeds, dt);
     return bestMsPerEpoch(t::step, 300);
   }
 
-  /** Best of several timed epochs after a warm-up; the net never reaches tol = 0, so every call trains. */
+  /**
+   * Best of several timed epochs after a warm-up; the net never reaches tol = 0, so every call
+   * trains.
+   */
   static double msPerEpoch(int n, int d, int k, DataType dt) {
     Dataset data = DataModels.sphereRandomLabels(n, d, 1);
     TrainingSpec spec = TrainingSpec.twoLayerRelu(k, true, 1e-3, 0.0, Integer.MAX_VALUE);
@@ -60,7 +79,10 @@ public final class TrainBench {
     return bestMsPerEpoch(t::step, n * (long) d * k > 1e8 ? 10 : 300);
   }
 
-  /** Best of five timed runs of {@code epochs} steps, after a warm-up of a fifth as many (at least 5). */
+  /**
+   * Best of five timed runs of {@code epochs} steps, after a warm-up of a fifth as many (at least
+   * 5).
+   */
   static double bestMsPerEpoch(Runnable step, int epochs) {
     for (int i = 0; i < Math.max(5, epochs / 5); i++) {
       step.run();

@@ -19,7 +19,9 @@ class EndToEndTest {
     Path f = tmp.resolve("tiny.conf");
     Files.writeString(
         f,
-        "farm {\n name = tiny\n max-concurrent-runs = 2\n output-dir = \"" + tmp.resolve("runs") + "\"\n"
+        "farm {\n name = tiny\n max-concurrent-runs = 2\n output-dir = \""
+            + tmp.resolve("runs")
+            + "\"\n"
             + " defaults { d = 10, max-epochs = 3000, estimator-budget = 4000, tol = 0.01 }\n"
             + " grid { n = [20, 40], k = [2, 16] }\n}\n");
     MainTest.Result r = MainTest.run("run", "--no-progress", f.toString());
@@ -27,11 +29,13 @@ class EndToEndTest {
     Path dir = tmp.resolve("runs").resolve("tiny"); // the farm's stable directory
     assertThat(dir.resolve("farm.id")).isNotEmptyFile();
     assertThat(dir.resolve("journal.mv.db")).isNotEmptyFile();
-    for (String name : List.of("farm.conf", "events.ndjson", "results.csv", "results.json", "report.md")) {
+    for (String name :
+        List.of("farm.conf", "events.ndjson", "results.csv", "results.json", "report.md")) {
       assertThat(dir.resolve(name)).isNotEmptyFile();
     }
     assertThat(r.out()).contains("4 runs").contains("Lip lower");
-    String summary = r.out().substring(r.out().indexOf("-".repeat(80)), r.out().indexOf("results: "));
+    String summary =
+        r.out().substring(r.out().indexOf("-".repeat(80)), r.out().indexOf("results: "));
     assertThat(summary.lines().filter(l -> l.length() > 80)).as("80-column summary").isEmpty();
     assertThat(summary.lines().count()).isGreaterThanOrEqualTo(4 + 5);
 
@@ -46,7 +50,9 @@ class EndToEndTest {
       assertThat(lower).as("lower ≤ upper").isLessThanOrEqualTo(upper);
       assertThat(lower).isPositive();
       if (k >= 2.0 * n / d) {
-        assertThat(run.get("outcome").asText()).as("k=%d ≥ 2n/d interpolates", k).isEqualTo("converged");
+        assertThat(run.get("outcome").asText())
+            .as("k=%d ≥ 2n/d interpolates", k)
+            .isEqualTo("converged");
       }
       if (run.get("interpolated").asBoolean()) {
         assertThat(run.get("f10LeLower").asBoolean()).isTrue();
@@ -55,6 +61,7 @@ class EndToEndTest {
     List<String> events = Files.readAllLines(dir.resolve("events.ndjson"));
     assertThat(events.get(0)).contains("\"type\":\"FarmStarted\"");
     assertThat(events.get(events.size() - 1)).contains("\"type\":\"FarmFinished\"");
-    assertThat(events.stream().filter(l -> l.contains("\"type\":\"LipschitzEstimate\""))).isNotEmpty();
+    assertThat(events.stream().filter(l -> l.contains("\"type\":\"LipschitzEstimate\"")))
+        .isNotEmpty();
   }
 }

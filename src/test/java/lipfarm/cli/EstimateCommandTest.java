@@ -13,7 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code lipfarm estimate}: both input formats, the JSON output, and exit code 2 on bad input. */
 class EstimateCommandTest {
-  private static final Path LIPSDP = Files.isRegularFile(Path.of("..", "shared", "data", "lipsdp-random-net.json"))
+  private static final Path LIPSDP =
+      Files.isRegularFile(Path.of("..", "shared", "data", "lipsdp-random-net.json"))
           ? Path.of("..", "shared", "data", "lipsdp-random-net.json")
           // A copy ships with the tests so they never skip on a checkout without shared/.
           : Path.of("src", "test", "resources", "reference", "lipsdp-random-net.json");
@@ -36,9 +37,11 @@ class EstimateCommandTest {
     MainTest.Result r = MainTest.run("estimate", "--json", "--budget", "2000", f.toString());
     assertThat(r.code()).as(r.err()).isZero();
     JsonNode o = new ObjectMapper().readTree(r.out());
-    assertThat(o.get("lower_global").asDouble()).isCloseTo(10, org.assertj.core.api.Assertions.within(1e-9));
+    assertThat(o.get("lower_global").asDouble())
+        .isCloseTo(10, org.assertj.core.api.Assertions.within(1e-9));
     assertThat(o.get("upper").asDouble()).isGreaterThanOrEqualTo(10).isLessThan(10 + 1e-6);
-    assertThat(o.get("bounds").findValuesAsText("kind")).contains("CERTIFIED_LOWER", "CERTIFIED_UPPER", "ESTIMATE");
+    assertThat(o.get("bounds").findValuesAsText("kind"))
+        .contains("CERTIFIED_LOWER", "CERTIFIED_UPPER", "ESTIMATE");
   }
 
   @Test
@@ -79,13 +82,17 @@ class EstimateCommandTest {
   @Test
   void badFieldsAreNamed() throws IOException {
     MainTest.Result bias =
-        MainTest.run("estimate", write("{\"layers\": [{\"weights\": [[1, 2]], \"bias\": [1, 2]}]}").toString());
+        MainTest.run(
+            "estimate",
+            write("{\"layers\": [{\"weights\": [[1, 2]], \"bias\": [1, 2]}]}").toString());
     assertThat(bias.code()).isEqualTo(2);
     assertThat(bias.err()).contains("layers[0].bias");
     MainTest.Result act =
         MainTest.run(
             "estimate",
-            write("{\"activation\": \"swish\", \"layers\": [{\"weights\": [[1]]}, {\"weights\": [[1]]}]}").toString());
+            write(
+                    "{\"activation\": \"swish\", \"layers\": [{\"weights\": [[1]]}, {\"weights\": [[1]]}]}")
+                .toString());
     assertThat(act.code()).isEqualTo(2);
     assertThat(act.err()).contains("swish");
     MainTest.Result num =

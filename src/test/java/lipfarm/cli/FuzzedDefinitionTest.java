@@ -18,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Fuzzed farm definitions (unknown keys, wrong types, out-of-range values, truncated files,
  * garbage): every one is refused with exit code 2 and a message naming the problem, and nothing is
- * written: no run directory for a new farm, not a byte changed in an existing farm's directory
- * (its journal included).
+ * written: no run directory for a new farm, not a byte changed in an existing farm's directory (its
+ * journal included).
  */
 class FuzzedDefinitionTest {
   @TempDir Path tmp;
@@ -32,7 +32,8 @@ class FuzzedDefinitionTest {
   /** Keys whose values are replaced, with values each of which is invalid for that key. */
   static final Map<String, List<String>> BAD_VALUES =
       Map.ofEntries(
-          Map.entry("n", List.of("0", "-5", "\"ten\"", "1.5", "true", "[]", "{ a = 1 }", "99999999999")),
+          Map.entry(
+              "n", List.of("0", "-5", "\"ten\"", "1.5", "true", "[]", "{ a = 1 }", "99999999999")),
           Map.entry("d", List.of("-1", "\"x\"", "2.25", "false")),
           Map.entry("k", List.of("0", "-3", "\"k\"", "0.5", "2000000")),
           Map.entry("depth", List.of("1", "21", "\"deep\"", "2.5")),
@@ -98,9 +99,11 @@ class FuzzedDefinitionTest {
         List<String> values = BAD_VALUES.get(key);
         String v = values.get(r.nextInt(values.size()));
         if (r.nextBoolean() && !v.startsWith("[") && !v.startsWith("{")) {
-          return VALID.replace("seed = [1] }", "seed = [1]\n" + key + " = [" + v + "] }"); // last value wins
+          return VALID.replace(
+              "seed = [1] }", "seed = [1]\n" + key + " = [" + v + "] }"); // last value wins
         }
-        return VALID.replace("tol = 0.01 }", "tol = 0.01, " + key + " = " + v + " }"); // last value wins
+        return VALID.replace(
+            "tol = 0.01 }", "tol = 0.01, " + key + " = " + v + " }"); // last value wins
       }
       case 2 -> { // a farm-level key with a bad value
         List<String> keys = List.copyOf(BAD_FARM_VALUES.keySet());
@@ -112,18 +115,28 @@ class FuzzedDefinitionTest {
           int end = text.indexOf("}\n", start) + 2;
           text = text.substring(0, start) + text.substring(end);
         }
-        text = text.replaceAll("(?m)^  " + key + " = [^\n]*\n", ""); // HOCON: the last value would win
-        return text.replace("farm {\n", "farm {\n  " + key + " = " + values.get(r.nextInt(values.size())) + "\n");
+        text =
+            text.replaceAll("(?m)^  " + key + " = [^\n]*\n", ""); // HOCON: the last value would win
+        return text.replace(
+            "farm {\n", "farm {\n  " + key + " = " + values.get(r.nextInt(values.size())) + "\n");
       }
       case 3 -> { // truncated: some prefix strictly before the closing brace of the farm block
         int cut = r.nextInt(VALID.lastIndexOf('}'));
         return VALID.substring(0, cut);
       }
       case 4 -> { // an empty grid list
-        return VALID.replace("grid { seed = [1] }", "grid { " + List.of("n", "k", "seed", "d").get(r.nextInt(4)) + " = [] }");
+        return VALID.replace(
+            "grid { seed = [1] }",
+            "grid { " + List.of("n", "k", "seed", "d").get(r.nextInt(4)) + " = [] }");
       }
       default -> { // not a farm at all
-        return List.of("farm = " + anyValue(r).replace("{", "[").replace("}", "]").replace(" = ", ", "), "{{{", "farm { name = fz", "", "farm: [", word(r) + " { }")
+        return List.of(
+                "farm = " + anyValue(r).replace("{", "[").replace("}", "]").replace(" = ", ", "),
+                "{{{",
+                "farm { name = fz",
+                "",
+                "farm: [",
+                word(r) + " { }")
             .get(r.nextInt(6));
       }
     }
@@ -137,7 +150,12 @@ class FuzzedDefinitionTest {
     try (Stream<Path> s = Files.walk(dir)) {
       for (Path p : s.filter(Files::isRegularFile).toList()) {
         try {
-          m.put(dir.relativize(p).toString(), HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p))) + "@" + Files.getLastModifiedTime(p).toMillis());
+          m.put(
+              dir.relativize(p).toString(),
+              HexFormat.of()
+                      .formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)))
+                  + "@"
+                  + Files.getLastModifiedTime(p).toMillis());
         } catch (java.security.NoSuchAlgorithmException e) {
           throw new IllegalStateException(e);
         }
@@ -152,7 +170,8 @@ class FuzzedDefinitionTest {
     Path existing = tmp.resolve("existing");
     Path valid = tmp.resolve("valid.conf");
     Files.writeString(valid, VALID);
-    MainTest.Result ok = MainTest.run("run", "--no-progress", "--output-dir", existing.toString(), valid.toString());
+    MainTest.Result ok =
+        MainTest.run("run", "--no-progress", "--output-dir", existing.toString(), valid.toString());
     assertThat(ok.code()).as(ok.err()).isZero();
     assertThat(existing.resolve("fz/journal.mv.db")).isNotEmptyFile();
     Map<String, String> before = digest(existing);
@@ -165,15 +184,25 @@ class FuzzedDefinitionTest {
       Files.writeString(f, text);
       Path fresh = tmp.resolve("fresh-" + i);
       Path out = i % 2 == 0 ? fresh : existing;
-      MainTest.Result res = MainTest.run("run", "--no-progress", "--output-dir", out.toString(), f.toString());
-      assertThat(res.code()).as("case %d must be refused:%n%s%nstderr: %s", i, text, res.err()).isEqualTo(Main.EXIT_USAGE);
-      assertThat(res.err()).as("case %d", i).contains("invalid farm definition").doesNotContain("Exception\n\tat");
+      MainTest.Result res =
+          MainTest.run("run", "--no-progress", "--output-dir", out.toString(), f.toString());
+      assertThat(res.code())
+          .as("case %d must be refused:%n%s%nstderr: %s", i, text, res.err())
+          .isEqualTo(Main.EXIT_USAGE);
+      assertThat(res.err())
+          .as("case %d", i)
+          .contains("invalid farm definition")
+          .doesNotContain("Exception\n\tat");
       String message = res.err().substring(res.err().indexOf("invalid farm definition"));
-      assertThat(message).as("case %d names a key or the file", i).containsPattern("(farm[.a-z\\-\\[\\]0-9]*|FILE): ");
+      assertThat(message)
+          .as("case %d names a key or the file", i)
+          .containsPattern("(farm[.a-z\\-\\[\\]0-9]*|FILE): ");
       assertThat(fresh).as("case %d wrote a run directory", i).doesNotExist();
       cases++;
     }
     assertThat(cases).isGreaterThanOrEqualTo(200);
-    assertThat(digest(existing)).as("the existing farm's directory and journal are untouched").isEqualTo(before);
+    assertThat(digest(existing))
+        .as("the existing farm's directory and journal are untouched")
+        .isEqualTo(before);
   }
 }

@@ -22,13 +22,18 @@ class MainTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code =
-        Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
-    return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        Main.run(
+            args,
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Result(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   private Path farm(String body) throws IOException {
     Path f = tmp.resolve("farm.conf");
-    Files.writeString(f, "farm {\n output-dir = \"" + tmp.resolve("runs") + "\"\n" + body + "\n}\n");
+    Files.writeString(
+        f, "farm {\n output-dir = \"" + tmp.resolve("runs") + "\"\n" + body + "\n}\n");
     return f;
   }
 

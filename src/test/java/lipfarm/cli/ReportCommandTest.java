@@ -44,7 +44,9 @@ class ReportCommandTest {
     Path f = shared.resolve("tiny.conf");
     Files.writeString(
         f,
-        "farm {\n name = tiny\n max-concurrent-runs = 2\n output-dir = \"" + shared.resolve("runs") + "\"\n"
+        "farm {\n name = tiny\n max-concurrent-runs = 2\n output-dir = \""
+            + shared.resolve("runs")
+            + "\"\n"
             + " defaults { d = 10, max-epochs = 3000, estimator-budget = 4000, tol = 0.01 }\n"
             + " grid { n = [20, 40], k = [8, 16], seed = [1, 2] }\n}\n");
     MainTest.Result r = MainTest.run("run", "--no-progress", f.toString());
@@ -62,11 +64,15 @@ class ReportCommandTest {
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).contains("report.html").contains("results.csv");
     for (String name : List.of("results.csv", "results.json", "report.md", "report.html")) {
-      assertThat(Files.readAllBytes(copy.resolve(name))).as(name).isEqualTo(Files.readAllBytes(farmDir.resolve(name)));
+      assertThat(Files.readAllBytes(copy.resolve(name)))
+          .as(name)
+          .isEqualTo(Files.readAllBytes(farmDir.resolve(name)));
     }
     try (Stream<Path> s = Files.list(farmDir.resolve("plots"))) {
       for (Path p : s.toList()) {
-        assertThat(Files.readAllBytes(copy.resolve("plots").resolve(p.getFileName()))).as(p.toString()).isEqualTo(Files.readAllBytes(p));
+        assertThat(Files.readAllBytes(copy.resolve("plots").resolve(p.getFileName())))
+            .as(p.toString())
+            .isEqualTo(Files.readAllBytes(p));
       }
     }
   }
@@ -113,7 +119,8 @@ class ReportCommandTest {
 
   @Test
   void everyBoundIsInEveryFileWithItsStatus() throws IOException {
-    JsonNode runs = new ObjectMapper().readTree(farmDir.resolve("results.json").toFile()).get("runs");
+    JsonNode runs =
+        new ObjectMapper().readTree(farmDir.resolve("results.json").toFile()).get("runs");
     List<String> csv = Files.readAllLines(farmDir.resolve("results.csv"));
     List<String> header = List.of(csv.get(0).split(",", -1));
     String md = Files.readString(farmDir.resolve("report.md"));
@@ -129,7 +136,15 @@ class ReportCommandTest {
       assertThat(run.get("theoryBounds")).isNotEmpty();
       for (JsonNode b : run.get("theoryBounds")) {
         String id = b.get("id").asText();
-        assertThat(definitions).contains("**" + id + "** " + b.get("name").asText() + " — status: **" + b.get("statusLabel").asText() + "**");
+        assertThat(definitions)
+            .contains(
+                "**"
+                    + id
+                    + "** "
+                    + b.get("name").asText()
+                    + " — status: **"
+                    + b.get("statusLabel").asText()
+                    + "**");
         String cell = row.get(header.indexOf("theory_" + id));
         if (b.get("applicable").asBoolean()) {
           assertThat(Double.parseDouble(cell)).as(id).isEqualTo(b.get("value").asDouble());
@@ -164,8 +179,12 @@ class ReportCommandTest {
 
   @Test
   void corruptLineExitsTwoNamingTheLineAndWritesNothing() throws IOException {
-    String good = EventJson.line(EventJson.newMapper(), "x", 1, Instant.EPOCH, new FarmStarted("x", 1, 1));
-    for (List<String> lines : List.of(List.of(good, "{\"seq\":2, truncated"), List.of(good, good, "{\"seq\":3,\"type\":\"NoSuchEvent\"}"))) {
+    String good =
+        EventJson.line(EventJson.newMapper(), "x", 1, Instant.EPOCH, new FarmStarted("x", 1, 1));
+    for (List<String> lines :
+        List.of(
+            List.of(good, "{\"seq\":2, truncated"),
+            List.of(good, good, "{\"seq\":3,\"type\":\"NoSuchEvent\"}"))) {
       Path dir = Files.createTempDirectory(tmp, "bad");
       Files.write(dir.resolve("events.ndjson"), lines);
       MainTest.Result r = MainTest.run("report", dir.toString());

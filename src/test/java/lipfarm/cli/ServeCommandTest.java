@@ -24,7 +24,9 @@ class ServeCommandTest {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       MainTest.Result r = MainTest.run("serve", "--port", String.valueOf(taken.getLocalPort()));
       assertThat(r.code()).isEqualTo(Main.EXIT_FAILED);
-      assertThat(r.err()).contains("cannot bind 127.0.0.1:" + taken.getLocalPort()).contains("Address already in use");
+      assertThat(r.err())
+          .contains("cannot bind 127.0.0.1:" + taken.getLocalPort())
+          .contains("Address already in use");
     }
   }
 }

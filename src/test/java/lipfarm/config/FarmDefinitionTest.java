@@ -18,7 +18,9 @@ class FarmDefinitionTest {
   /** The grid is the Cartesian product of its lists over the defaults. */
   @Test
   void expandsCartesianProduct() {
-    FarmDefinition def = parse("defaults { d = 20 }\ngrid { n = [100, 200, 400], k = [5, 10, 20, 40], seed = [1, 2] }");
+    FarmDefinition def =
+        parse(
+            "defaults { d = 20 }\ngrid { n = [100, 200, 400], k = [5, 10, 20, 40], seed = [1, 2] }");
     List<RunConfig> runs = def.expand();
     assertThat(runs).hasSize(24);
     assertThat(runs).allSatisfy(r -> assertThat(r.d()).isEqualTo(20));
@@ -66,7 +68,9 @@ class FarmDefinitionTest {
         .hasMessageContaining("k");
     assertThatThrownBy(() -> parse("grid { foo = [1] }")).hasMessageContaining("farm.grid.foo");
     assertThatThrownBy(() -> parse("colour = red")).hasMessageContaining("farm.colour");
-    assertThatThrownBy(() -> parse("name = \"..\"")).hasMessageContaining("farm.name").hasMessageContaining("only dots");
+    assertThatThrownBy(() -> parse("name = \"..\""))
+        .hasMessageContaining("farm.name")
+        .hasMessageContaining("only dots");
     assertThatThrownBy(() -> parse("name = \"a/b\"")).hasMessageContaining("farm.name");
   }
 
@@ -85,9 +89,12 @@ class FarmDefinitionTest {
 
   @Test
   void nonPositiveSizesRefused() {
-    assertThatThrownBy(() -> parse("defaults { n = 0 }")).hasMessageContaining("farm.defaults.n").hasMessageContaining("[1,");
+    assertThatThrownBy(() -> parse("defaults { n = 0 }"))
+        .hasMessageContaining("farm.defaults.n")
+        .hasMessageContaining("[1,");
     assertThatThrownBy(() -> parse("grid { k = [5, -1] }")).hasMessageContaining("farm.grid.k[1]");
-    assertThatThrownBy(() -> parse("defaults { learning-rate = 0 }")).hasMessageContaining("farm.defaults.learning-rate");
+    assertThatThrownBy(() -> parse("defaults { learning-rate = 0 }"))
+        .hasMessageContaining("farm.defaults.learning-rate");
   }
 
   @Test
@@ -101,8 +108,10 @@ class FarmDefinitionTest {
   @Test
   void missingFarmBlockOrFile() {
     assertThatThrownBy(() -> FarmDefinition.parse("x = 1")).hasMessageContaining("farm");
-    assertThatThrownBy(() -> FarmDefinition.load(new File("does/not/exist.conf"))).hasMessageContaining("no such farm file");
-    assertThatThrownBy(() -> FarmDefinition.parse("farm { grid { n = [1, 2 }")).hasMessageContaining("HOCON");
+    assertThatThrownBy(() -> FarmDefinition.load(new File("does/not/exist.conf")))
+        .hasMessageContaining("no such farm file");
+    assertThatThrownBy(() -> FarmDefinition.parse("farm { grid { n = [1, 2 }"))
+        .hasMessageContaining("HOCON");
   }
 
   /** The shipped default farm parses and has the documented size. */
@@ -118,27 +127,37 @@ class FarmDefinitionTest {
   @Test
   void trainingEngineKeys() {
     RunConfig rc =
-        parse("defaults { depth = 3, hidden-widths = \"30, 10\", activation = tanh, loss = logistic, fit = margin, margin = 0.5,"
-                + " optimizer = sgd, momentum = 0.8, batch-size = 32, lr-schedule = cosine, weight-bound = spectral, bound-value = 2 }")
+        parse(
+                "defaults { depth = 3, hidden-widths = \"30, 10\", activation = tanh, loss = logistic, fit = margin, margin = 0.5,"
+                    + " optimizer = sgd, momentum = 0.8, batch-size = 32, lr-schedule = cosine, weight-bound = spectral, bound-value = 2 }")
             .expand()
             .get(0);
     assertThat(rc.hiddenLayerWidths()).containsExactly(30, 10);
     assertThat(rc.activation()).isEqualTo("tanh");
     assertThat(rc.batchSize()).isEqualTo(32);
-    assertThat(parse("defaults { depth = 4, k = 7 }").expand().get(0).hiddenLayerWidths()).containsExactly(7, 7, 7);
+    assertThat(parse("defaults { depth = 4, k = 7 }").expand().get(0).hiddenLayerWidths())
+        .containsExactly(7, 7, 7);
     assertThatThrownBy(() -> parse("defaults { depth = 3, hidden-widths = \"30\" }").expand())
-        .hasMessageContaining("hidden-widths").hasMessageContaining("depth");
-    assertThatThrownBy(() -> parse("defaults { depth = 3, weight-bound = path }").expand()).hasMessageContaining("weight-bound");
-    assertThatThrownBy(() -> parse("defaults { hidden-widths = \"3,x\" }")).hasMessageContaining("farm.defaults.hidden-widths");
-    assertThatThrownBy(() -> parse("defaults { output-dim = 2, loss = hinge }").expand()).hasMessageContaining("loss");
+        .hasMessageContaining("hidden-widths")
+        .hasMessageContaining("depth");
+    assertThatThrownBy(() -> parse("defaults { depth = 3, weight-bound = path }").expand())
+        .hasMessageContaining("weight-bound");
+    assertThatThrownBy(() -> parse("defaults { hidden-widths = \"3,x\" }"))
+        .hasMessageContaining("farm.defaults.hidden-widths");
+    assertThatThrownBy(() -> parse("defaults { output-dim = 2, loss = hinge }").expand())
+        .hasMessageContaining("loss");
   }
 
   /** Data keys: class lists as lists or strings, and the data package's own checks named by key. */
   @Test
   void dataKeys() {
-    RunConfig rc = parse("defaults { data = mixture, labels = cluster, components = 3, label-noise = 0.1 }").expand().get(0);
+    RunConfig rc =
+        parse("defaults { data = mixture, labels = cluster, components = 3, label-noise = 0.1 }")
+            .expand()
+            .get(0);
     assertThat(rc.dataSpec().components()).isEqualTo(3);
-    assertThat(parse("defaults { positive-classes = [0, 2], negative-classes = \"1,3\" }").defaults())
+    assertThat(
+            parse("defaults { positive-classes = [0, 2], negative-classes = \"1,3\" }").defaults())
         .containsEntry("positive-classes", "0,2")
         .containsEntry("negative-classes", "1,3");
     List<RunConfig> grid = parse("grid { positive-classes = [[0], [0, 2]] }").expand();
@@ -151,6 +170,7 @@ class FarmDefinitionTest {
         .hasMessageContaining("file")
         .hasMessageContaining("required");
     assertThatThrownBy(() -> parse("defaults { d = 0 }").expand()).hasMessageContaining("d");
-    assertThatThrownBy(() -> parse("defaults { label-noise = 0.7 }")).hasMessageContaining("farm.defaults.label-noise");
+    assertThatThrownBy(() -> parse("defaults { label-noise = 0.7 }"))
+        .hasMessageContaining("farm.defaults.label-noise");
   }
 }

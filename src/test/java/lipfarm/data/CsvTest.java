@@ -22,7 +22,12 @@ class CsvTest {
   }
 
   private DataSpec csv(Path file, String labels, int n) {
-    return DataSpec.defaults().withData("csv").withLabels(labels).withN(n).withD(0).withFiles(file.toString(), "");
+    return DataSpec.defaults()
+        .withData("csv")
+        .withLabels(labels)
+        .withN(n)
+        .withD(0)
+        .withFiles(file.toString(), "");
   }
 
   @Test
@@ -45,18 +50,23 @@ class CsvTest {
   @Test
   void badNumberNamesLineAndColumn() throws Exception {
     Path f = write("bad.csv", "a,b,y\n1,2,0\n3,x4,1\n");
-    assertThatThrownBy(() -> Csv.read(f)).isInstanceOf(DataException.class).hasMessage(f + " line 3, column 2: 'x4' is not a number");
+    assertThatThrownBy(() -> Csv.read(f))
+        .isInstanceOf(DataException.class)
+        .hasMessage(f + " line 3, column 2: 'x4' is not a number");
     Path g = write("nan.csv", "1,NaN,0\n");
-    assertThatThrownBy(() -> Csv.read(g)).hasMessage(g + " line 1, column 2: 'NaN' is not a finite number");
+    assertThatThrownBy(() -> Csv.read(g))
+        .hasMessage(g + " line 1, column 2: 'NaN' is not a finite number");
   }
 
   @Test
   void wrongColumnCountNamesTheLine() throws Exception {
     Path f = write("cols.csv", "1,2,0\n\n3,1\n");
     assertThatThrownBy(() -> Csv.read(f))
-        .hasMessage(f + " line 3: expected 3 columns (2 features and a label, as on line 1), found 2");
+        .hasMessage(
+            f + " line 3: expected 3 columns (2 features and a label, as on line 1), found 2");
     Path g = write("one.csv", "5\n");
-    assertThatThrownBy(() -> Csv.read(g)).hasMessage(g + " line 1: found 1 column; a row needs at least one feature and a label");
+    assertThatThrownBy(() -> Csv.read(g))
+        .hasMessage(g + " line 1: found 1 column; a row needs at least one feature and a label");
   }
 
   @Test
@@ -70,7 +80,8 @@ class CsvTest {
     Path f = write("empty.csv", "\n# nothing\n");
     assertThatThrownBy(() -> Csv.read(f)).hasMessage(f + ": empty file: no data rows");
     Path g = write("header.csv", "\nx,y,label\n");
-    assertThatThrownBy(() -> Csv.read(g)).hasMessage(g + ": no data rows after the header on line 2");
+    assertThatThrownBy(() -> Csv.read(g))
+        .hasMessage(g + ": no data rows after the header on line 2");
   }
 
   @Test
@@ -79,7 +90,9 @@ class CsvTest {
     assertThatThrownBy(() -> Csv.read(f)).hasMessage(f + ": no such file");
   }
 
-  /** A two-class file keeps both classes; the larger (numerically) is +1. Features scale to [0,1]. */
+  /**
+   * A two-class file keeps both classes; the larger (numerically) is +1. Features scale to [0,1].
+   */
   @Test
   void binaryFileMapsLargerClassToPlusOne() throws Exception {
     Path f = write("bin.csv", "0,10,2\n5,10,10\n10,10,2\n");
@@ -92,7 +105,8 @@ class CsvTest {
       double expectedLabel = x[0] == 0.5 ? 1.0 : -1.0;
       assertThat(ds.y()[i]).isEqualTo(expectedLabel);
     }
-    assertThat(Arrays.stream(ds.x()).mapToDouble(x -> x[0]).sorted().toArray()).containsExactly(0.0, 0.5, 1.0);
+    assertThat(Arrays.stream(ds.x()).mapToDouble(x -> x[0]).sorted().toArray())
+        .containsExactly(0.0, 0.5, 1.0);
   }
 
   @Test
@@ -100,29 +114,39 @@ class CsvTest {
     Path f = write("multi.csv", "1,0,a\n2,0,b\n3,0,c\n4,0,a\n");
     assertThatThrownBy(() -> DataSets.create(csv(f, "noisy", 2), 1))
         .hasMessage(
-            "positive-classes: required for labels = noisy: " + f
+            "positive-classes: required for labels = noisy: "
+                + f
                 + " has 3 classes (a, b, c), not two; list the classes labelled +1 (or use labels = random)");
-    assertThatThrownBy(() -> DataSets.create(csv(f, "noisy", 2).withClasses(List.of("z"), List.of()), 1))
-        .hasMessage("positive-classes: class 'z' does not occur in " + f + "; its classes are a, b, c");
-    assertThatThrownBy(() -> DataSets.create(csv(f, "noisy", 2).withClasses(List.of("a"), List.of("q")), 1))
-        .hasMessage("negative-classes: class 'q' does not occur in " + f + "; its classes are a, b, c");
+    assertThatThrownBy(
+            () -> DataSets.create(csv(f, "noisy", 2).withClasses(List.of("z"), List.of()), 1))
+        .hasMessage(
+            "positive-classes: class 'z' does not occur in " + f + "; its classes are a, b, c");
+    assertThatThrownBy(
+            () -> DataSets.create(csv(f, "noisy", 2).withClasses(List.of("a"), List.of("q")), 1))
+        .hasMessage(
+            "negative-classes: class 'q' does not occur in " + f + "; its classes are a, b, c");
   }
 
   /** Positive set only: the rest is −1. With a negative set, other classes are dropped. */
   @Test
   void classSetsSelectAndLabelRows() throws Exception {
     Path f = write("multi.csv", "1,0,a\n2,0,b\n3,0,c\n4,0,a\n");
-    Dataset all = DataSets.create(csv(f, "noisy", 4).withClasses(List.of("a"), List.of()).withPreprocessing(false, false), 3);
+    Dataset all =
+        DataSets.create(
+            csv(f, "noisy", 4).withClasses(List.of("a"), List.of()).withPreprocessing(false, false),
+            3);
     for (int i = 0; i < 4; i++) {
       double v = all.x()[i][0] * 3 + 1; // undo min-max scaling of 1..4
       assertThat(all.y()[i]).isEqualTo(v == 1 || Math.abs(v - 4) < EXACT ? 1.0 : -1.0);
     }
-    DataSpec pair = csv(f, "noisy", 3).withClasses(List.of("a"), List.of("c")).withPreprocessing(false, false);
+    DataSpec pair =
+        csv(f, "noisy", 3).withClasses(List.of("a"), List.of("c")).withPreprocessing(false, false);
     Dataset ds = DataSets.create(pair, 3);
     assertThat(Arrays.stream(ds.x()).mapToDouble(x -> x[0] * 3 + 1).sorted().toArray())
         .containsExactly(new double[] {1, 3, 4}, within(EXACT));
     assertThatThrownBy(() -> DataSets.create(pair.withN(4), 3))
-        .hasMessage("n: must be at most 3, the number of rows of the selected classes in " + f + ", got 4");
+        .hasMessage(
+            "n: must be at most 3, the number of rows of the selected classes in " + f + ", got 4");
   }
 
   /** Random relabelling keeps every row of a multi-class file and draws ±1 labels. */
@@ -146,6 +170,7 @@ class CsvTest {
   void projectionBeyondTheFileDimensionIsRejected() throws Exception {
     Path f = write("bin.csv", "0,1,0\n1,0,1\n");
     assertThatThrownBy(() -> DataSets.create(csv(f, "noisy", 2).withD(3), 1))
-        .hasMessage("d: must be 0 (keep 2) or a projection dimension in [1, 2] for " + f + ", got 3");
+        .hasMessage(
+            "d: must be 0 (keep 2) or a projection dimension in [1, 2] for " + f + ", got 3");
   }
 }

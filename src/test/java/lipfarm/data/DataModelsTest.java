@@ -109,7 +109,9 @@ class DataModelsTest {
     long m = (long) SAMPLES * d;
     double p = 1.0 / bins;
     for (int b = 0; b < bins; b++) {
-      assertThat((double) count[b]).as("bin %d", b).isCloseTo(m * p, within(Z_SIGMAS * Math.sqrt(m * p * (1 - p))));
+      assertThat((double) count[b])
+          .as("bin %d", b)
+          .isCloseTo(m * p, within(Z_SIGMAS * Math.sqrt(m * p * (1 - p))));
     }
     // Var(u²) = E u⁴ − (E u²)² = 1/5 − 1/9 = 4/45.
     assertThat(sumSq / m).isCloseTo(1.0 / 3, within(Z_SIGMAS * Math.sqrt(4.0 / 45 / m)));
@@ -137,7 +139,8 @@ class DataModelsTest {
       }
     }
     // ‖μ + z‖² = s² + 2μ·z + ‖z‖²: variance 4s²/d + 2/d.
-    assertThat(m1).isCloseTo(s * s + 1, within(Z_SIGMAS * Math.sqrt((4 * s * s + 2) / d / SAMPLES)));
+    assertThat(m1)
+        .isCloseTo(s * s + 1, within(Z_SIGMAS * Math.sqrt((4 * s * s + 2) / d / SAMPLES)));
     for (int c = 0; c < d; c++) {
       assertThat(offsetMean[c]).isCloseTo(0.0, within(Z_SIGMAS * Math.sqrt(1.0 / d / SAMPLES)));
     }
@@ -155,7 +158,9 @@ class DataModelsTest {
         assertThat(Math.abs(z[i])).isEqualTo(1.0);
         flips += z[i] != y[i] ? 1 : 0;
       }
-      assertThat((double) flips).as("p = %s", p).isCloseTo(n * p, within(Z_SIGMAS * Math.sqrt(n * p * (1 - p)) + EXACT));
+      assertThat((double) flips)
+          .as("p = %s", p)
+          .isCloseTo(n * p, within(Z_SIGMAS * Math.sqrt(n * p * (1 - p)) + EXACT));
     }
   }
 

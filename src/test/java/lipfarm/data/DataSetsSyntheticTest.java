@@ -26,7 +26,10 @@ class DataSetsSyntheticTest {
   void everyModelHasTheRequestedShapeAndLabelsArePlusMinusOne() {
     for (String data : DataSpec.SYNTHETIC) {
       for (String labels : DataSpec.labelsFor(data)) {
-        Dataset ds = DataSets.create(BASE.withData(data).withLabels(labels).withN(50).withD(7).withLabelNoise(0.2), SEED);
+        Dataset ds =
+            DataSets.create(
+                BASE.withData(data).withLabels(labels).withN(50).withD(7).withLabelNoise(0.2),
+                SEED);
         assertThat(ds.n()).isEqualTo(50);
         assertThat(ds.d()).isEqualTo(7);
         for (double y : ds.y()) {
@@ -46,7 +49,9 @@ class DataSetsSyntheticTest {
         Dataset c = DataSets.create(spec, SEED + 1);
         assertThat(a.x()).as("%s/%s", data, labels).isDeepEqualTo(b.x());
         assertThat(a.y()).containsExactly(b.y());
-        assertThat(Arrays.deepEquals(a.x(), c.x())).as("%s/%s with another seed", data, labels).isFalse();
+        assertThat(Arrays.deepEquals(a.x(), c.x()))
+            .as("%s/%s with another seed", data, labels)
+            .isFalse();
       }
     }
   }
@@ -57,7 +62,8 @@ class DataSetsSyntheticTest {
     DataSpec spec = BASE.withData("mixture").withN(100);
     double[][] x = DataSets.create(spec.withLabels("random"), SEED).x();
     assertThat(DataSets.create(spec.withLabels("teacher"), SEED).x()).isDeepEqualTo(x);
-    assertThat(DataSets.create(spec.withLabels("cluster").withLabelNoise(0.3), SEED).x()).isDeepEqualTo(x);
+    assertThat(DataSets.create(spec.withLabels("cluster").withLabelNoise(0.3), SEED).x())
+        .isDeepEqualTo(x);
   }
 
   @Test
@@ -79,7 +85,9 @@ class DataSetsSyntheticTest {
       Teacher t = DataSets.teacher(spec, SEED);
       assertThat(t.width()).isEqualTo(spec.teacherWidth());
       for (int i = 0; i < ds.n(); i++) {
-        assertThat(ds.y()[i]).as("%s point %d", data, i).isEqualTo(Math.signum(t.value(ds.x()[i])) >= 0 ? 1.0 : -1.0);
+        assertThat(ds.y()[i])
+            .as("%s point %d", data, i)
+            .isEqualTo(Math.signum(t.value(ds.x()[i])) >= 0 ? 1.0 : -1.0);
       }
       assertThat(ds.y()).as(data).contains(1.0, -1.0);
     }
@@ -112,7 +120,12 @@ class DataSetsSyntheticTest {
   void clusterLabelsAreComponentParity() {
     int n = 20_000;
     double p = 0.1;
-    DataSpec spec = BASE.withData("mixture").withLabels("cluster").withComponents(4).withSeparation(10).withN(n);
+    DataSpec spec =
+        BASE.withData("mixture")
+            .withLabels("cluster")
+            .withComponents(4)
+            .withSeparation(10)
+            .withN(n);
     Dataset clean = DataSets.create(spec, SEED);
     Dataset noisy = DataSets.create(spec.withLabelNoise(p), SEED);
     double[][] centres = DataSets.centres(spec, SEED);

@@ -30,7 +30,10 @@ class FashionMnistTest {
 
   private static void assumeInstalled() {
     assumeTrue(
-        Files.isReadable(TRAIN_IMAGES) && Files.isReadable(TRAIN_LABELS) && Files.isReadable(TEST_IMAGES) && Files.isReadable(TEST_LABELS),
+        Files.isReadable(TRAIN_IMAGES)
+            && Files.isReadable(TRAIN_LABELS)
+            && Files.isReadable(TEST_IMAGES)
+            && Files.isReadable(TEST_LABELS),
         "dataset-fashion-mnist is not installed (apt-get install dataset-fashion-mnist)");
   }
 

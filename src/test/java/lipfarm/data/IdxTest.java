@@ -28,7 +28,8 @@ class IdxTest {
   @TempDir Path dir;
 
   /** Header (magic, dims) and payload, written plainly or gzip-compressed. */
-  static Path writeIdx(Path file, int magic, int[] dims, byte[] payload, boolean gzip) throws Exception {
+  static Path writeIdx(Path file, int magic, int[] dims, byte[] payload, boolean gzip)
+      throws Exception {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     DataOutputStream out = new DataOutputStream(buf);
     out.writeInt(magic);
@@ -41,7 +42,8 @@ class IdxTest {
   }
 
   static Path writeBytes(Path file, byte[] bytes, boolean gzip) throws Exception {
-    try (OutputStream os = gzip ? new GZIPOutputStream(Files.newOutputStream(file)) : Files.newOutputStream(file)) {
+    try (OutputStream os =
+        gzip ? new GZIPOutputStream(Files.newOutputStream(file)) : Files.newOutputStream(file)) {
       os.write(bytes);
     }
     return file;
@@ -68,11 +70,21 @@ class IdxTest {
   }
 
   private Path images(boolean gzip) throws Exception {
-    return writeIdx(dir.resolve(gzip ? "img.gz" : "img"), Idx.IMAGES_MAGIC, new int[] {COUNT, ROWS, COLS}, pixels(), gzip);
+    return writeIdx(
+        dir.resolve(gzip ? "img.gz" : "img"),
+        Idx.IMAGES_MAGIC,
+        new int[] {COUNT, ROWS, COLS},
+        pixels(),
+        gzip);
   }
 
   private Path labelFile(boolean gzip, int count) throws Exception {
-    return writeIdx(dir.resolve((gzip ? "lab.gz" : "lab") + count), Idx.LABELS_MAGIC, new int[] {count}, labels(count), gzip);
+    return writeIdx(
+        dir.resolve((gzip ? "lab.gz" : "lab") + count),
+        Idx.LABELS_MAGIC,
+        new int[] {count},
+        labels(count),
+        gzip);
   }
 
   @Test
@@ -85,7 +97,8 @@ class IdxTest {
       assertThat(img.pixels()).isEqualTo(pixels());
       // Image 7, pixel 3 is the unsigned byte 143.
       assertThat(img.image01(7)[3]).isCloseTo(143 / 255.0, within(EXACT));
-      assertThat(Idx.readLabels(labelFile(gzip, COUNT))).containsExactly(0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2);
+      assertThat(Idx.readLabels(labelFile(gzip, COUNT)))
+          .containsExactly(0, 1, 2, 0, 1, 2, 0, 1, 2, 0, 1, 2);
     }
   }
 
@@ -94,25 +107,39 @@ class IdxTest {
     Path lab = labelFile(false, COUNT);
     assertThatThrownBy(() -> Idx.readImages(lab))
         .isInstanceOf(DataException.class)
-        .hasMessage(lab + ": byte 0: bad magic number 0x00000801 (this is a labels file); an IDX images file starts with"
-            + " 0x00000803 (unsigned bytes, 3 dimensions)");
+        .hasMessage(
+            lab
+                + ": byte 0: bad magic number 0x00000801 (this is a labels file); an IDX images file starts with"
+                + " 0x00000803 (unsigned bytes, 3 dimensions)");
     Path junk = writeIdx(dir.resolve("junk.gz"), 0x12345678, new int[] {1}, new byte[1], true);
     assertThatThrownBy(() -> Idx.readLabels(junk))
-        .hasMessage(junk + " (gzip; offsets in the decompressed data): byte 0: bad magic number 0x12345678;"
-            + " an IDX labels file starts with 0x00000801 (unsigned bytes, 1 dimension)");
+        .hasMessage(
+            junk
+                + " (gzip; offsets in the decompressed data): byte 0: bad magic number 0x12345678;"
+                + " an IDX labels file starts with 0x00000801 (unsigned bytes, 1 dimension)");
   }
 
   @Test
   void truncatedFilesNameTheOffset() throws Exception {
     Path empty = writeBytes(dir.resolve("empty"), new byte[0], false);
     assertThatThrownBy(() -> Idx.readLabels(empty))
-        .hasMessage(empty + ": truncated at byte 0: the 4-byte IDX magic number is incomplete (empty file)");
-    Path header = writeIdx(dir.resolve("header"), Idx.IMAGES_MAGIC, new int[] {COUNT}, new byte[2], false);
+        .hasMessage(
+            empty
+                + ": truncated at byte 0: the 4-byte IDX magic number is incomplete (empty file)");
+    Path header =
+        writeIdx(dir.resolve("header"), Idx.IMAGES_MAGIC, new int[] {COUNT}, new byte[2], false);
     assertThatThrownBy(() -> Idx.readImages(header))
-        .hasMessage(header + ": truncated at byte 10: the header of an IDX images file has 16 bytes");
+        .hasMessage(
+            header + ": truncated at byte 10: the header of an IDX images file has 16 bytes");
     byte[] short1 = Arrays.copyOf(pixels(), 5 * ROWS * COLS + 2);
     for (boolean gzip : new boolean[] {false, true}) {
-      Path body = writeIdx(dir.resolve("body" + gzip), Idx.IMAGES_MAGIC, new int[] {COUNT, ROWS, COLS}, short1, gzip);
+      Path body =
+          writeIdx(
+              dir.resolve("body" + gzip),
+              Idx.IMAGES_MAGIC,
+              new int[] {COUNT, ROWS, COLS},
+              short1,
+              gzip);
       assertThatThrownBy(() -> Idx.readImages(body))
           .hasMessageStartingWith(body.toString())
           .hasMessageEndingWith(
@@ -123,24 +150,34 @@ class IdxTest {
 
   @Test
   void trailingBytesAndImpossibleSizes() throws Exception {
-    Path extra = writeIdx(dir.resolve("extra"), Idx.LABELS_MAGIC, new int[] {2}, new byte[5], false);
+    Path extra =
+        writeIdx(dir.resolve("extra"), Idx.LABELS_MAGIC, new int[] {2}, new byte[5], false);
     assertThatThrownBy(() -> Idx.readLabels(extra))
-        .hasMessage(extra + ": byte 10: 3 unexpected bytes after the 2 labels announced in the header");
-    Path neg = writeIdx(dir.resolve("neg"), Idx.IMAGES_MAGIC, new int[] {1, -2, 2}, new byte[0], false);
-    assertThatThrownBy(() -> Idx.readImages(neg)).hasMessage(neg + ": byte 8: dimension 1 has the impossible size 4294967294");
+        .hasMessage(
+            extra + ": byte 10: 3 unexpected bytes after the 2 labels announced in the header");
+    Path neg =
+        writeIdx(dir.resolve("neg"), Idx.IMAGES_MAGIC, new int[] {1, -2, 2}, new byte[0], false);
+    assertThatThrownBy(() -> Idx.readImages(neg))
+        .hasMessage(neg + ": byte 8: dimension 1 has the impossible size 4294967294");
   }
 
   @Test
   void corruptGzipAndMissingFile() throws Exception {
     byte[] gz = Files.readAllBytes(images(true));
     Path cut = writeBytes(dir.resolve("cut.gz"), Arrays.copyOf(gz, gz.length / 2), false);
-    assertThatThrownBy(() -> Idx.readImages(cut)).hasMessageStartingWith(cut + ": not a valid gzip stream (truncated or corrupt)");
+    assertThatThrownBy(() -> Idx.readImages(cut))
+        .hasMessageStartingWith(cut + ": not a valid gzip stream (truncated or corrupt)");
     Path none = dir.resolve("none");
     assertThatThrownBy(() -> Idx.readImages(none)).hasMessage(none + ": no such file");
   }
 
   private DataSpec idx(Path images, Path labels, String mode, int n) {
-    return DataSpec.defaults().withData("idx").withLabels(mode).withN(n).withD(0).withFiles(images.toString(), labels.toString());
+    return DataSpec.defaults()
+        .withData("idx")
+        .withLabels(mode)
+        .withN(n)
+        .withD(0)
+        .withFiles(images.toString(), labels.toString());
   }
 
   @Test
@@ -148,16 +185,25 @@ class IdxTest {
     Path img = images(false);
     Path lab = labelFile(false, COUNT - 1);
     assertThatThrownBy(() -> DataSets.create(idx(img, lab, "random", 3), 1))
-        .hasMessage("images file " + img + " has 12 images but labels file " + lab + " has 11 labels (counts at byte 4 of each"
-            + " file)");
+        .hasMessage(
+            "images file "
+                + img
+                + " has 12 images but labels file "
+                + lab
+                + " has 11 labels (counts at byte 4 of each"
+                + " file)");
   }
 
-  /** A class pair (0 vs 1): rows of class 2 are dropped; without preprocessing pixels are byte/255. */
+  /**
+   * A class pair (0 vs 1): rows of class 2 are dropped; without preprocessing pixels are byte/255.
+   */
   @Test
   void classPairSubsetKeepsPixelsAndLabels() throws Exception {
     for (boolean gzip : new boolean[] {false, true}) {
       DataSpec spec =
-          idx(images(gzip), labelFile(gzip, COUNT), "noisy", 8).withClasses(List.of("0"), List.of("1")).withPreprocessing(false, false);
+          idx(images(gzip), labelFile(gzip, COUNT), "noisy", 8)
+              .withClasses(List.of("0"), List.of("1"))
+              .withPreprocessing(false, false);
       Dataset ds = DataSets.create(spec, 9);
       assertThat(ds.d()).isEqualTo(ROWS * COLS);
       boolean[] seen = new boolean[COUNT];

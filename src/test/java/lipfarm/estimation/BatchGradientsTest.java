@@ -20,7 +20,8 @@ class BatchGradientsTest {
       NetworkSnapshot net = new NetworkSnapshot(act, TestNets.random(rng, true, d, k, 1).layers());
       double[] w = net.layers().get(0).weights();
       BatchGradients bg =
-          new BatchGradients(d, k, w, net.layers().get(0).bias(), net.layers().get(1).weights(), act);
+          new BatchGradients(
+              d, k, w, net.layers().get(0).bias(), net.layers().get(1).weights(), act);
       int n = 11; // not a multiple of the 4-row block: exercises the tail
       float[] x = new float[n * d];
       for (int i = 0; i < x.length; i++) {
@@ -34,7 +35,9 @@ class BatchGradientsTest {
           xi[c] = x[i * d + c];
         }
         double exact = NetworkMath.gradientNorm(net, xi);
-        assertThat((double) out[i]).as("%s point %d", act, i).isCloseTo(exact, within(FLOAT_TOL * exact));
+        assertThat((double) out[i])
+            .as("%s point %d", act, i)
+            .isCloseTo(exact, within(FLOAT_TOL * exact));
       }
     }
   }

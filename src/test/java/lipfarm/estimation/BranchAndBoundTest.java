@@ -33,7 +33,9 @@ class BranchAndBoundTest {
     assertThat(bb.upper()).isLessThanOrEqualTo(u0);
     assertThat(bb.lower()).isGreaterThanOrEqualTo(l0);
     assertThat(bb.lower()).isGreaterThan(36.0);
-    assertThat((bb.upper() - bb.lower()) / bb.upper()).as("the pair meets").isLessThanOrEqualTo(1e-4);
+    assertThat((bb.upper() - bb.lower()) / bb.upper())
+        .as("the pair meets")
+        .isLessThanOrEqualTo(1e-4);
   }
 
   /** Two-layer ReLU with k ≤ d, bias-free: the pair meets the enumerated exact value. */
@@ -50,7 +52,12 @@ class BranchAndBoundTest {
     for (int j = 0; j < k; j++) {
       a[j] = rng.nextGaussian();
     }
-    NetworkSnapshot net = new NetworkSnapshot("relu", List.of(new NetworkSnapshot.Layer(k, d, w, null), new NetworkSnapshot.Layer(1, k, a, null)));
+    NetworkSnapshot net =
+        new NetworkSnapshot(
+            "relu",
+            List.of(
+                new NetworkSnapshot.Layer(k, d, w, null),
+                new NetworkSnapshot.Layer(1, k, a, null)));
     // Exact: max over gate patterns s of ‖Wᵀ diag(s) a‖.
     double exact = 0;
     for (int s = 0; s < 1 << k; s++) {
@@ -75,7 +82,12 @@ class BranchAndBoundTest {
   @Test
   void refusesSmoothActivations() {
     NetworkSnapshot net =
-        new NetworkSnapshot("tanh", List.of(new NetworkSnapshot.Layer(2, 2, new double[] {1, 0, 0, 1}, null), new NetworkSnapshot.Layer(1, 2, new double[] {1, 1}, null)));
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> BranchAndBound.cube(net, 1)).hasMessageContaining("ReLU");
+        new NetworkSnapshot(
+            "tanh",
+            List.of(
+                new NetworkSnapshot.Layer(2, 2, new double[] {1, 0, 0, 1}, null),
+                new NetworkSnapshot.Layer(1, 2, new double[] {1, 1}, null)));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> BranchAndBound.cube(net, 1))
+        .hasMessageContaining("ReLU");
   }
 }

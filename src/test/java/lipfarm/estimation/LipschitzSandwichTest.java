@@ -341,7 +341,11 @@ class LipschitzSandwichTest {
       assertThat(upper.value()).as(upper.method()).isGreaterThanOrEqualTo(36.481);
     }
     assertThat(s.spectralProductUpper()).isCloseTo(43.306, within(5e-4));
-    Bound lipSdp = ofKind(s, BoundKind.CERTIFIED_UPPER).stream().filter(b -> b.method().equals("lipsdp-neuron")).findFirst().orElseThrow();
+    Bound lipSdp =
+        ofKind(s, BoundKind.CERTIFIED_UPPER).stream()
+            .filter(b -> b.method().equals("lipsdp-neuron"))
+            .findFirst()
+            .orElseThrow();
     assertThat(lipSdp.value()).isCloseTo(36.482, within(0.01 * 36.482));
     assertThat(s.upper()).isCloseTo(36.482, within(0.01 * 36.482));
     // Branch and bound closes the pair on this small bias-free net.

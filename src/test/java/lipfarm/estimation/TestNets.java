@@ -14,7 +14,8 @@ import lipfarm.protocol.NetworkSnapshot;
 /** Seeded random networks and small linear-algebra oracles shared by the estimation tests. */
 final class TestNets {
   /** The LipSDP reference network, relative to the project directory. */
-  static final Path LIPSDP = Files.isRegularFile(Path.of("..", "shared", "data", "lipsdp-random-net.json"))
+  static final Path LIPSDP =
+      Files.isRegularFile(Path.of("..", "shared", "data", "lipsdp-random-net.json"))
           ? Path.of("..", "shared", "data", "lipsdp-random-net.json")
           // A copy ships with the tests so they never skip on a checkout without shared/.
           : Path.of("src", "test", "resources", "reference", "lipsdp-random-net.json");
@@ -44,8 +45,8 @@ final class TestNets {
   }
 
   /**
-   * A two-layer net with biases trained on {@code data} by plain full-batch gradient descent on
-   * the squared loss (a stand-in for the farm's trainer that keeps these tests free of ND4J).
+   * A two-layer net with biases trained on {@code data} by plain full-batch gradient descent on the
+   * squared loss (a stand-in for the farm's trainer that keeps these tests free of ND4J).
    */
   static NetworkSnapshot trainedTwoLayer(
       String activation, lipfarm.data.Dataset data, int k, int epochs, SplittableRandom rng) {
@@ -97,8 +98,7 @@ final class TestNets {
   private static NetworkSnapshot twoLayer(
       String act, double[] w, double[] b, double[] a, double[] c, int d, int k) {
     return new NetworkSnapshot(
-        act,
-        List.of(new NetworkSnapshot.Layer(k, d, w, b), new NetworkSnapshot.Layer(1, k, a, c)));
+        act, List.of(new NetworkSnapshot.Layer(k, d, w, b), new NetworkSnapshot.Layer(1, k, a, c)));
   }
 
   /** Loads the LipSDP json (weights[i] has shape [out, in]); null if the file is missing. */

@@ -34,7 +34,8 @@ class CoordinatorCancelTest {
   }
 
   /** A child that forwards its commands and reports its own stop. */
-  private static <T> Behavior<T> forward(TestProbe<T> probe, TestProbe<String> stopped, String role) {
+  private static <T> Behavior<T> forward(
+      TestProbe<T> probe, TestProbe<String> stopped, String role) {
     return BehaviorBuilder.<T>create()
         .onAnyMessage(
             m -> {
@@ -52,7 +53,9 @@ class CoordinatorCancelTest {
 
   @Test
   void cancelStopsActiveRunsAndEndsTheFarm() {
-    List<RunConfig> runs = FarmDefinition.parse("farm { defaults { d = 4 }\n grid { n = [10, 20, 30, 40, 50] } }").expand();
+    List<RunConfig> runs =
+        FarmDefinition.parse("farm { defaults { d = 4 }\n grid { n = [10, 20, 30, 40, 50] } }")
+            .expand();
     TestProbe<Trainer.Command> trainers = testKit.createTestProbe();
     TestProbe<Estimator.Command> estimators = testKit.createTestProbe();
     TestProbe<String> stopped = testKit.createTestProbe();
@@ -69,17 +72,40 @@ class CoordinatorCancelTest {
             return forward(estimators, stopped, "estimator");
           }
         };
-    ActorRef<Coordinator.Command> coordinator = testKit.spawn(Coordinator.create("t", runs, 2, children, reporter.ref()));
+    ActorRef<Coordinator.Command> coordinator =
+        testKit.spawn(Coordinator.create("t", runs, 2, children, reporter.ref()));
     Trainer.Train first = trainers.expectMessageClass(Trainer.Train.class);
     trainers.expectMessageClass(Trainer.Train.class);
     // Finish the first run, so one result exists before the cancel.
     String id = first.config().id();
-    first.replyTo().tell(new Trainer.Ended(new Converged(id, 10, 0.0, 0.0, 1.0, 1.0, 1.0), new NetworkSnapshot("relu", List.of(new NetworkSnapshot.Layer(1, 4, new double[] {1, 0, 0, 0}, null)))));
+    first
+        .replyTo()
+        .tell(
+            new Trainer.Ended(
+                new Converged(id, 10, 0.0, 0.0, 1.0, 1.0, 1.0),
+                new NetworkSnapshot(
+                    "relu",
+                    List.of(new NetworkSnapshot.Layer(1, 4, new double[] {1, 0, 0, 0}, null)))));
     Estimator.Estimate est = estimators.expectMessageClass(Estimator.Estimate.class);
-    est.replyTo().tell(new Estimator.Estimated(new LipschitzEstimate(id, 10, 1.0, "grad@data", 1.0, "spectral-product", 100, 1, true, List.of(), null)));
+    est.replyTo()
+        .tell(
+            new Estimator.Estimated(
+                new LipschitzEstimate(
+                    id,
+                    10,
+                    1.0,
+                    "grad@data",
+                    1.0,
+                    "spectral-product",
+                    100,
+                    1,
+                    true,
+                    List.of(),
+                    null)));
     Trainer.Train third = trainers.expectMessageClass(Trainer.Train.class);
     // The first run's children were stopped when it finished.
-    assertThat(List.of(stopped.receiveMessage(), stopped.receiveMessage())).containsExactlyInAnyOrder("trainer", "estimator");
+    assertThat(List.of(stopped.receiveMessage(), stopped.receiveMessage()))
+        .containsExactlyInAnyOrder("trainer", "estimator");
 
     coordinator.tell(Coordinator.Cancel.INSTANCE);
     List<String> roles = new ArrayList<>();
@@ -99,7 +125,11 @@ class CoordinatorCancelTest {
     assertThat(c.runsCancelled()).isEqualTo(4); // two active, two pending
     assertThat(events.stream().filter(x -> x instanceof RunFinished)).hasSize(1);
     // Late replies of a cancelled run are ignored: nothing more is published, nothing starts.
-    third.replyTo().tell(new Trainer.Ended(new Converged(third.config().id(), 10, 0.0, 0.0, 1.0, 1.0, 1.0), null));
+    third
+        .replyTo()
+        .tell(
+            new Trainer.Ended(
+                new Converged(third.config().id(), 10, 0.0, 0.0, 1.0, 1.0, 1.0), null));
     testKit.createTestProbe().expectTerminated(coordinator, Duration.ofSeconds(3));
     reporter.expectNoMessage(Duration.ofMillis(200));
     trainers.expectNoMessage(Duration.ofMillis(100));

@@ -33,7 +33,8 @@ class CoordinatorTest {
   }
 
   /** Children that forward every command to the probes. */
-  private static RunChildren probes(TestProbe<Trainer.Command> trainers, TestProbe<Estimator.Command> estimators) {
+  private static RunChildren probes(
+      TestProbe<Trainer.Command> trainers, TestProbe<Estimator.Command> estimators) {
     return new RunChildren() {
       @Override
       public Behavior<Trainer.Command> trainer() {
@@ -60,17 +61,21 @@ class CoordinatorTest {
   }
 
   private static NetworkSnapshot tinyNet() {
-    return new NetworkSnapshot("relu", List.of(new NetworkSnapshot.Layer(1, 4, new double[] {1, 0, 0, 0}, null)));
+    return new NetworkSnapshot(
+        "relu", List.of(new NetworkSnapshot.Layer(1, 4, new double[] {1, 0, 0, 0}, null)));
   }
 
   private static LipschitzEstimate finalEstimate(String runId) {
-    return new LipschitzEstimate(runId, 10, 1.0, "grad@data", 1.0, "spectral-product", 100, 1, true, List.of(), null);
+    return new LipschitzEstimate(
+        runId, 10, 1.0, "grad@data", 1.0, "spectral-product", 100, 1, true, List.of(), null);
   }
 
   /** Drives one run to completion through its probes' replyTo refs. */
   private static void complete(Trainer.Train train, TestProbe<Estimator.Command> estimators) {
     String id = train.config().id();
-    train.replyTo().tell(new Trainer.Ended(new Converged(id, 10, 0.0, 0.0, 1.0, 1.0, 1.0), tinyNet()));
+    train
+        .replyTo()
+        .tell(new Trainer.Ended(new Converged(id, 10, 0.0, 0.0, 1.0, 1.0, 1.0), tinyNet()));
     Estimator.Estimate est = estimators.expectMessageClass(Estimator.Estimate.class);
     assertThat(est.config().id()).isEqualTo(id);
     est.replyTo().tell(new Estimator.Estimated(finalEstimate(id)));
@@ -135,7 +140,8 @@ class CoordinatorTest {
     Trainer.Train b = trainers.expectMessageClass(Trainer.Train.class);
     trainers.expectNoMessage(Duration.ofMillis(200));
     assertThat(a.config().id()).isNotEqualTo(b.config().id());
-    FarmEvent.FarmStarted started = (FarmEvent.FarmStarted) ((Reporter.Publish) reporter.receiveMessage()).event();
+    FarmEvent.FarmStarted started =
+        (FarmEvent.FarmStarted) ((Reporter.Publish) reporter.receiveMessage()).event();
     assertThat(started.totalRuns()).isEqualTo(2);
   }
 
@@ -168,13 +174,16 @@ class CoordinatorTest {
     testKit.spawn(Coordinator.create("t", runs, 2, children, reporter.ref()));
     complete(trainers.expectMessageClass(Trainer.Train.class), estimators);
     List<FarmEvent> events = drainEvents(reporter, FarmFinished.class);
-    List<RunFinished> finished = events.stream().filter(e -> e instanceof RunFinished).map(e -> (RunFinished) e).toList();
+    List<RunFinished> finished =
+        events.stream().filter(e -> e instanceof RunFinished).map(e -> (RunFinished) e).toList();
     assertThat(finished).hasSize(2);
-    assertThat(finished).anySatisfy(f -> {
-      assertThat(f.result().outcome()).isEqualTo("failed");
-      assertThat(f.result().config().n()).isEqualTo(10);
-      assertThat(f.result().error()).contains("trainer");
-    });
+    assertThat(finished)
+        .anySatisfy(
+            f -> {
+              assertThat(f.result().outcome()).isEqualTo("failed");
+              assertThat(f.result().config().n()).isEqualTo(10);
+              assertThat(f.result().error()).contains("trainer");
+            });
     assertThat(finished).anySatisfy(f -> assertThat(f.result().outcome()).isEqualTo("converged"));
     assertThat(((FarmFinished) events.get(events.size() - 1)).runsFailed()).isEqualTo(1);
   }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Set;
 import lipfarm.protocol.FarmEvent;
 import lipfarm.protocol.FarmEvent.FarmFinished;
@@ -26,13 +25,18 @@ class EventJournalTest {
     testKit.shutdownTestKit();
   }
 
-  private static void append(ActorRef<EventJournal.Command> log, String farm, long seq, FarmEvent e) {
-    log.tell(new EventJournal.Append(new Reporter.Recorded(farm, seq, Instant.now(), e, "{\"farm\":\"" + farm + "\",\"seq\":" + seq + "}")));
+  private static void append(
+      ActorRef<EventJournal.Command> log, String farm, long seq, FarmEvent e) {
+    log.tell(
+        new EventJournal.Append(
+            new Reporter.Recorded(
+                farm, seq, Instant.now(), e, "{\"farm\":\"" + farm + "\",\"seq\":" + seq + "}")));
   }
 
   @Test
   void numbersFiltersParksAndReportsLoss() {
-    ActorRef<EventJournal.Command> log = testKit.spawn(EventJournal.create(4, Duration.ofMillis(300)));
+    ActorRef<EventJournal.Command> log =
+        testKit.spawn(EventJournal.create(4, Duration.ofMillis(300)));
     TestProbe<EventJournal.Batch> reader = testKit.createTestProbe();
     TestProbe<Long> head = testKit.createTestProbe();
 
@@ -42,12 +46,16 @@ class EventJournalTest {
     assertThat(empty.entries()).isEmpty();
 
     // A parked reader is woken by the first matching event only.
-    log.tell(new EventJournal.Fetch(0, new EventJournal.Filter(Set.of("b"), Set.of()), 10, reader.ref()));
+    log.tell(
+        new EventJournal.Fetch(
+            0, new EventJournal.Filter(Set.of("b"), Set.of()), 10, reader.ref()));
     append(log, "a", 1, new FarmStarted("a", 1, 1));
     reader.expectNoMessage(Duration.ofMillis(100));
     append(log, "b", 1, new FarmStarted("b", 1, 1));
     EventJournal.Batch woken = reader.receiveMessage();
-    assertThat(woken.entries()).extracting(EventJournal.Entry::id, EventJournal.Entry::farm).containsExactly(org.assertj.core.groups.Tuple.tuple(2L, "b"));
+    assertThat(woken.entries())
+        .extracting(EventJournal.Entry::id, EventJournal.Entry::farm)
+        .containsExactly(org.assertj.core.groups.Tuple.tuple(2L, "b"));
     assertThat(woken.next()).isEqualTo(2);
 
     append(log, "a", 2, new FarmFinished("a", 1, 0, 1));
@@ -56,8 +64,12 @@ class EventJournalTest {
     assertThat(head.receiveMessage()).isEqualTo(4);
 
     // Type filter and max.
-    log.tell(new EventJournal.Fetch(0, new EventJournal.Filter(Set.of(), Set.of("FarmFinished")), 10, reader.ref()));
-    assertThat(reader.receiveMessage().entries()).extracting(EventJournal.Entry::id).containsExactly(3L, 4L);
+    log.tell(
+        new EventJournal.Fetch(
+            0, new EventJournal.Filter(Set.of(), Set.of("FarmFinished")), 10, reader.ref()));
+    assertThat(reader.receiveMessage().entries())
+        .extracting(EventJournal.Entry::id)
+        .containsExactly(3L, 4L);
     log.tell(new EventJournal.Fetch(1, EventJournal.Filter.ALL, 2, reader.ref()));
     EventJournal.Batch two = reader.receiveMessage();
     assertThat(two.entries()).extracting(EventJournal.Entry::id).containsExactly(2L, 3L);

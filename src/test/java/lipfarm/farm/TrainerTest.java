@@ -34,7 +34,10 @@ class TrainerTest {
     }
   }
 
-  /** Progress streams while training; a free net interpolates, the same net under a tight weight bound does not. */
+  /**
+   * Progress streams while training; a free net interpolates, the same net under a tight weight
+   * bound does not.
+   */
   @Test
   void weightBoundDecidesInterpolation() {
     String base = "n = 100, d = 20, k = 20, max-epochs = 3000, tol = 0.01";
@@ -47,11 +50,16 @@ class TrainerTest {
 
     // α·β·k = 0.2 is far below √n = 10: the class cannot fit ±1 labels.
     TestProbe<Trainer.Reply> bounded = testKit.createTestProbe();
-    testKit.spawn(Trainer.create())
-        .tell(new Trainer.Train(config(base + ", weight-bound = per-neuron, bound-alpha = 0.1, bound-beta = 0.1"), bounded.ref()));
+    testKit
+        .spawn(Trainer.create())
+        .tell(
+            new Trainer.Train(
+                config(base + ", weight-bound = per-neuron, bound-alpha = 0.1, bound-beta = 0.1"),
+                bounded.ref()));
     Trainer.Reply first = bounded.receiveMessage(Duration.ofSeconds(60));
     assertThat(first).isInstanceOf(Trainer.Progressed.class);
-    assertThat(((Trainer.Progressed) first).progress().constraint()).isLessThanOrEqualTo(0.1 * (1 + 1e-6));
+    assertThat(((Trainer.Progressed) first).progress().constraint())
+        .isLessThanOrEqualTo(0.1 * (1 + 1e-6));
     Trainer.Reply end = last(bounded);
     assertThat(end).isInstanceOf(Trainer.Ended.class);
     DidNotInterpolate dni = (DidNotInterpolate) ((Trainer.Ended) end).outcome();
@@ -63,7 +71,8 @@ class TrainerTest {
   /** An unreadable data file fails the run with the reason instead of crashing anything. */
   @Test
   void badDataFailsWithReason() {
-    RunConfig rc = new RunConfig("csv", "random", 10, 0, 3, 2, "relu", true, "adam", 0.01, 10, 0.01, 1, 100);
+    RunConfig rc =
+        new RunConfig("csv", "random", 10, 0, 3, 2, "relu", true, "adam", 0.01, 10, 0.01, 1, 100);
     TestProbe<Trainer.Reply> probe = testKit.createTestProbe();
     testKit.spawn(Trainer.create()).tell(new Trainer.Train(rc, probe.ref()));
     Trainer.Failed f = probe.expectMessageClass(Trainer.Failed.class, Duration.ofSeconds(30));

@@ -38,7 +38,9 @@ final class Api {
 
   Response send(HttpRequest.Builder b) {
     try {
-      HttpResponse<String> r = http.send(b.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> r =
+          http.send(
+              b.timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
       return new Response(r.statusCode(), r.body(), r);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -62,7 +64,10 @@ final class Api {
   }
 
   Response post(String path, String body) {
-    return send(authed(path).header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString(body)));
+    return send(
+        authed(path)
+            .header("Content-Type", "text/plain")
+            .POST(HttpRequest.BodyPublishers.ofString(body)));
   }
 
   Response delete(String path) {
@@ -136,7 +141,8 @@ final class Api {
         switch (field) {
           case "id" -> id = value;
           case "event" -> event = value;
-          case "data" -> data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
+          case "data" ->
+              data = data == null ? new StringBuilder(value) : data.append('\n').append(value);
           default -> {}
         }
       }
@@ -188,7 +194,8 @@ final class Api {
       b.header("Last-Event-ID", lastEventId);
     }
     try {
-      HttpResponse<java.util.stream.Stream<String>> r = http.send(b.build(), HttpResponse.BodyHandlers.ofLines());
+      HttpResponse<java.util.stream.Stream<String>> r =
+          http.send(b.build(), HttpResponse.BodyHandlers.ofLines());
       if (r.statusCode() != 200) {
         String body = String.join("\n", r.body().toList());
         throw new AssertionError("GET /events" + query + ": " + r.statusCode() + " " + body);

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The event stream of a real service with the real trainer and estimator: every event of a farm,
- * in order, identical to events.ndjson, and Last-Event-ID resume without gaps or duplicates.
+ * The event stream of a real service with the real trainer and estimator: every event of a farm, in
+ * order, identical to events.ndjson, and Last-Event-ID resume without gaps or duplicates.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class EventStreamTest {
@@ -33,7 +33,11 @@ class EventStreamTest {
   @BeforeAll
   static void start() throws Exception {
     ServiceConfig cfg =
-        ServiceConfig.defaults().withPort(0).withOutputRoot(tmp).withHeartbeat(Duration.ofSeconds(1)).withComputeThreads(2);
+        ServiceConfig.defaults()
+            .withPort(0)
+            .withOutputRoot(tmp)
+            .withHeartbeat(Duration.ofSeconds(1))
+            .withComputeThreads(2);
     service = FarmService.start(cfg, RunChildren.real()).toCompletableFuture().get();
     api = new Api(service.baseUri(), null);
   }
@@ -61,13 +65,17 @@ class EventStreamTest {
         }
       }
       String farmField = "\"farm\":\"" + id + "\"";
-      full = all.until(e -> Api.isEnd(e) && e.data().contains(farmField)).stream().filter(e -> e.data().contains(farmField)).toList();
+      full =
+          all.until(e -> Api.isEnd(e) && e.data().contains(farmField)).stream()
+              .filter(e -> e.data().contains(farmField))
+              .toList();
       try (Api.EventStream rest = api.events("?farm=" + id, resumed.get(2).id())) {
         resumed.addAll(rest.until(Api::isEnd));
       }
       // The query-parameter form of Last-Event-ID (for clients that cannot set headers).
       List<Api.Sse> viaQuery;
-      try (Api.EventStream rest = api.events("?farm=" + id + "&lastEventId=" + resumed.get(4).id(), null)) {
+      try (Api.EventStream rest =
+          api.events("?farm=" + id + "&lastEventId=" + resumed.get(4).id(), null)) {
         viaQuery = rest.until(Api::isEnd);
       }
 
@@ -99,7 +107,8 @@ class EventStreamTest {
 
       // The same JSON, byte for byte, as events.ndjson.
       JsonNode status = api.get("/farms/" + id).json();
-      List<String> lines = Files.readAllLines(Path.of(status.get("dir").asText()).resolve("events.ndjson"));
+      List<String> lines =
+          Files.readAllLines(Path.of(status.get("dir").asText()).resolve("events.ndjson"));
       assertThat(lines).containsExactlyElementsOf(full.stream().map(Api.Sse::data).toList());
       assertThat(status.get("state").asText()).isEqualTo("finished");
       assertThat(status.get("runsDone").asInt()).isEqualTo(4);
@@ -116,13 +125,18 @@ class EventStreamTest {
     try (Api.EventStream s = api.events("?farm=" + a + "&type=RunFinished,FarmFinished", null)) {
       finishedA = s.until(Api::isEnd);
     }
-    assertThat(finishedA).extracting(Api.Sse::event).containsExactly("RunFinished", "RunFinished", "RunFinished", "RunFinished", "FarmFinished");
+    assertThat(finishedA)
+        .extracting(Api.Sse::event)
+        .containsExactly(
+            "RunFinished", "RunFinished", "RunFinished", "RunFinished", "FarmFinished");
     for (Api.Sse e : finishedA) {
       assertThat(json(e.data()).get("farm").asText()).isEqualTo(a);
     }
     try (Api.EventStream s = api.events("?farm=" + a + "," + b + "&type=FarmFinished", null)) {
       List<Api.Sse> ends = List.of(s.next(), s.next());
-      assertThat(ends).extracting(e -> json(e.data()).get("farm").asText()).containsExactlyInAnyOrder(a, b);
+      assertThat(ends)
+          .extracting(e -> json(e.data()).get("farm").asText())
+          .containsExactlyInAnyOrder(a, b);
     }
     // An idle stream (nothing after its start) gets heartbeats.
     try (Api.EventStream idle = api.events("?farm=" + a, String.valueOf(Long.MAX_VALUE / 2))) {
@@ -130,6 +144,7 @@ class EventStreamTest {
     }
     assertThat(api.get("/events?type=Bogus").status()).isEqualTo(400);
     assertThat(api.get("/events?farm=nope-1").status()).isEqualTo(404);
-    assertThat(api.send(api.req("/events").header("Last-Event-ID", "x").GET()).status()).isEqualTo(400);
+    assertThat(api.send(api.req("/events").header("Last-Event-ID", "x").GET()).status())
+        .isEqualTo(400);
   }
 }

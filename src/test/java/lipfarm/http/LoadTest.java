@@ -20,7 +20,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** 50 concurrent event-stream subscribers and 20 farms submitted at once: nobody misses an event. */
+/**
+ * 50 concurrent event-stream subscribers and 20 farms submitted at once: nobody misses an event.
+ */
 @Tag("slow")
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class LoadTest {
@@ -33,9 +35,11 @@ class LoadTest {
 
   @Test
   void everySubscriberReceivesEveryEvent() throws Exception {
-    ServiceConfig cfg = ServiceConfig.defaults().withPort(0).withOutputRoot(tmp).withComputeThreads(2);
+    ServiceConfig cfg =
+        ServiceConfig.defaults().withPort(0).withOutputRoot(tmp).withComputeThreads(2);
     ExecutorService pool = Executors.newFixedThreadPool(SUBSCRIBERS + FARMS);
-    try (FarmService service = FarmService.start(cfg, RunChildren.real()).toCompletableFuture().get()) {
+    try (FarmService service =
+        FarmService.start(cfg, RunChildren.real()).toCompletableFuture().get()) {
       Api api = new Api(service.baseUri(), null);
       // Subscribe first (live streams from "now"), then submit all farms at once.
       List<Api.EventStream> streams = new ArrayList<>();
@@ -85,12 +89,14 @@ class LoadTest {
       for (String id : farmIds) {
         JsonNode status = api.get("/farms/" + id).json();
         assertThat(status.get("state").asText()).isEqualTo("finished");
-        List<String> lines = Files.readAllLines(Path.of(status.get("dir").asText()).resolve("events.ndjson"));
+        List<String> lines =
+            Files.readAllLines(Path.of(status.get("dir").asText()).resolve("events.ndjson"));
         assertThat(byFarm.get(id)).as(id).containsExactlyElementsOf(lines);
         total += lines.size();
       }
       assertThat(reference).hasSize((int) total);
-      assertThat(api.get("/metrics").body()).contains("lipfarm_farms{state=\"finished\"} " + FARMS + ".0");
+      assertThat(api.get("/metrics").body())
+          .contains("lipfarm_farms{state=\"finished\"} " + FARMS + ".0");
     } finally {
       pool.shutdownNow();
     }

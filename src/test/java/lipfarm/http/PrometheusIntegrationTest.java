@@ -62,7 +62,12 @@ class PrometheusIntegrationTest {
   @BeforeAll
   static void start() throws Exception {
     service =
-        FarmService.start(ServiceConfig.defaults().withPort(0).withOutputRoot(tmp.resolve("runs")).withComputeThreads(2), RunChildren.real())
+        FarmService.start(
+                ServiceConfig.defaults()
+                    .withPort(0)
+                    .withOutputRoot(tmp.resolve("runs"))
+                    .withComputeThreads(2),
+                RunChildren.real())
             .toCompletableFuture()
             .get();
     api = new Api(service.baseUri(), null);
@@ -96,7 +101,9 @@ class PrometheusIntegrationTest {
       } catch (RuntimeException e) {
         // not listening yet
       }
-      assertThat(System.nanoTime() < deadline).as("prometheus ready; log: %s", Files.readString(tmp.resolve("prometheus.log"))).isTrue();
+      assertThat(System.nanoTime() < deadline)
+          .as("prometheus ready; log: %s", Files.readString(tmp.resolve("prometheus.log")))
+          .isTrue();
       Thread.sleep(200);
     }
   }
@@ -114,16 +121,18 @@ class PrometheusIntegrationTest {
 
   @Test
   void promtoolAcceptsConfigAndRules() throws Exception {
-    ProcessResult config = run("promtool", "check", "config", MONITORING.resolve("prometheus.yml").toString());
+    ProcessResult config =
+        run("promtool", "check", "config", MONITORING.resolve("prometheus.yml").toString());
     assertThat(config.code()).as(config.out()).isZero();
-    ProcessResult rules = run("promtool", "check", "rules", MONITORING.resolve("alerts.yml").toString());
+    ProcessResult rules =
+        run("promtool", "check", "rules", MONITORING.resolve("alerts.yml").toString());
     assertThat(rules.code()).as(rules.out()).isZero();
     assertThat(rules.out()).contains("SUCCESS");
   }
 
   /**
-   * The expression with every top-level comparison made a {@code bool} comparison, so it returns
-   * a sample wherever its series exist, whether or not the alert would fire.
+   * The expression with every top-level comparison made a {@code bool} comparison, so it returns a
+   * sample wherever its series exist, whether or not the alert would fire.
    */
   static String withBoolComparisons(String expr) {
     StringBuilder out = new StringBuilder();
@@ -165,14 +174,19 @@ class PrometheusIntegrationTest {
 
   @Test
   void withBoolComparisonsRewritesOnlyComparisons() {
-    assertThat(withBoolComparisons("up{job=\"lipfarm\"} == 0")).isEqualTo("up{job=\"lipfarm\"} == bool 0");
-    assertThat(withBoolComparisons("(a > 0) and (delta(b[30m]) >= 0)")).isEqualTo("(a > bool 0) and (delta(b[30m]) >= bool 0)");
-    assertThat(withBoolComparisons("x{a!=\"b\",c=~\"d\"} != bool 1")).isEqualTo("x{a!=\"b\",c=~\"d\"} != bool 1");
+    assertThat(withBoolComparisons("up{job=\"lipfarm\"} == 0"))
+        .isEqualTo("up{job=\"lipfarm\"} == bool 0");
+    assertThat(withBoolComparisons("(a > 0) and (delta(b[30m]) >= 0)"))
+        .isEqualTo("(a > bool 0) and (delta(b[30m]) >= bool 0)");
+    assertThat(withBoolComparisons("x{a!=\"b\",c=~\"d\"} != bool 1"))
+        .isEqualTo("x{a!=\"b\",c=~\"d\"} != bool 1");
   }
 
   static List<String> alertExpressions() throws IOException {
     List<String> out = new ArrayList<>();
-    Matcher m = Pattern.compile("(?m)^\\s+expr:\\s*(.+)$").matcher(Files.readString(MONITORING.resolve("alerts.yml")));
+    Matcher m =
+        Pattern.compile("(?m)^\\s+expr:\\s*(.+)$")
+            .matcher(Files.readString(MONITORING.resolve("alerts.yml")));
     while (m.find()) {
       out.add(m.group(1).trim());
     }
@@ -180,14 +194,18 @@ class PrometheusIntegrationTest {
   }
 
   static Set<String> dashboardExpressions() throws IOException {
-    JsonNode dash = new ObjectMapper().readTree(MONITORING.resolve("grafana/lipfarm-dashboard.json").toFile());
+    JsonNode dash =
+        new ObjectMapper().readTree(MONITORING.resolve("grafana/lipfarm-dashboard.json").toFile());
     Set<String> out = new LinkedHashSet<>();
     for (JsonNode panel : dash.get("panels")) {
       for (JsonNode target : panel.get("targets")) {
         out.add(target.get("expr").asText());
       }
     }
-    out.addAll(dash.findValuesAsText("definition").stream().map(d -> d.replaceAll("label_values\\((\\w+), \\w+\\)", "$1")).toList());
+    out.addAll(
+        dash.findValuesAsText("definition").stream()
+            .map(d -> d.replaceAll("label_values\\((\\w+), \\w+\\)", "$1"))
+            .toList());
     return out;
   }
 
@@ -197,7 +215,13 @@ class PrometheusIntegrationTest {
 
   private JsonNode queryRange(String query, long start, long end) {
     String q =
-        "/api/v1/query_range?query=" + URLEncoder.encode(query, StandardCharsets.UTF_8) + "&start=" + start + "&end=" + end + "&step=1";
+        "/api/v1/query_range?query="
+            + URLEncoder.encode(query, StandardCharsets.UTF_8)
+            + "&start="
+            + start
+            + "&end="
+            + end
+            + "&step=1";
     Api.Response r = prom.get(q);
     assertThat(r.status()).as("%s -> %s", query, r.body()).isEqualTo(200);
     return r.json().get("data").get("result");
@@ -207,7 +231,13 @@ class PrometheusIntegrationTest {
   void everyDashboardAndAlertExpressionReturnsData() throws Exception {
     // Wait until Prometheus has scraped the service once.
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (prom.get("/api/v1/query?query=" + URLEncoder.encode("up{job=\"lipfarm\"} == 1", StandardCharsets.UTF_8)).json().get("data").get("result").isEmpty()) {
+    while (prom.get(
+            "/api/v1/query?query="
+                + URLEncoder.encode("up{job=\"lipfarm\"} == 1", StandardCharsets.UTF_8))
+        .json()
+        .get("data")
+        .get("result")
+        .isEmpty()) {
       assertThat(System.nanoTime() < deadline).as("prometheus scrapes the service").isTrue();
       Thread.sleep(500);
     }
@@ -244,20 +274,36 @@ class PrometheusIntegrationTest {
     List<Double> counts = new ArrayList<>();
     perRun.get(0).get("values").forEach(v -> counts.add(v.get(1).asDouble()));
     assertThat(counts).isNotEmpty().allSatisfy(c -> assertThat(c).isBetween(1.0, 2.0));
-    JsonNode now = prom.get("/api/v1/query?query=" + URLEncoder.encode("lipfarm_run_loss{farm=\"" + id + "\"}", StandardCharsets.UTF_8)).json();
+    JsonNode now =
+        prom.get(
+                "/api/v1/query?query="
+                    + URLEncoder.encode(
+                        "lipfarm_run_loss{farm=\"" + id + "\"}", StandardCharsets.UTF_8))
+            .json();
     assertThat(now.get("data").get("result")).isEmpty();
-    JsonNode finished = prom.get("/api/v1/query?query=" + URLEncoder.encode("sum(lipfarm_runs_finished_total{farm=\"" + id + "\"})", StandardCharsets.UTF_8)).json();
-    assertThat(finished.get("data").get("result").get(0).get("value").get(1).asDouble()).isEqualTo(6.0);
+    JsonNode finished =
+        prom.get(
+                "/api/v1/query?query="
+                    + URLEncoder.encode(
+                        "sum(lipfarm_runs_finished_total{farm=\"" + id + "\"})",
+                        StandardCharsets.UTF_8))
+            .json();
+    assertThat(finished.get("data").get("result").get(0).get("value").get(1).asDouble())
+        .isEqualTo(6.0);
 
     // Prometheus loaded and evaluated every rule without error.
     JsonNode groups = prom.get("/api/v1/rules").json().get("data").get("groups");
     List<JsonNode> rules = new ArrayList<>();
     groups.forEach(g -> g.get("rules").forEach(rules::add));
     assertThat(rules).hasSize(8);
-    assertThat(rules).allSatisfy(r -> assertThat(r.get("health").asText()).as(r.get("name").asText()).isEqualTo("ok"));
+    assertThat(rules)
+        .allSatisfy(
+            r -> assertThat(r.get("health").asText()).as(r.get("name").asText()).isEqualTo("ok"));
   }
 
-  /** The alert rules mean what they say: a diverging farm fires LipfarmRunDiverged for that farm. */
+  /**
+   * The alert rules mean what they say: a diverging farm fires LipfarmRunDiverged for that farm.
+   */
   @Test
   void divergedRunFiresItsAlertAndNothingElseFires() throws Exception {
     String id =
@@ -266,14 +312,18 @@ class PrometheusIntegrationTest {
     try (Api.EventStream s = api.events("?farm=" + id + "&type=FarmFinished", null)) {
       s.next();
     }
-    assertThat(api.get("/farms/" + id + "/results").json().get("runs").findValuesAsText("outcome")).containsOnly("diverged");
+    assertThat(api.get("/farms/" + id + "/results").json().get("runs").findValuesAsText("outcome"))
+        .containsOnly("diverged");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     List<String> firing;
     while (true) {
       firing = new ArrayList<>();
       for (JsonNode a : prom.get("/api/v1/alerts").json().get("data").get("alerts")) {
         if ("firing".equals(a.get("state").asText())) {
-          firing.add(a.get("labels").get("alertname").asText() + "/" + a.get("labels").path("farm").asText());
+          firing.add(
+              a.get("labels").get("alertname").asText()
+                  + "/"
+                  + a.get("labels").path("farm").asText());
         }
       }
       if (firing.contains("LipfarmRunDiverged/" + id) || System.nanoTime() > deadline) {
@@ -282,6 +332,11 @@ class PrometheusIntegrationTest {
       Thread.sleep(500);
     }
     assertThat(firing).contains("LipfarmRunDiverged/" + id);
-    assertThat(firing).noneMatch(f -> f.startsWith("LipfarmEstimatorInvariantViolated") || f.startsWith("LipfarmServiceDown") || f.startsWith("LipfarmFarmFailed"));
+    assertThat(firing)
+        .noneMatch(
+            f ->
+                f.startsWith("LipfarmEstimatorInvariantViolated")
+                    || f.startsWith("LipfarmServiceDown")
+                    || f.startsWith("LipfarmFarmFailed"));
   }
 }

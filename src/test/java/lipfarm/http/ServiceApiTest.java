@@ -7,7 +7,6 @@ import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -16,18 +15,21 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The HTTP API of a real service: auth, bad input, unknown ids, results, report, cancel, metrics. */
+/**
+ * The HTTP API of a real service: auth, bad input, unknown ids, results, report, cancel, metrics.
+ */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ServiceApiTest {
   static final String TOKEN = "test-token-123";
   static final String TINY =
       "farm { name = t, max-concurrent-runs = 2, defaults { d = 10, max-epochs = 2000, estimator-budget = 4000 }, grid { n = [20, 40], k = [2, 16] } }";
+
   /** Long enough to be cancelled mid-flight: 8 runs of up to 10^6 epochs, 2 at a time. */
   static final String LONG =
       "farm { name = long, max-concurrent-runs = 2, defaults { d = 10, max-epochs = 1000000, tol = 0.0000001, estimator-budget = 4000 }, grid { n = [200, 300], k = [2, 4, 8, 16] } }";
@@ -40,8 +42,16 @@ class ServiceApiTest {
   @BeforeAll
   static void start() throws Exception {
     ServiceConfig cfg =
-        ServiceConfig.defaults().withPort(0).withOutputRoot(tmp).withToken(TOKEN).withMaxBodyBytes(2048).withComputeThreads(2);
-    service = FarmService.start(cfg.withTokenPolicy(new SecureRandom()).config(), RunChildren.real()).toCompletableFuture().get();
+        ServiceConfig.defaults()
+            .withPort(0)
+            .withOutputRoot(tmp)
+            .withToken(TOKEN)
+            .withMaxBodyBytes(2048)
+            .withComputeThreads(2);
+    service =
+        FarmService.start(cfg.withTokenPolicy(new SecureRandom()).config(), RunChildren.real())
+            .toCompletableFuture()
+            .get();
     api = new Api(service.baseUri(), TOKEN);
     anonymous = new Api(service.baseUri(), null);
   }
@@ -61,7 +71,10 @@ class ServiceApiTest {
   }
 
   private static void assertNoInternals(Api.Response r) {
-    assertThat(r.body()).doesNotContain("\tat ").doesNotContain("Exception").doesNotContain("lipfarm.");
+    assertThat(r.body())
+        .doesNotContain("\tat ")
+        .doesNotContain("Exception")
+        .doesNotContain("lipfarm.");
     assertThat(r.raw().headers().firstValue("Content-Type")).hasValue("application/json");
   }
 
@@ -101,10 +114,14 @@ class ServiceApiTest {
     Api.Response dots = api.post("/farms", "farm { name = \"..\" }");
     assertThat(dots.status()).isEqualTo(400);
     assertThat(dots.json().get("key").asText()).isEqualTo("farm.name");
-    Api.Response absolute = api.post("/farms", "farm { defaults { data = csv, file = \"/etc/passwd\" } }");
+    Api.Response absolute =
+        api.post("/farms", "farm { defaults { data = csv, file = \"/etc/passwd\" } }");
     assertThat(absolute.status()).as(absolute.body()).isEqualTo(400);
     assertThat(absolute.json().get("key").asText()).isEqualTo("farm.defaults.file");
-    Api.Response up = api.post("/farms", "farm { defaults { data = csv }, grid { file = [\"a.csv\", \"data/../../b.csv\"] } }");
+    Api.Response up =
+        api.post(
+            "/farms",
+            "farm { defaults { data = csv }, grid { file = [\"a.csv\", \"data/../../b.csv\"] } }");
     assertThat(up.status()).as(up.body()).isEqualTo(400);
     assertThat(up.json().get("key").asText()).isEqualTo("farm.grid.file[1]");
 
@@ -120,7 +137,8 @@ class ServiceApiTest {
     assertThat(api.delete("/farms/nope-1").status()).isEqualTo(404);
     assertThat(anonymous.delete("/farms/nope-1").status()).isEqualTo(401);
     assertThat(api.get("/no/such/path").status()).isEqualTo(404);
-    assertThat(api.send(api.req("/farms").PUT(HttpRequest.BodyPublishers.ofString("x"))).status()).isEqualTo(405);
+    assertThat(api.send(api.req("/farms").PUT(HttpRequest.BodyPublishers.ofString("x"))).status())
+        .isEqualTo(405);
     assertThat(nothingStarted()).isTrue();
   }
 
@@ -183,13 +201,16 @@ class ServiceApiTest {
     try (Api.EventStream s = api.events("?farm=" + id, null)) {
       seen = s.until(e -> "TrainingProgress".equals(e.event()));
       String metrics = api.get("/metrics").body();
-      assertThat(metrics).contains("lipfarm_run_loss{farm=\"" + id + "\"").contains("lipfarm_run_sqrt_n_over_k{farm=\"" + id + "\"");
+      assertThat(metrics)
+          .contains("lipfarm_run_loss{farm=\"" + id + "\"")
+          .contains("lipfarm_run_sqrt_n_over_k{farm=\"" + id + "\"");
       Api.Response anon = anonymous.delete("/farms/" + id);
       assertThat(anon.status()).isEqualTo(401);
       Api.Response del = api.delete("/farms/" + id);
       assertThat(del.status()).as(del.body()).isEqualTo(200);
       assertThat(del.json().get("state").asText()).isEqualTo("cancelled");
-      assertThat(del.json().get("runsCancelled").asInt()).isEqualTo(8 - del.json().get("runsDone").asInt());
+      assertThat(del.json().get("runsCancelled").asInt())
+          .isEqualTo(8 - del.json().get("runsDone").asInt());
       assertThat(del.json().get("reportWritten").asBoolean()).isTrue();
       seen = new java.util.ArrayList<>(seen);
       seen.addAll(s.until(Api::isEnd));
@@ -199,7 +220,8 @@ class ServiceApiTest {
     assertThat(status.get("runsActive").asInt()).isZero();
     Path dir = Path.of(status.get("dir").asText());
     assertThat(dir.resolve("report.md")).isRegularFile();
-    assertThat(Files.readAllLines(dir.resolve("results.csv"))).hasSize(1 + status.get("runsDone").asInt());
+    assertThat(Files.readAllLines(dir.resolve("results.csv")))
+        .hasSize(1 + status.get("runsDone").asInt());
     lipfarm.reporting.EventSchema schema = new lipfarm.reporting.EventSchema();
     List<String> lines = Files.readAllLines(dir.resolve("events.ndjson"));
     assertThat(lines).containsExactlyElementsOf(seen.stream().map(Api.Sse::data).toList());
@@ -210,8 +232,16 @@ class ServiceApiTest {
     Thread.sleep(500);
     assertThat(api.get("/farms/" + id).json().get("lastSeq").asLong()).isEqualTo(seen.size());
     String metrics = api.get("/metrics").body();
-    assertThat(metrics).doesNotContain("lipfarm_run_loss{farm=\"" + id + "\"").contains("lipfarm_farms{state=\"cancelled\"} 1.0");
-    assertThat(metrics).contains("lipfarm_farm_runs{farm=\"" + id + "\",state=\"cancelled\"} " + status.get("runsCancelled").asInt() + ".0");
+    assertThat(metrics)
+        .doesNotContain("lipfarm_run_loss{farm=\"" + id + "\"")
+        .contains("lipfarm_farms{state=\"cancelled\"} 1.0");
+    assertThat(metrics)
+        .contains(
+            "lipfarm_farm_runs{farm=\""
+                + id
+                + "\",state=\"cancelled\"} "
+                + status.get("runsCancelled").asInt()
+                + ".0");
     // Cancelling again is harmless.
     assertThat(api.delete("/farms/" + id).json().get("state").asText()).isEqualTo("cancelled");
   }
@@ -220,13 +250,17 @@ class ServiceApiTest {
   void tokenPolicy() {
     ServiceConfig local = ServiceConfig.defaults();
     assertThat(local.withTokenPolicy(new SecureRandom()).config().token()).isNull();
-    assertThat(local.withHost("localhost").withTokenPolicy(new SecureRandom()).config().token()).isNull();
-    ServiceConfig.TokenDecision open = local.withHost("0.0.0.0").withTokenPolicy(new SecureRandom());
+    assertThat(local.withHost("localhost").withTokenPolicy(new SecureRandom()).config().token())
+        .isNull();
+    ServiceConfig.TokenDecision open =
+        local.withHost("0.0.0.0").withTokenPolicy(new SecureRandom());
     assertThat(open.generated()).isTrue();
     assertThat(open.config().token()).hasSize(48);
-    ServiceConfig.TokenDecision given = local.withHost("0.0.0.0").withToken("abc").withTokenPolicy(new SecureRandom());
+    ServiceConfig.TokenDecision given =
+        local.withHost("0.0.0.0").withToken("abc").withTokenPolicy(new SecureRandom());
     assertThat(given.generated()).isFalse();
     assertThat(given.config().token()).isEqualTo("abc");
-    assertThat(local.withToken("abc").withTokenPolicy(new SecureRandom()).config().token()).isEqualTo("abc");
+    assertThat(local.withToken("abc").withTokenPolicy(new SecureRandom()).config().token())
+        .isEqualTo("abc");
   }
 }

@@ -52,7 +52,8 @@ class EventSchemaTest {
   void schemaDescribesEveryEventType() throws Exception {
     Set<String> types =
         Arrays.stream(FarmEvent.class.getPermittedSubclasses())
-            .flatMap(c -> c.isInterface() ? Arrays.stream(c.getPermittedSubclasses()) : Stream.of(c))
+            .flatMap(
+                c -> c.isInterface() ? Arrays.stream(c.getPermittedSubclasses()) : Stream.of(c))
             .map(Class::getSimpleName)
             .collect(Collectors.toSet());
     JsonNode json = new ObjectMapper().readTree(EventSchema.FILE.toFile());
@@ -66,14 +67,47 @@ class EventSchemaTest {
 
   @Test
   void everyWrittenEventConformsAndBrokenOnesDoNot() throws Exception {
-    List<RunConfig> runs = FarmDefinition.parse("farm { defaults { d = 20 }\n grid { k = [10, 5, 3] } }").expand();
+    List<RunConfig> runs =
+        FarmDefinition.parse("farm { defaults { d = 20 }\n grid { k = [10, 5, 3] } }").expand();
     RunConfig a = runs.get(0);
     RunConfig b = runs.get(1);
     RunConfig c = runs.get(2);
     NetworkMeasures m = new NetworkMeasures(100, 9.0, Double.NaN, 7.0, 6.0, 1.2, 0.5);
     List<MeasuredBound> bounds = List.of(new MeasuredBound("path-norm", "CERTIFIED_UPPER", 9.0));
-    RunResult ra = new RunResult(a.id(), a, "converged", 50, 1e-4, 0.009, 1.0, 4.0, "grad@data", 6.0, "spectral-product", 1000, bounds, m, null);
-    RunResult rb = new RunResult(b.id(), b, "failed", 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, null, Double.NaN, null, 0, List.of(), null, "trainer stopped");
+    RunResult ra =
+        new RunResult(
+            a.id(),
+            a,
+            "converged",
+            50,
+            1e-4,
+            0.009,
+            1.0,
+            4.0,
+            "grad@data",
+            6.0,
+            "spectral-product",
+            1000,
+            bounds,
+            m,
+            null);
+    RunResult rb =
+        new RunResult(
+            b.id(),
+            b,
+            "failed",
+            0,
+            Double.NaN,
+            Double.NaN,
+            Double.NaN,
+            Double.NaN,
+            null,
+            Double.NaN,
+            null,
+            0,
+            List.of(),
+            null,
+            "trainer stopped");
     List<FarmEvent> script =
         List.of(
             new FarmStarted("s", 3, 2),
@@ -81,16 +115,20 @@ class EventSchemaTest {
             new RunStarted(b.id(), b),
             new TrainingProgress(a.id(), 250, 0.3, 0.9, 0.8, 3.0, 2.0),
             new Converged(a.id(), 300, 1e-4, 0.009, 1.0, 3.0, 2.0),
-            new LipschitzEstimate(a.id(), 300, 3.0, "grad@data", 7.0, "path-norm", 500, 5, false, List.of(), null),
-            new LipschitzEstimate(a.id(), 300, 4.0, "grad@data", 6.0, "spectral-product", 1000, 5, true, bounds, m),
+            new LipschitzEstimate(
+                a.id(), 300, 3.0, "grad@data", 7.0, "path-norm", 500, 5, false, List.of(), null),
+            new LipschitzEstimate(
+                a.id(), 300, 4.0, "grad@data", 6.0, "spectral-product", 1000, 5, true, bounds, m),
             new RunFinished(a.id(), ra),
             new RunFinished(b.id(), rb),
             new RunStarted(c.id(), c),
-            new Diverged(c.id(), 10, Double.POSITIVE_INFINITY, Double.NaN, 0.5, "loss is not finite"),
+            new Diverged(
+                c.id(), 10, Double.POSITIVE_INFINITY, Double.NaN, 0.5, "loss is not finite"),
             new DidNotInterpolate(c.id(), 8000, 0.5, 1.5, 0.7, 2.0, 1.0),
             new FarmCancelled("s", 2, 1, 1, 99));
     TestProbe<Reporter.Written> done = testKit.createTestProbe();
-    var reporter = testKit.spawn(Reporter.create("s", tmp, new SimpleMeterRegistry(), e -> {}, done.ref()));
+    var reporter =
+        testKit.spawn(Reporter.create("s", tmp, new SimpleMeterRegistry(), e -> {}, done.ref()));
     script.forEach(e -> reporter.tell(new Reporter.Publish(e)));
     Reporter.Written w = done.receiveMessage();
     assertThat(w.results()).hasSize(2); // cancelled farms still write the results so far
@@ -102,7 +140,13 @@ class EventSchemaTest {
       assertThat(schema.errors(line)).as(line).isEmpty();
     }
     // A FarmFinished too (the cancelled farm above ends with FarmCancelled).
-    String finished = EventJson.line(EventJson.newMapper(), "s", 14, java.time.Instant.now(), new FarmFinished("s", 3, 0, 5));
+    String finished =
+        EventJson.line(
+            EventJson.newMapper(),
+            "s",
+            14,
+            java.time.Instant.now(),
+            new FarmFinished("s", 3, 0, 5));
     assertThat(schema.errors(finished)).isEmpty();
 
     // The schema is strict enough to catch drift: a missing field, a wrong type, an unknown type.

@@ -29,12 +29,30 @@ class ReportWriterTest {
 
   private static RunResult result(RunConfig c, String outcome, double lower, double upper) {
     NetworkMeasures m = new NetworkMeasures(100, 9.0, 5.0, 7.0, 6.0, 1.2, 0.5);
-    return new RunResult(c.id(), c, outcome, 50, 1e-4, 0.009, 1.0, lower, "grad@data", upper, "spectral", 1000, List.of(), m, null);
+    return new RunResult(
+        c.id(),
+        c,
+        outcome,
+        50,
+        1e-4,
+        0.009,
+        1.0,
+        lower,
+        "grad@data",
+        upper,
+        "spectral",
+        1000,
+        List.of(),
+        m,
+        null);
   }
 
   /** lower ≈ 2·√(n/k) with seed noise; k = 2 does not interpolate. */
   private static List<RunResult> farm() {
-    List<RunConfig> configs = FarmDefinition.parse("farm { grid { n = [100, 400], k = [2, 10, 40], seed = [1, 2, 3, 4] } }").expand();
+    List<RunConfig> configs =
+        FarmDefinition.parse(
+                "farm { grid { n = [100, 400], k = [2, 10, 40], seed = [1, 2, 3, 4] } }")
+            .expand();
     Random rng = new Random(3);
     List<RunResult> out = new ArrayList<>();
     for (RunConfig c : configs) {
@@ -51,25 +69,43 @@ class ReportWriterTest {
     ReportWriter w = new ReportWriter();
     var files = w.render("scripted", runs, List.of());
     String md = new String(files.get("report.md"), StandardCharsets.UTF_8);
-    assertThat(md).startsWith("# lipfarm report: scripted\n\n## The answer\n\n24 configurations, 16 interpolated; 8 did not interpolate");
-    assertThat(md.lines().filter(l -> l.startsWith("- Slope of log certified lower bound on Lip (local: the data ball) vs log(n/k): **"))).hasSize(1);
+    assertThat(md)
+        .startsWith(
+            "# lipfarm report: scripted\n\n## The answer\n\n24 configurations, 16 interpolated; 8 did not interpolate");
+    assertThat(
+            md.lines()
+                .filter(
+                    l ->
+                        l.startsWith(
+                            "- Slope of log certified lower bound on Lip (local: the data ball) vs log(n/k): **")))
+        .hasSize(1);
     assertThat(md).contains("4 seed groups");
     // Every bound the bounds module returns is defined with its status label, whatever its value.
     for (TheoryBound b : ReportWriter.bounds(runs.get(0))) {
-      assertThat(md).contains("**" + b.id() + "** " + b.name() + " — status: **" + b.status().label() + "**");
+      assertThat(md)
+          .contains("**" + b.id() + "** " + b.name() + " — status: **" + b.status().label() + "**");
       if (!b.applicable()) {
         assertThat(md).contains("Not applicable in ");
       }
     }
     // Every F column exists in the CSV; a missing or not applicable bound is an empty cell.
-    String header = new String(files.get("results.csv"), StandardCharsets.UTF_8).lines().findFirst().orElseThrow();
+    String header =
+        new String(files.get("results.csv"), StandardCharsets.UTF_8)
+            .lines()
+            .findFirst()
+            .orElseThrow();
     for (String id : ReportWriter.THEORY_IDS) {
       assertThat(header).contains(",theory_" + id + ",");
     }
-    assertThat(files).containsKeys("report.html", "results.json", "plots/sqrt_n_over_k.png", "plots/lip_vs_k.svg");
+    assertThat(files)
+        .containsKeys(
+            "report.html", "results.json", "plots/sqrt_n_over_k.png", "plots/lip_vs_k.svg");
     assertThat(files).doesNotContainKey("plots/loss_curves.png");
     String html = new String(files.get("report.html"), StandardCharsets.UTF_8);
-    assertThat(html).contains("<h2>The answer</h2>").contains("data:image/png;base64,").doesNotContain("**");
+    assertThat(html)
+        .contains("<h2>The answer</h2>")
+        .contains("data:image/png;base64,")
+        .doesNotContain("**");
   }
 
   @Test
@@ -78,7 +114,9 @@ class ReportWriterTest {
     String md = new ReportWriter().markdown("x", List.of(result(c, "converged", 5.0, 4.0)));
     assertThat(md).contains("VIOLATION lower > upper (5.000 > 4.000)");
     assertThat(md).contains("**1 violation of certified inequalities**");
-    assertThat(md).contains("| certified lower ≤ certified upper | certified: a violation is an estimator or bound error | 1 | 0 | **1** |");
+    assertThat(md)
+        .contains(
+            "| certified lower ≤ certified upper | certified: a violation is an estimator or bound error | 1 | 0 | **1** |");
   }
 
   @Test

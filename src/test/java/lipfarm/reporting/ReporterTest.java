@@ -42,13 +42,28 @@ class ReporterTest {
 
   private static RunResult result(RunConfig c, String outcome, double lower, double upper) {
     NetworkMeasures m = new NetworkMeasures(100, 9.0, 5.0, 7.0, 6.0, 1.2, MIN_DIST);
-    return new RunResult(c.id(), c, outcome, 50, 1e-4, 0.009, 1.0, lower, "grad@data", upper, "spectral-product", 1000,
-        List.of(new MeasuredBound("path-norm", "CERTIFIED_UPPER", 9.0)), m, null);
+    return new RunResult(
+        c.id(),
+        c,
+        outcome,
+        50,
+        1e-4,
+        0.009,
+        1.0,
+        lower,
+        "grad@data",
+        upper,
+        "spectral-product",
+        1000,
+        List.of(new MeasuredBound("path-norm", "CERTIFIED_UPPER", 9.0)),
+        m,
+        null);
   }
 
   @Test
   void writesEventsResultsAndReport() throws Exception {
-    List<RunConfig> runs = FarmDefinition.parse("farm { defaults { d = 20 }\n grid { k = [10, 5] } }").expand();
+    List<RunConfig> runs =
+        FarmDefinition.parse("farm { defaults { d = 20 }\n grid { k = [10, 5] } }").expand();
     RunConfig a = runs.get(0); // k = 5 sorts first in the files
     RunConfig b = runs.get(1);
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -65,7 +80,18 @@ class ReporterTest {
             new RunStarted(b.id(), b),
             new TrainingProgress(a.id(), 250, 0.3, 0.9, 0.8, 3.0, 2.0),
             new Converged(a.id(), 300, 1e-4, 0.009, 1.0, 3.0, 2.0),
-            new LipschitzEstimate(a.id(), 300, 4.0, "grad@data", 6.0, "spectral-product", 1000, 5, true, List.of(), null),
+            new LipschitzEstimate(
+                a.id(),
+                300,
+                4.0,
+                "grad@data",
+                6.0,
+                "spectral-product",
+                1000,
+                5,
+                true,
+                List.of(),
+                null),
             new DidNotInterpolate(b.id(), 8000, 0.5, 1.5, 0.7, 2.0, 1.0),
             new RunFinished(a.id(), ra),
             new RunFinished(b.id(), rb),
@@ -74,7 +100,8 @@ class ReporterTest {
     Reporter.Written w = done.receiveMessage();
 
     assertThat(seen).containsExactlyElementsOf(script);
-    // events.ndjson: one line per event, in order, with increasing sequence numbers, parseable back.
+    // events.ndjson: one line per event, in order, with increasing sequence numbers, parseable
+    // back.
     List<String> lines = Files.readAllLines(tmp.resolve("events.ndjson"));
     assertThat(lines).hasSize(script.size());
     var mapper = EventJson.newMapper();
@@ -100,12 +127,18 @@ class ReporterTest {
     assertThat(json).contains("\"theoryBounds\"").contains("F5").contains("claim withdrawn");
 
     String md = Files.readString(tmp.resolve("report.md"));
-    assertThat(md).contains("| " + a.id() + " | 100 | 20 | 10 |").contains("Lip lower (measured, certified)")
-        .contains("F3 (theory").contains("F5").contains("F10").contains("n/a");
+    assertThat(md)
+        .contains("| " + a.id() + " | 100 | 20 | 10 |")
+        .contains("Lip lower (measured, certified)")
+        .contains("F3 (theory")
+        .contains("F5")
+        .contains("F10")
+        .contains("n/a");
     assertThat(w.results()).extracting(RunResult::runId).containsExactly(b.id(), a.id());
 
     // Meters: finished runs by outcome, per-run gauges removed once runs finish.
-    assertThat(registry.get("lipfarm.runs.finished").tag("outcome", "converged").counter().count()).isEqualTo(1.0);
+    assertThat(registry.get("lipfarm.runs.finished").tag("outcome", "converged").counter().count())
+        .isEqualTo(1.0);
     assertThat(registry.get("lipfarm.runs.active").gauge().value()).isZero();
     assertThat(registry.find("lipfarm.run.loss").gauges()).isEmpty();
     assertThat(registry.get("lipfarm.training.epochs").counter().count()).isEqualTo(8300.0);

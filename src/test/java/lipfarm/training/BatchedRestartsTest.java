@@ -54,7 +54,12 @@ class BatchedRestartsTest {
   @Test
   void stopsWhenARestartFitsAndRefusesOtherModels() {
     Dataset data = DataModels.sphereRandomLabels(60, 20, 4);
-    BatchedRestarts batch = new BatchedRestarts(data, TrainingSpec.twoLayerRelu(20, true, 0.01, 0.05, 5000), new long[] {1, 2, 3, 4}, DataType.DOUBLE);
+    BatchedRestarts batch =
+        new BatchedRestarts(
+            data,
+            TrainingSpec.twoLayerRelu(20, true, 0.01, 0.05, 5000),
+            new long[] {1, 2, 3, 4},
+            DataType.DOUBLE);
     List<BatchedRestarts.RestartStats> last = null;
     for (int i = 0; i < 5000; i++) {
       last = batch.step();
@@ -67,7 +72,18 @@ class BatchedRestartsTest {
     batch.step();
     assertThat(batch.epoch()).as("no step once a restart fits").isEqualTo(epoch);
     TrainingSpec tanh =
-        new TrainingSpec(List.of(5), 1, true, Activation.TANH, 0, Loss.SQUARED, FitCriterion.exact(0.01), Optimizer.adam(0.01), WeightBound.none(), 10);
-    assertThatThrownBy(() -> new BatchedRestarts(data, tanh, new long[] {1, 2}, DataType.DOUBLE)).hasMessageContaining("two-layer ReLU");
+        new TrainingSpec(
+            List.of(5),
+            1,
+            true,
+            Activation.TANH,
+            0,
+            Loss.SQUARED,
+            FitCriterion.exact(0.01),
+            Optimizer.adam(0.01),
+            WeightBound.none(),
+            10);
+    assertThatThrownBy(() -> new BatchedRestarts(data, tanh, new long[] {1, 2}, DataType.DOUBLE))
+        .hasMessageContaining("two-layer ReLU");
   }
 }

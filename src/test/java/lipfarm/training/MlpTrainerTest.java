@@ -19,13 +19,22 @@ class MlpTrainerTest {
 
   private static final double FD_STEP = 1e-6;
 
-  static TrainingSpec spec(List<Integer> hidden, int out, boolean bias, Activation act, Loss loss, Optimizer opt, WeightBound wb) {
-    return new TrainingSpec(hidden, out, bias, act, 0.1, loss, FitCriterion.exact(0.0), opt, wb, 1000);
+  static TrainingSpec spec(
+      List<Integer> hidden,
+      int out,
+      boolean bias,
+      Activation act,
+      Loss loss,
+      Optimizer opt,
+      WeightBound wb) {
+    return new TrainingSpec(
+        hidden, out, bias, act, 0.1, loss, FitCriterion.exact(0.0), opt, wb, 1000);
   }
 
   /** Backprop of the loss matches central finite differences in every parameter coordinate. */
   private static void checkGradient(Dataset data, double[][] targets, TrainingSpec spec) {
-    MlpTrainer t = targets == null ? new MlpTrainer(data, spec, 12) : new MlpTrainer(data, targets, spec, 12);
+    MlpTrainer t =
+        targets == null ? new MlpTrainer(data, spec, 12) : new MlpTrainer(data, targets, spec, 12);
     // Random, non-symmetric weights, biases included; ReLU kinks are hit with probability 0.
     SplittableRandom rng = new SplittableRandom(99);
     double[] p = t.parameters();
@@ -48,7 +57,9 @@ class MlpTrainerTest {
       t.setParameters(q);
       double down = t.lossAndGradient()[0];
       double fd = (up - down) / (2 * FD_STEP);
-      assertThat(lg[i + 1]).as("coordinate %d of %s", i, spec).isCloseTo(fd, within(GRAD_TOL * Math.max(1, Math.abs(fd))));
+      assertThat(lg[i + 1])
+          .as("coordinate %d of %s", i, spec)
+          .isCloseTo(fd, within(GRAD_TOL * Math.max(1, Math.abs(fd))));
     }
     t.setParameters(p);
   }
@@ -81,9 +92,26 @@ class MlpTrainerTest {
   void gradientEveryActivationDepthAndBias(Activation act) {
     Dataset data = DataModels.sphereRandomLabels(12, 4, 11);
     for (boolean bias : new boolean[] {true, false}) {
-      checkGradient(data, null, spec(List.of(5), 1, bias, act, Loss.SQUARED, Optimizer.adam(0.01), WeightBound.none()));
-      checkGradient(data, null, spec(List.of(5, 3), 1, bias, act, Loss.SQUARED, Optimizer.adam(0.01), WeightBound.none()));
-      checkGradient(data, null, spec(List.of(4, 3, 3), 1, bias, act, Loss.SQUARED, Optimizer.adam(0.01), WeightBound.none()));
+      checkGradient(
+          data,
+          null,
+          spec(List.of(5), 1, bias, act, Loss.SQUARED, Optimizer.adam(0.01), WeightBound.none()));
+      checkGradient(
+          data,
+          null,
+          spec(
+              List.of(5, 3), 1, bias, act, Loss.SQUARED, Optimizer.adam(0.01), WeightBound.none()));
+      checkGradient(
+          data,
+          null,
+          spec(
+              List.of(4, 3, 3),
+              1,
+              bias,
+              act,
+              Loss.SQUARED,
+              Optimizer.adam(0.01),
+              WeightBound.none()));
     }
   }
 
@@ -91,9 +119,32 @@ class MlpTrainerTest {
   @EnumSource(Loss.class)
   void gradientEveryLoss(Loss loss) {
     Dataset data = DataModels.sphereRandomLabels(12, 4, 13);
-    checkGradient(data, null, spec(List.of(6), 1, true, Activation.SOFTPLUS, loss, Optimizer.adam(0.01), WeightBound.none()));
-    checkGradient(data, null, spec(List.of(6, 4), 1, false, Activation.TANH, loss, Optimizer.adam(0.01), WeightBound.none()));
-    checkGradient(data, null, spec(List.of(6), 1, true, Activation.RELU, loss, Optimizer.adam(0.01), WeightBound.none()));
+    checkGradient(
+        data,
+        null,
+        spec(
+            List.of(6),
+            1,
+            true,
+            Activation.SOFTPLUS,
+            loss,
+            Optimizer.adam(0.01),
+            WeightBound.none()));
+    checkGradient(
+        data,
+        null,
+        spec(
+            List.of(6, 4),
+            1,
+            false,
+            Activation.TANH,
+            loss,
+            Optimizer.adam(0.01),
+            WeightBound.none()));
+    checkGradient(
+        data,
+        null,
+        spec(List.of(6), 1, true, Activation.RELU, loss, Optimizer.adam(0.01), WeightBound.none()));
   }
 
   @Test
@@ -107,12 +158,35 @@ class MlpTrainerTest {
       }
     }
     for (boolean bias : new boolean[] {true, false}) {
-      checkGradient(data, targets, spec(List.of(5, 4), 3, bias, Activation.TANH, Loss.SQUARED, Optimizer.adam(0.01), WeightBound.none()));
-      checkGradient(data, targets, spec(List.of(5), 3, bias, Activation.RELU, Loss.SQUARED, Optimizer.adam(0.01), WeightBound.none()));
+      checkGradient(
+          data,
+          targets,
+          spec(
+              List.of(5, 4),
+              3,
+              bias,
+              Activation.TANH,
+              Loss.SQUARED,
+              Optimizer.adam(0.01),
+              WeightBound.none()));
+      checkGradient(
+          data,
+          targets,
+          spec(
+              List.of(5),
+              3,
+              bias,
+              Activation.RELU,
+              Loss.SQUARED,
+              Optimizer.adam(0.01),
+              WeightBound.none()));
     }
   }
 
-  /** The snapshot computes the same function as the trainer (checked through the estimator's forward pass). */
+  /**
+   * The snapshot computes the same function as the trainer (checked through the estimator's forward
+   * pass).
+   */
   @Test
   void snapshotReproducesTrainedFunction() {
     Dataset data = DataModels.sphereRandomLabels(40, 6, 3);
@@ -158,7 +232,11 @@ class MlpTrainerTest {
             new Optimizer(Optimizer.Kind.ADAM, 0.01, 0, 16, Optimizer.Schedule.COSINE, 1, 1),
             Optimizer.adam(0.01));
     for (Optimizer opt : opts) {
-      MlpTrainer t = new MlpTrainer(data, spec(List.of(32), 1, true, Activation.RELU, Loss.SQUARED, opt, WeightBound.none()), 7);
+      MlpTrainer t =
+          new MlpTrainer(
+              data,
+              spec(List.of(32), 1, true, Activation.RELU, Loss.SQUARED, opt, WeightBound.none()),
+              7);
       double before = t.evaluate().loss();
       for (int i = 0; i < 200; i++) {
         t.step();
@@ -172,7 +250,14 @@ class MlpTrainerTest {
   void deterministicInTheSeed() {
     Dataset data = DataModels.sphereRandomLabels(50, 8, 5);
     TrainingSpec s =
-        spec(List.of(6, 4), 1, true, Activation.TANH, Loss.SQUARED, new Optimizer(Optimizer.Kind.SGD, 0.05, 0.9, 8, Optimizer.Schedule.CONSTANT, 1, 1), WeightBound.none());
+        spec(
+            List.of(6, 4),
+            1,
+            true,
+            Activation.TANH,
+            Loss.SQUARED,
+            new Optimizer(Optimizer.Kind.SGD, 0.05, 0.9, 8, Optimizer.Schedule.CONSTANT, 1, 1),
+            WeightBound.none());
     MlpTrainer t1 = new MlpTrainer(data, s, 99);
     MlpTrainer t2 = new MlpTrainer(data, s, 99);
     for (int i = 0; i < 30; i++) {
@@ -180,6 +265,7 @@ class MlpTrainerTest {
       t2.step();
     }
     assertThat(t1.parameters()).isEqualTo(t2.parameters());
-    assertThat(new MlpTrainer(data, s, 100).parameters()).isNotEqualTo(new MlpTrainer(data, s, 99).parameters());
+    assertThat(new MlpTrainer(data, s, 100).parameters())
+        .isNotEqualTo(new MlpTrainer(data, s, 99).parameters());
   }
 }

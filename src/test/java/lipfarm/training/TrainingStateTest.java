@@ -14,7 +14,8 @@ class TrainingStateTest {
   private static final Dataset DATA = DataModels.sphereRandomLabels(40, 6, 3);
 
   private static TrainingSpec spec(Optimizer opt, WeightBound wb, Activation act) {
-    return new TrainingSpec(List.of(12), 1, true, act, 0.1, Loss.SQUARED, FitCriterion.exact(0.0), opt, wb, 400);
+    return new TrainingSpec(
+        List.of(12), 1, true, act, 0.1, Loss.SQUARED, FitCriterion.exact(0.0), opt, wb, 400);
   }
 
   private static MlpTrainer trainer(TrainingSpec s, DataType dtype) {
@@ -41,7 +42,9 @@ class TrainingStateTest {
     for (int i = 23; i < 60; i++) {
       resumedLast = resumed.step();
     }
-    assertThat(resumed.parameters()).as("%s %s", s.optimizer(), dtype).isEqualTo(straight.parameters());
+    assertThat(resumed.parameters())
+        .as("%s %s", s.optimizer(), dtype)
+        .isEqualTo(straight.parameters());
     assertThat(resumedLast).isEqualTo(last);
     assertThat(resumed.capture()).isEqualTo(straight.capture());
   }
@@ -62,11 +65,18 @@ class TrainingStateTest {
   @Test
   void floatPrecisionAndSpectralBoundResumeBitIdentically() {
     checkResumeIsBitIdentical(
-        spec(new Optimizer(Optimizer.Kind.ADAM, 0.02, 0, 16, Optimizer.Schedule.CONSTANT, 1, 1), WeightBound.none(), Activation.TANH),
+        spec(
+            new Optimizer(Optimizer.Kind.ADAM, 0.02, 0, 16, Optimizer.Schedule.CONSTANT, 1, 1),
+            WeightBound.none(),
+            Activation.TANH),
         DataType.FLOAT);
     // The spectral projection warm-starts its power iteration: that vector is training state too.
     checkResumeIsBitIdentical(
-        spec(Optimizer.adam(0.05), new WeightBound(WeightBound.Kind.SPECTRAL, 1, 1, 0.5), Activation.RELU), DataType.DOUBLE);
+        spec(
+            Optimizer.adam(0.05),
+            new WeightBound(WeightBound.Kind.SPECTRAL, 1, 1, 0.5),
+            Activation.RELU),
+        DataType.DOUBLE);
   }
 
   @Test
@@ -78,10 +88,17 @@ class TrainingStateTest {
     bytes[bytes.length / 2] ^= 1;
     assertThatThrownBy(() -> TrainingState.fromBytes(bytes)).hasMessageContaining("checksum");
     byte[] whole = t.capture().toBytes();
-    assertThatThrownBy(() -> TrainingState.fromBytes(java.util.Arrays.copyOf(whole, whole.length / 3)))
+    assertThatThrownBy(
+            () -> TrainingState.fromBytes(java.util.Arrays.copyOf(whole, whole.length / 3)))
         .isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> t.restore(t.capture())).hasMessageContaining("fresh trainer");
-    MlpTrainer sgd = trainer(spec(new Optimizer(Optimizer.Kind.SGD, 0.05, 0.9, 7, Optimizer.Schedule.CONSTANT, 1, 1), WeightBound.none(), Activation.RELU), DataType.DOUBLE);
+    MlpTrainer sgd =
+        trainer(
+            spec(
+                new Optimizer(Optimizer.Kind.SGD, 0.05, 0.9, 7, Optimizer.Schedule.CONSTANT, 1, 1),
+                WeightBound.none(),
+                Activation.RELU),
+            DataType.DOUBLE);
     assertThatThrownBy(() -> sgd.restore(t.capture())).hasMessageContaining("does not match");
   }
 }

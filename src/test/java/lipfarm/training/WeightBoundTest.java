@@ -24,7 +24,8 @@ class WeightBoundTest {
 
   private static TrainingSpec spec(WeightBound.Kind kind, List<Integer> hidden) {
     // A large step size pushes the weights against the constraint at every step.
-    return MlpTrainerTest.spec(hidden, 1, true, Activation.RELU, Loss.SQUARED, Optimizer.adam(0.2), bound(kind));
+    return MlpTrainerTest.spec(
+        hidden, 1, true, Activation.RELU, Loss.SQUARED, Optimizer.adam(0.2), bound(kind));
   }
 
   /** The constrained quantity, computed from the snapshot (independently of the trainer). */
@@ -54,7 +55,9 @@ class WeightBoundTest {
       }
       case SPECTRAL -> {
         for (NetworkSnapshot.Layer layer : layers) {
-          m = Math.max(m, NetworkMath.spectralNormUpper(layer.rows(), layer.cols(), layer.weights()));
+          m =
+              Math.max(
+                  m, NetworkMath.spectralNormUpper(layer.rows(), layer.cols(), layer.weights()));
         }
       }
       case PATH -> {
@@ -81,17 +84,22 @@ class WeightBoundTest {
   }
 
   @ParameterizedTest
-  @EnumSource(value = WeightBound.Kind.class, names = {"PER_NEURON", "FROBENIUS", "SPECTRAL", "PATH"})
+  @EnumSource(
+      value = WeightBound.Kind.class,
+      names = {"PER_NEURON", "FROBENIUS", "SPECTRAL", "PATH"})
   void boundHoldsAfterEveryStep(WeightBound.Kind kind) {
     Dataset data = DataModels.sphereRandomLabels(60, 8, 31);
-    List<List<Integer>> shapes = kind == WeightBound.Kind.PATH ? List.of(List.of(16)) : List.of(List.of(16), List.of(12, 8));
+    List<List<Integer>> shapes =
+        kind == WeightBound.Kind.PATH ? List.of(List.of(16)) : List.of(List.of(16), List.of(12, 8));
     for (List<Integer> hidden : shapes) {
       MlpTrainer t = new MlpTrainer(data, spec(kind, hidden), 5);
       boolean touched = false;
       for (int i = 0; i < 40; i++) {
         t.step();
         double m = measured(kind, t.snapshot());
-        assertThat(m).as("%s %s after step %d", kind, hidden, i).isLessThanOrEqualTo(LIMIT * (1 + BOUND_TOL));
+        assertThat(m)
+            .as("%s %s after step %d", kind, hidden, i)
+            .isLessThanOrEqualTo(LIMIT * (1 + BOUND_TOL));
         assertThat(t.evaluate().constraint()).isLessThanOrEqualTo(LIMIT * (1 + BOUND_TOL));
         touched |= m > LIMIT * 0.99;
       }
@@ -101,7 +109,9 @@ class WeightBoundTest {
 
   /** Weights already inside the set are left bit-for-bit unchanged. */
   @ParameterizedTest
-  @EnumSource(value = WeightBound.Kind.class, names = {"PER_NEURON", "FROBENIUS", "SPECTRAL", "PATH"})
+  @EnumSource(
+      value = WeightBound.Kind.class,
+      names = {"PER_NEURON", "FROBENIUS", "SPECTRAL", "PATH"})
   void projectionIsIdentityInside(WeightBound.Kind kind) {
     Dataset data = DataModels.sphereRandomLabels(30, 6, 3);
     MlpTrainer t = new MlpTrainer(data, spec(kind, List.of(10)), 8);
@@ -115,16 +125,37 @@ class WeightBoundTest {
   }
 
   /**
-   * With per-neuron bounds α = β = 0.1 and k = 20, |f(x) − c| ≤ k·α·β·√2 ≈ 0.28 on the unit
-   * sphere, far below what ±1 labels need: the run cannot interpolate. Without the bound it does.
+   * With per-neuron bounds α = β = 0.1 and k = 20, |f(x) − c| ≤ k·α·β·√2 ≈ 0.28 on the unit sphere,
+   * far below what ±1 labels need: the run cannot interpolate. Without the bound it does.
    */
   @Test
   void tightBoundCannotInterpolateButFreeNetCan() {
     Dataset data = DataModels.sphereRandomLabels(100, 20, 7);
     FitCriterion fit = FitCriterion.exact(0.01);
     TrainingSpec bounded =
-        new TrainingSpec(List.of(20), 1, true, Activation.RELU, 0, Loss.SQUARED, fit, Optimizer.adam(0.01), new WeightBound(WeightBound.Kind.PER_NEURON, 0.1, 0.1, 0), 3000);
-    TrainingSpec free = new TrainingSpec(List.of(20), 1, true, Activation.RELU, 0, Loss.SQUARED, fit, Optimizer.adam(0.01), WeightBound.none(), 3000);
+        new TrainingSpec(
+            List.of(20),
+            1,
+            true,
+            Activation.RELU,
+            0,
+            Loss.SQUARED,
+            fit,
+            Optimizer.adam(0.01),
+            new WeightBound(WeightBound.Kind.PER_NEURON, 0.1, 0.1, 0),
+            3000);
+    TrainingSpec free =
+        new TrainingSpec(
+            List.of(20),
+            1,
+            true,
+            Activation.RELU,
+            0,
+            Loss.SQUARED,
+            fit,
+            Optimizer.adam(0.01),
+            WeightBound.none(),
+            3000);
     assertThat(train(data, bounded)).isFalse();
     assertThat(train(data, free)).isTrue();
   }

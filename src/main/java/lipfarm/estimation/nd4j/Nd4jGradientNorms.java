@@ -44,13 +44,18 @@ public final class Nd4jGradientNorms {
     this.d = d;
     this.k = k;
     this.w = Nd4j.create(w, new long[] {k, d}, 'c').castTo(DataType.FLOAT);
-    this.b = Nd4j.create(b == null ? new double[k] : b, new long[] {1, k}, 'c').castTo(DataType.FLOAT);
+    this.b =
+        Nd4j.create(b == null ? new double[k] : b, new long[] {1, k}, 'c').castTo(DataType.FLOAT);
     this.a = Nd4j.create(a, new long[] {1, k}, 'c').castTo(DataType.FLOAT);
     String act = activation == null ? "relu" : activation;
     if (act.startsWith("leaky-relu")) {
       this.activation = "leaky-relu";
-      this.leakySlope = act.contains(":") ? Double.parseDouble(act.substring(act.indexOf(':') + 1)) : 0.01;
-    } else if (act.equals("relu") || act.equals("tanh") || act.equals("softplus") || act.equals("linear")) {
+      this.leakySlope =
+          act.contains(":") ? Double.parseDouble(act.substring(act.indexOf(':') + 1)) : 0.01;
+    } else if (act.equals("relu")
+        || act.equals("tanh")
+        || act.equals("softplus")
+        || act.equals("linear")) {
       this.activation = act;
       this.leakySlope = 0;
     } else {

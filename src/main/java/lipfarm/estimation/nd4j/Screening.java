@@ -22,7 +22,8 @@ public final class Screening {
    * @param seed seed of the random points
    * @return up to {@code keep} points of the sphere of radius {@code radius}, best first
    */
-  public static double[][] topSpherePoints(NetworkSnapshot net, double radius, int count, int keep, long seed) {
+  public static double[][] topSpherePoints(
+      NetworkSnapshot net, double radius, int count, int keep, long seed) {
     if (net.layers().size() != 2 || net.outputDim() != 1 || keep <= 0 || count <= 0) {
       return new double[0][];
     }
@@ -30,7 +31,8 @@ public final class Screening {
     int d = first.cols();
     int k = first.rows();
     Nd4jGradientNorms kernel =
-        new Nd4jGradientNorms(d, k, first.weights(), first.bias(), net.layers().get(1).weights(), net.activation());
+        new Nd4jGradientNorms(
+            d, k, first.weights(), first.bias(), net.layers().get(1).weights(), net.activation());
     SplittableRandom rng = new SplittableRandom(seed);
     double[][] best = new double[keep][];
     double[] bestV = new double[keep];
@@ -75,7 +77,9 @@ public final class Screening {
         }
       }
     }
-    return java.util.Arrays.stream(best).filter(java.util.Objects::nonNull).toArray(double[][]::new);
+    return java.util.Arrays.stream(best)
+        .filter(java.util.Objects::nonNull)
+        .toArray(double[][]::new);
   }
 
   private static double gaussian(SplittableRandom rng) {

@@ -14,10 +14,10 @@ import java.util.Optional;
 import lipfarm.training.TrainingState;
 
 /**
- * Trainer checkpoints of one farm: {@code <dir>/<runId>.ckpt}, the latest one per run. A
- * checkpoint is written to a temporary file, forced to disk and atomically moved into place, so a
- * kill at any moment leaves either the previous or the new checkpoint, never a torn one (and a
- * corrupted file is detected by its checksum and ignored).
+ * Trainer checkpoints of one farm: {@code <dir>/<runId>.ckpt}, the latest one per run. A checkpoint
+ * is written to a temporary file, forced to disk and atomically moved into place, so a kill at any
+ * moment leaves either the previous or the new checkpoint, never a torn one (and a corrupted file
+ * is detected by its checksum and ignored).
  */
 public final class CheckpointStore {
 
@@ -49,15 +49,27 @@ public final class CheckpointStore {
     try {
       Files.createDirectories(dir);
       Path target = file(runId);
-      Path tmp = dir.resolve(runId + ".ckpt.tmp-" + ProcessHandle.current().pid() + "-" + Thread.currentThread().getId());
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+      Path tmp =
+          dir.resolve(
+              runId
+                  + ".ckpt.tmp-"
+                  + ProcessHandle.current().pid()
+                  + "-"
+                  + Thread.currentThread().getId());
+      try (FileChannel ch =
+          FileChannel.open(
+              tmp,
+              StandardOpenOption.CREATE,
+              StandardOpenOption.TRUNCATE_EXISTING,
+              StandardOpenOption.WRITE)) {
         while (buf.hasRemaining()) {
           ch.write(buf);
         }
         ch.force(true);
       }
       try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(
+            tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (AtomicMoveNotSupportedException e) {
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
       }
@@ -84,7 +96,10 @@ public final class CheckpointStore {
     }
     double initialLoss = Double.longBitsToDouble(ByteBuffer.wrap(bytes, 0, 8).getLong());
     try {
-      return Optional.of(new Checkpoint(initialLoss, TrainingState.fromBytes(java.util.Arrays.copyOfRange(bytes, 8, bytes.length))));
+      return Optional.of(
+          new Checkpoint(
+              initialLoss,
+              TrainingState.fromBytes(java.util.Arrays.copyOfRange(bytes, 8, bytes.length))));
     } catch (IllegalArgumentException e) {
       return Optional.empty();
     }

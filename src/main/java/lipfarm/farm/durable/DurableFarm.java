@@ -25,7 +25,10 @@ public record DurableFarm(
     long retryBackoffMillis,
     long runTimeoutMillis) {
 
-  /** The wait before retry number {@code failures} (1-based): backoff · 2^(failures − 1), capped at an hour. */
+  /**
+   * The wait before retry number {@code failures} (1-based): backoff · 2^(failures − 1), capped at
+   * an hour.
+   */
   public long backoffMillis(int failures) {
     long b = retryBackoffMillis;
     for (int i = 1; i < failures && b < 3_600_000L; i++) {

@@ -104,7 +104,12 @@ public final class DurableFarmRunner {
    * @param farmConfText the farm.conf written beside the results when the farm is new or grows
    * @throws SQLException if the journal's database cannot be opened
    */
-  public static Running start(Settings s, String farmConfText, Config appConfig, MeterRegistry registry, Consumer<FarmEvent> listener)
+  public static Running start(
+      Settings s,
+      String farmConfText,
+      Config appConfig,
+      MeterRegistry registry,
+      Consumer<FarmEvent> listener)
       throws SQLException, IOException {
     s.database().createSchemaIfMissing();
     Path eventsFile = s.dir().resolve(EventLog.FILE);
@@ -114,15 +119,21 @@ public final class DurableFarmRunner {
     Behavior<Msg> guardian =
         Behaviors.setup(
             ctx -> {
-              ActorRef<FarmJournal.Command> journal = ctx.spawn(FarmJournal.create(s.persistenceId()), "journal");
+              ActorRef<FarmJournal.Command> journal =
+                  ctx.spawn(FarmJournal.create(s.persistenceId()), "journal");
               ctx.watch(journal);
               ctx.ask(
                   FarmJournal.DefineReply.class,
                   journal,
                   Duration.ofSeconds(120),
                   replyTo -> new FarmJournal.Define(s.farm(), s.runs(), replyTo),
-                  (reply, err) -> new Answered(reply != null ? reply : new FarmJournal.Refused("the journal did not answer: " + err)));
-              ActorRef<Reporter.Written> finishedAdapter = ctx.messageAdapter(Reporter.Written.class, Finished::new);
+                  (reply, err) ->
+                      new Answered(
+                          reply != null
+                              ? reply
+                              : new FarmJournal.Refused("the journal did not answer: " + err)));
+              ActorRef<Reporter.Written> finishedAdapter =
+                  ctx.messageAdapter(Reporter.Written.class, Finished::new);
               return Behaviors.receive(Msg.class)
                   .onMessage(
                       Answered.class,
@@ -142,13 +153,33 @@ public final class DurableFarmRunner {
                         }
                         ActorRef<Reporter.Command> reporter =
                             ctx.spawn(
-                                Reporter.create(s.farm(), s.dir(), registry, listener, finishedAdapter, previous, logged.lastSeq()),
+                                Reporter.create(
+                                    s.farm(),
+                                    s.dir(),
+                                    registry,
+                                    listener,
+                                    finishedAdapter,
+                                    previous,
+                                    logged.lastSeq()),
                                 "reporter");
                         ctx.watch(reporter);
                         DurableFarm durable =
-                            new DurableFarm(journal, d.state(), unlogged, checkpoints, s.maxRetries(), s.retryBackoffMillis(), s.runTimeoutMillis());
+                            new DurableFarm(
+                                journal,
+                                d.state(),
+                                unlogged,
+                                checkpoints,
+                                s.maxRetries(),
+                                s.retryBackoffMillis(),
+                                s.runTimeoutMillis());
                         ctx.spawn(
-                            Coordinator.create(s.farm(), d.state().runs(), s.maxConcurrent(), s.children().apply(checkpoints), reporter, durable),
+                            Coordinator.create(
+                                s.farm(),
+                                d.state().runs(),
+                                s.maxConcurrent(),
+                                s.children().apply(checkpoints),
+                                reporter,
+                                durable),
                             "coordinator");
                         return Behaviors.same();
                       })
@@ -173,7 +204,9 @@ public final class DurableFarmRunner {
                       StateRead.class,
                       r -> {
                         if (r.state() == null) {
-                          done.completeExceptionally(new IllegalStateException("could not read the journal on shutdown: " + r.error()));
+                          done.completeExceptionally(
+                              new IllegalStateException(
+                                  "could not read the journal on shutdown: " + r.error()));
                         } else {
                           List<RunResult> results = new ArrayList<>(r.state().resultList());
                           results.sort(ReportOrder.BY_PARAMETERS);
@@ -185,12 +218,16 @@ public final class DurableFarmRunner {
                       Terminated.class,
                       t -> {
                         done.completeExceptionally(
-                            new IllegalStateException("the " + t.getRef().path().name() + " stopped before the farm finished; see the log"));
+                            new IllegalStateException(
+                                "the "
+                                    + t.getRef().path().name()
+                                    + " stopped before the farm finished; see the log"));
                         return Behaviors.stopped();
                       })
                   .build();
             });
-    ActorSystem<Msg> system = ActorSystem.create(guardian, "lipfarm", s.database().config().withFallback(appConfig));
+    ActorSystem<Msg> system =
+        ActorSystem.create(guardian, "lipfarm", s.database().config().withFallback(appConfig));
     CompletableFuture<Outcome> finished =
         done.handle((o, e) -> o)
             .thenCompose(o -> system.getWhenTerminated().toCompletableFuture().thenApply(x -> o));
@@ -202,7 +239,8 @@ public final class DurableFarmRunner {
                 return done; // rethrows the cause
               }
               if (!o.complete()) {
-                // Shutdown: the actors are stopped (trainers checkpointed); rebuild the report from the journal.
+                // Shutdown: the actors are stopped (trainers checkpointed); rebuild the report from
+                // the journal.
                 try {
                   new ReportWriter().write(s.dir(), s.farm(), o.results());
                 } catch (IOException e) {
@@ -217,7 +255,11 @@ public final class DurableFarmRunner {
   static void writeAtomically(Path file, String text) throws IOException {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     Files.writeString(tmp, text, StandardCharsets.UTF_8);
-    Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    Files.move(
+        tmp,
+        file,
+        java.nio.file.StandardCopyOption.ATOMIC_MOVE,
+        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
   }
 
   /** What an existing events.ndjson already holds: its last sequence number and finished runs. */
@@ -248,7 +290,9 @@ public final class DurableFarmRunner {
       return new LoggedEvents(seq, Set.copyOf(ids));
     }
 
-    /** Ends a half-written last line (appending only) so the next event starts a line of its own. */
+    /**
+     * Ends a half-written last line (appending only) so the next event starts a line of its own.
+     */
     private static void terminateTornLine(Path file) throws IOException {
       try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
         if (raf.length() == 0) {
@@ -259,7 +303,8 @@ public final class DurableFarmRunner {
           return;
         }
       }
-      Files.writeString(file, System.lineSeparator(), StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+      Files.writeString(
+          file, System.lineSeparator(), StandardCharsets.UTF_8, StandardOpenOption.APPEND);
     }
   }
 

@@ -21,7 +21,8 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
  * coordinator publishes a result only once it is durable: after a crash, a finished run is never
  * repeated and an unfinished one is re-queued.
  */
-public final class FarmJournal extends EventSourcedBehavior<FarmJournal.Command, FarmJournal.Event, FarmState> {
+public final class FarmJournal
+    extends EventSourcedBehavior<FarmJournal.Command, FarmJournal.Event, FarmState> {
 
   public sealed interface Command extends LipfarmSerializable {}
 
@@ -29,10 +30,12 @@ public final class FarmJournal extends EventSourcedBehavior<FarmJournal.Command,
    * Define the farm as {@code runs}: accepted when the journal is new, holds the same
    * configurations, or holds a subset of them (new grid points are added); refused otherwise.
    */
-  public record Define(String farm, List<RunConfig> runs, ActorRef<DefineReply> replyTo) implements Command {}
+  public record Define(String farm, List<RunConfig> runs, ActorRef<DefineReply> replyTo)
+      implements Command {}
 
   /** Record a failed attempt of a run; the reply carries its failure count. */
-  public record RecordFailure(String runId, String reason, ActorRef<Recorded> replyTo) implements Command {}
+  public record RecordFailure(String runId, String reason, ActorRef<Recorded> replyTo)
+      implements Command {}
 
   /** Record a run's final result (idempotent: a second result for the same run is ignored). */
   public record RecordResult(RunResult result, ActorRef<Recorded> replyTo) implements Command {}
@@ -92,9 +95,13 @@ public final class FarmJournal extends EventSourcedBehavior<FarmJournal.Command,
             (state, c) -> {
               String id = c.result().runId();
               if (state.results().containsKey(id)) {
-                return Effect().none().thenReply(c.replyTo(), s -> new Recorded(id, s.failuresOf(id)));
+                return Effect()
+                    .none()
+                    .thenReply(c.replyTo(), s -> new Recorded(id, s.failuresOf(id)));
               }
-              return Effect().persist(new RunCompleted(c.result())).thenReply(c.replyTo(), s -> new Recorded(id, s.failuresOf(id)));
+              return Effect()
+                  .persist(new RunCompleted(c.result()))
+                  .thenReply(c.replyTo(), s -> new Recorded(id, s.failuresOf(id)));
             })
         .onCommand(GetState.class, (state, c) -> Effect().none().thenReply(c.replyTo(), s -> s))
         .build();
@@ -102,7 +109,9 @@ public final class FarmJournal extends EventSourcedBehavior<FarmJournal.Command,
 
   private Effect<Event, FarmState> onDefine(FarmState state, Define c) {
     if (!state.defined()) {
-      return Effect().persist(new FarmDefined(c.farm(), c.runs())).thenReply(c.replyTo(), s -> new Defined(s, 0, s.runs().size()));
+      return Effect()
+          .persist(new FarmDefined(c.farm(), c.runs()))
+          .thenReply(c.replyTo(), s -> new Defined(s, 0, s.runs().size()));
     }
     Set<String> old = new LinkedHashSet<>();
     state.runs().forEach(r -> old.add(r.id()));
@@ -110,26 +119,47 @@ public final class FarmJournal extends EventSourcedBehavior<FarmJournal.Command,
     c.runs().forEach(r -> now.add(r.id()));
     List<RunConfig> missing = state.runs().stream().filter(r -> !now.contains(r.id())).toList();
     if (!missing.isEmpty()) {
-      return Effect().none().thenReply(c.replyTo(), s -> new Refused(difference(c.farm(), s, missing, c.runs().stream().filter(r -> !old.contains(r.id())).toList())));
+      return Effect()
+          .none()
+          .thenReply(
+              c.replyTo(),
+              s ->
+                  new Refused(
+                      difference(
+                          c.farm(),
+                          s,
+                          missing,
+                          c.runs().stream().filter(r -> !old.contains(r.id())).toList())));
     }
-    List<RunConfig> added = new ArrayList<>(c.runs().stream().filter(r -> !old.contains(r.id())).toList());
+    List<RunConfig> added =
+        new ArrayList<>(c.runs().stream().filter(r -> !old.contains(r.id())).toList());
     int resumed = state.runs().size();
     if (added.isEmpty()) {
       return Effect().none().thenReply(c.replyTo(), s -> new Defined(s, resumed, 0));
     }
-    return Effect().persist(new GridExtended(added)).thenReply(c.replyTo(), s -> new Defined(s, resumed, added.size()));
+    return Effect()
+        .persist(new GridExtended(added))
+        .thenReply(c.replyTo(), s -> new Defined(s, resumed, added.size()));
   }
 
-  private static String difference(String farm, FarmState state, List<RunConfig> missing, List<RunConfig> added) {
+  private static String difference(
+      String farm, FarmState state, List<RunConfig> missing, List<RunConfig> added) {
     StringBuilder sb = new StringBuilder();
-    sb.append("farm '").append(farm).append("' already exists with a different definition: ")
-        .append(missing.size()).append(" of its ").append(state.runs().size())
-        .append(" configurations are not in the new definition (for example ").append(missing.get(0).label()).append(")");
+    sb.append("farm '")
+        .append(farm)
+        .append("' already exists with a different definition: ")
+        .append(missing.size())
+        .append(" of its ")
+        .append(state.runs().size())
+        .append(" configurations are not in the new definition (for example ")
+        .append(missing.get(0).label())
+        .append(")");
     if (!added.isEmpty()) {
       sb.append(" and ").append(added.size()).append(" are new");
     }
-    sb.append(". Only adding grid points is allowed on an existing farm. Restore its definition (it is in farm.conf)"
-        + " to resume it, give the farm a new name, or pass --new-farm to start a new farm (the old directory is kept, renamed).");
+    sb.append(
+        ". Only adding grid points is allowed on an existing farm. Restore its definition (it is in farm.conf)"
+            + " to resume it, give the farm a new name, or pass --new-farm to start a new farm (the old directory is kept, renamed).");
     return sb.toString();
   }
 

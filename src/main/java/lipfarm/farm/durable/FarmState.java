@@ -16,7 +16,8 @@ import lipfarm.protocol.RunResult;
  * @param results final results by configuration id (a run that failed after its retries included)
  * @param failures failed attempts by configuration id (absent: none)
  */
-public record FarmState(List<RunConfig> runs, Map<String, RunResult> results, Map<String, Integer> failures)
+public record FarmState(
+    List<RunConfig> runs, Map<String, RunResult> results, Map<String, Integer> failures)
     implements LipfarmSerializable {
 
   public FarmState {

@@ -16,8 +16,8 @@ import lipfarm.config.Durability;
 
 /**
  * Where a farm's journal lives: an H2 file database {@code <farm dir>/journal} by default (no
- * server), or PostgreSQL. Creates the pekko-persistence-jdbc tables when they are missing, from
- * the DDL shipped in its jar.
+ * server), or PostgreSQL. Creates the pekko-persistence-jdbc tables when they are missing, from the
+ * DDL shipped in its jar.
  *
  * @param kind {@code h2} or {@code postgres}
  * @param url the JDBC URL
@@ -31,17 +31,26 @@ public record JournalDatabase(String kind, String url, String user, String passw
    */
   public static JournalDatabase of(Durability d, Path farmDir, Map<String, String> env) {
     if (d.journal().equals("postgres")) {
-      String url = !d.journalUrl().isEmpty() ? d.journalUrl() : env.getOrDefault("LIPFARM_JOURNAL_URL", "");
+      String url =
+          !d.journalUrl().isEmpty() ? d.journalUrl() : env.getOrDefault("LIPFARM_JOURNAL_URL", "");
       if (url.isEmpty()) {
-        throw new IllegalArgumentException("farm.journal = postgres needs farm.journal-url or LIPFARM_JOURNAL_URL (jdbc:postgresql://HOST:PORT/DB)");
+        throw new IllegalArgumentException(
+            "farm.journal = postgres needs farm.journal-url or LIPFARM_JOURNAL_URL (jdbc:postgresql://HOST:PORT/DB)");
       }
-      String user = !d.journalUser().isEmpty() ? d.journalUser() : env.getOrDefault("LIPFARM_JOURNAL_USER", "");
-      String password = !d.journalPassword().isEmpty() ? d.journalPassword() : env.getOrDefault("LIPFARM_JOURNAL_PASSWORD", "");
+      String user =
+          !d.journalUser().isEmpty()
+              ? d.journalUser()
+              : env.getOrDefault("LIPFARM_JOURNAL_USER", "");
+      String password =
+          !d.journalPassword().isEmpty()
+              ? d.journalPassword()
+              : env.getOrDefault("LIPFARM_JOURNAL_PASSWORD", "");
       return new JournalDatabase("postgres", url, user, password);
     }
     String file = farmDir.toAbsolutePath().resolve("journal").toString();
     // WRITE_DELAY=0: a commit is written before it is acknowledged, so a kill loses no event.
-    return new JournalDatabase("h2", "jdbc:h2:file:" + file + ";DATABASE_TO_UPPER=false;WRITE_DELAY=0", "sa", "");
+    return new JournalDatabase(
+        "h2", "jdbc:h2:file:" + file + ";DATABASE_TO_UPPER=false;WRITE_DELAY=0", "sa", "");
   }
 
   private static String quote(String s) {
@@ -50,7 +59,8 @@ public record JournalDatabase(String kind, String url, String user, String passw
 
   /** The persistence plugins bound to this database (one shared Slick database). */
   public Config config() {
-    String profile = kind.equals("postgres") ? "slick.jdbc.PostgresProfile$" : "slick.jdbc.H2Profile$";
+    String profile =
+        kind.equals("postgres") ? "slick.jdbc.PostgresProfile$" : "slick.jdbc.H2Profile$";
     String driver = kind.equals("postgres") ? "org.postgresql.Driver" : "org.h2.Driver";
     return ConfigFactory.parseString(
         String.join(
@@ -77,24 +87,32 @@ public record JournalDatabase(String kind, String url, String user, String passw
 
   /** Opens the database and creates the journal and snapshot tables if missing. */
   public void createSchemaIfMissing() throws SQLException {
-    String resource = kind.equals("postgres") ? "schema/postgres/postgres-create-schema.sql" : "schema/h2/h2-create-schema.sql";
+    String resource =
+        kind.equals("postgres")
+            ? "schema/postgres/postgres-create-schema.sql"
+            : "schema/h2/h2-create-schema.sql";
     String ddl;
     try (InputStream in = JournalDatabase.class.getClassLoader().getResourceAsStream(resource)) {
       if (in == null) {
-        throw new SQLException("pekko-persistence-jdbc's " + resource + " is not on the class path");
+        throw new SQLException(
+            "pekko-persistence-jdbc's " + resource + " is not on the class path");
       }
       ddl = new String(in.readAllBytes(), StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new SQLException("cannot read " + resource, e);
     }
-    try (Connection c = DriverManager.getConnection(url, user, password); Statement st = c.createStatement()) {
+    try (Connection c = DriverManager.getConnection(url, user, password);
+        Statement st = c.createStatement()) {
       for (String raw : ddl.split(";")) {
         String sql = raw.strip();
         if (sql.isEmpty() || sql.contains("durable_state") || sql.contains("global_offset_seq")) {
           continue; // lipfarm uses the event journal and snapshots only
         }
-        sql = sql.replace("CREATE UNIQUE INDEX \"", "CREATE UNIQUE INDEX IF NOT EXISTS \"")
-            .replace("CREATE UNIQUE INDEX event_journal", "CREATE UNIQUE INDEX IF NOT EXISTS event_journal");
+        sql =
+            sql.replace("CREATE UNIQUE INDEX \"", "CREATE UNIQUE INDEX IF NOT EXISTS \"")
+                .replace(
+                    "CREATE UNIQUE INDEX event_journal",
+                    "CREATE UNIQUE INDEX IF NOT EXISTS event_journal");
         st.execute(sql);
       }
     }

@@ -36,7 +36,11 @@ class Nd4jGradientNormsTest {
     }
     for (String act : List.of("relu", "leaky-relu:0.1", "tanh", "softplus")) {
       NetworkSnapshot net =
-          new NetworkSnapshot(act, List.of(new NetworkSnapshot.Layer(k, d, w, b), new NetworkSnapshot.Layer(1, k, a, new double[] {0.3})));
+          new NetworkSnapshot(
+              act,
+              List.of(
+                  new NetworkSnapshot.Layer(k, d, w, b),
+                  new NetworkSnapshot.Layer(1, k, a, new double[] {0.3})));
       Nd4jGradientNorms kernel = new Nd4jGradientNorms(d, k, w, b, a, act);
       float[] norms = kernel.norms(xs, n);
       float[] again = kernel.norms(xs, n); // buffers are reused
@@ -46,13 +50,17 @@ class Nd4jGradientNormsTest {
           x[c] = xs[i * d + c];
         }
         double expected = NetworkMath.gradientNorm(net, x);
-        assertThat((double) norms[i]).as("%s point %d", act, i).isCloseTo(expected, within(FLOAT_TOL * Math.max(1, expected)));
+        assertThat((double) norms[i])
+            .as("%s point %d", act, i)
+            .isCloseTo(expected, within(FLOAT_TOL * Math.max(1, expected)));
         assertThat(again[i]).isEqualTo(norms[i]);
       }
     }
   }
 
-  /** Screening returns sphere points, best first, whose exact gradient norms are the largest seen. */
+  /**
+   * Screening returns sphere points, best first, whose exact gradient norms are the largest seen.
+   */
   @Test
   void screeningFindsLargeGradientsOnTheSphere() {
     SplittableRandom rng = new SplittableRandom(5);
@@ -66,7 +74,12 @@ class Nd4jGradientNormsTest {
     for (int j = 0; j < k; j++) {
       a[j] = rng.nextGaussian();
     }
-    NetworkSnapshot net = new NetworkSnapshot("relu", List.of(new NetworkSnapshot.Layer(k, d, w, null), new NetworkSnapshot.Layer(1, k, a, null)));
+    NetworkSnapshot net =
+        new NetworkSnapshot(
+            "relu",
+            List.of(
+                new NetworkSnapshot.Layer(k, d, w, null),
+                new NetworkSnapshot.Layer(1, k, a, null)));
     double[][] top = Screening.topSpherePoints(net, 2.0, 5000, 8, 1);
     assertThat(top.length).isEqualTo(8);
     double prev = Double.POSITIVE_INFINITY;
@@ -93,6 +106,17 @@ class Nd4jGradientNormsTest {
     }
     java.util.Arrays.sort(random);
     assertThat(NetworkMath.gradientNorm(net, top[0])).isGreaterThanOrEqualTo(random[100]);
-    assertThat(Screening.topSpherePoints(new NetworkSnapshot("relu", List.of(new NetworkSnapshot.Layer(1, d, java.util.Arrays.copyOf(w, d), null))), 1, 10, 2, 1).length).isZero();
+    assertThat(
+            Screening.topSpherePoints(
+                    new NetworkSnapshot(
+                        "relu",
+                        List.of(
+                            new NetworkSnapshot.Layer(1, d, java.util.Arrays.copyOf(w, d), null))),
+                    1,
+                    10,
+                    2,
+                    1)
+                .length)
+        .isZero();
   }
 }

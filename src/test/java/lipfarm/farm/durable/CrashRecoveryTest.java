@@ -22,15 +22,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A farm killed with SIGKILL at seeded random moments and restarted each time ends with exactly
- * the results of an uninterrupted run of the same farm: the same configuration ids, each once.
+ * A farm killed with SIGKILL at seeded random moments and restarted each time ends with exactly the
+ * results of an uninterrupted run of the same farm: the same configuration ids, each once.
  */
 @Tag("slow")
 class CrashRecoveryTest {
   @TempDir Path tmp;
 
   static String farm(String name, String extra) {
-    return "farm {\n name = " + name + "\n max-concurrent-runs = 2\n checkpoint-every = 250\n retry-backoff = 100\n" + extra
+    return "farm {\n name = "
+        + name
+        + "\n max-concurrent-runs = 2\n checkpoint-every = 250\n retry-backoff = 100\n"
+        + extra
         + " defaults { d = 10, max-epochs = 3000, estimator-budget = 2000 }\n"
         + " grid { n = [20, 40], k = [2, 8, 16], seed = [1, 2] }\n}\n";
   }
@@ -46,28 +49,53 @@ class CrashRecoveryTest {
     String url = System.getenv("LIPFARM_TEST_PG_URL");
     if (url == null) {
       if ("true".equals(System.getenv("CI"))) {
-        throw new AssertionError("CI must provide PostgreSQL: LIPFARM_TEST_PG_URL is not set (see .ci/run)");
+        throw new AssertionError(
+            "CI must provide PostgreSQL: LIPFARM_TEST_PG_URL is not set (see .ci/run)");
       }
-      Assumptions.abort("no PostgreSQL: set LIPFARM_TEST_PG_URL (and LIPFARM_TEST_PG_USER/_PASSWORD)");
+      Assumptions.abort(
+          "no PostgreSQL: set LIPFARM_TEST_PG_URL (and LIPFARM_TEST_PG_USER/_PASSWORD)");
     }
     String user = System.getenv().getOrDefault("LIPFARM_TEST_PG_USER", "");
     String password = System.getenv().getOrDefault("LIPFARM_TEST_PG_PASSWORD", "");
-    Map<String, String> env = Map.of("LIPFARM_JOURNAL_URL", url, "LIPFARM_JOURNAL_USER", user, "LIPFARM_JOURNAL_PASSWORD", password);
+    Map<String, String> env =
+        Map.of(
+            "LIPFARM_JOURNAL_URL",
+            url,
+            "LIPFARM_JOURNAL_USER",
+            user,
+            "LIPFARM_JOURNAL_PASSWORD",
+            password);
     crashLoop("pgcrash", " journal = postgres\n", env, 23);
-    try (Connection c = DriverManager.getConnection(url, user, password); Statement st = c.createStatement()) {
-      var rs = st.executeQuery("select count(*) from event_journal where persistence_id = '" + Files.readString(tmp.resolve("crashed/pgcrash/farm.id")).strip() + "'");
+    try (Connection c = DriverManager.getConnection(url, user, password);
+        Statement st = c.createStatement()) {
+      var rs =
+          st.executeQuery(
+              "select count(*) from event_journal where persistence_id = '"
+                  + Files.readString(tmp.resolve("crashed/pgcrash/farm.id")).strip()
+                  + "'");
       rs.next();
-      assertThat(rs.getLong(1)).as("events in PostgreSQL").isGreaterThanOrEqualTo(13); // defined + 12 results
+      assertThat(rs.getLong(1))
+          .as("events in PostgreSQL")
+          .isGreaterThanOrEqualTo(13); // defined + 12 results
     }
   }
 
-  private void crashLoop(String name, String extra, Map<String, String> env, long seed) throws Exception {
+  private void crashLoop(String name, String extra, Map<String, String> env, long seed)
+      throws Exception {
     Path conf = tmp.resolve(name + ".conf");
     Files.writeString(conf, farm(name, extra));
     Path log = tmp.resolve("farm.log");
 
     Path reference = tmp.resolve("reference");
-    Process ref = FarmProcess.start(log, env, "run", "--no-progress", "--output-dir", reference.toString(), conf.toString());
+    Process ref =
+        FarmProcess.start(
+            log,
+            env,
+            "run",
+            "--no-progress",
+            "--output-dir",
+            reference.toString(),
+            conf.toString());
     assertThat(ref.waitFor(5, TimeUnit.MINUTES)).isTrue();
     assertThat(ref.exitValue()).as(Files.readString(log)).isZero();
 
@@ -75,7 +103,15 @@ class CrashRecoveryTest {
     Random rnd = new Random(seed);
     int kills = 0;
     for (int attempt = 0; attempt < 8; attempt++) {
-      Process p = FarmProcess.start(log, env, "run", "--no-progress", "--output-dir", crashed.toString(), conf.toString());
+      Process p =
+          FarmProcess.start(
+              log,
+              env,
+              "run",
+              "--no-progress",
+              "--output-dir",
+              crashed.toString(),
+              conf.toString());
       long wait = 1000 + rnd.nextInt(2500); // JVM start ~1 s; the whole farm ~8 s of work
       if (p.waitFor(wait, TimeUnit.MILLISECONDS)) {
         assertThat(p.exitValue()).as(Files.readString(log)).isZero();
@@ -84,7 +120,8 @@ class CrashRecoveryTest {
       p.destroyForcibly().waitFor(); // SIGKILL
       kills++;
     }
-    Process last = FarmProcess.start(log, env, "resume", "--no-progress", crashed.resolve(name).toString());
+    Process last =
+        FarmProcess.start(log, env, "resume", "--no-progress", crashed.resolve(name).toString());
     assertThat(last.waitFor(5, TimeUnit.MINUTES)).isTrue();
     assertThat(last.exitValue()).as(Files.readString(log)).isZero();
     assertThat(kills).as("the farm was killed at least twice").isGreaterThanOrEqualTo(2);
@@ -93,8 +130,12 @@ class CrashRecoveryTest {
     EventLog actual = EventLog.read(crashed.resolve(name));
     assertThat(expected.results()).hasSize(12);
     Map<String, Long> finishedPerId =
-        actual.events().stream().filter(e -> e instanceof FarmEvent.RunFinished).collect(Collectors.groupingBy(FarmEvent::runId, Collectors.counting()));
-    assertThat(finishedPerId.values()).as("each configuration finished exactly once").allMatch(c -> c == 1);
+        actual.events().stream()
+            .filter(e -> e instanceof FarmEvent.RunFinished)
+            .collect(Collectors.groupingBy(FarmEvent::runId, Collectors.counting()));
+    assertThat(finishedPerId.values())
+        .as("each configuration finished exactly once")
+        .allMatch(c -> c == 1);
     Map<String, RunResult> want = byId(expected.results());
     Map<String, RunResult> got = byId(actual.results());
     assertThat(got.keySet()).isEqualTo(want.keySet());
@@ -105,17 +146,28 @@ class CrashRecoveryTest {
         .isEqualTo(Files.readString(reference.resolve(name).resolve("results.csv")));
   }
 
-  /** SIGTERM stops the farm gracefully: exit 0, a partial report, checkpoints; resume finishes it. */
+  /**
+   * SIGTERM stops the farm gracefully: exit 0, a partial report, checkpoints; resume finishes it.
+   */
   @Test
   void sigtermStopsGracefullyAndResumeFinishes() throws Exception {
     Path conf = tmp.resolve("term.conf");
-    Files.writeString(conf, farm("term", "").replace("max-epochs = 3000", "max-epochs = 20000, tol = 1e-9"));
+    Files.writeString(
+        conf, farm("term", "").replace("max-epochs = 3000", "max-epochs = 20000, tol = 1e-9"));
     Path log = tmp.resolve("term.log");
     Path out = tmp.resolve("out");
-    Process p = FarmProcess.start(log, Map.of(), "run", "--no-progress", "--output-dir", out.toString(), conf.toString());
+    Process p =
+        FarmProcess.start(
+            log, Map.of(), "run", "--no-progress", "--output-dir", out.toString(), conf.toString());
     Path events = out.resolve("term/events.ndjson");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
-    while (p.isAlive() && System.nanoTime() < deadline && (!Files.exists(events) || Files.readAllLines(events).stream().filter(l -> l.contains("TrainingProgress")).count() < 6)) {
+    while (p.isAlive()
+        && System.nanoTime() < deadline
+        && (!Files.exists(events)
+            || Files.readAllLines(events).stream()
+                    .filter(l -> l.contains("TrainingProgress"))
+                    .count()
+                < 6)) {
       Thread.sleep(100);
     }
     p.destroy(); // SIGTERM
@@ -124,7 +176,9 @@ class CrashRecoveryTest {
     assertThat(Files.readString(log)).contains("stopped").contains("resume with: lipfarm resume");
     assertThat(out.resolve("term/report.md")).exists();
     try (var files = Files.list(out.resolve("term/checkpoints"))) {
-      assertThat(files.filter(f -> f.toString().endsWith(".ckpt")).count()).as("runs in flight checkpointed").isGreaterThanOrEqualTo(1);
+      assertThat(files.filter(f -> f.toString().endsWith(".ckpt")).count())
+          .as("runs in flight checkpointed")
+          .isGreaterThanOrEqualTo(1);
     }
     EventLog partial = EventLog.read(out.resolve("term"));
     assertThat(partial.finished()).isFalse();

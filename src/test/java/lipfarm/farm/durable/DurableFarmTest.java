@@ -36,19 +36,40 @@ class DurableFarmTest {
 
   static FarmDefinition def(String name, String grid, String extra) {
     return FarmDefinition.parse(
-        "farm { name = " + name + ", max-concurrent-runs = 2, checkpoint-every = 250, retry-backoff = 50, max-retries = 2\n" + extra
-            + " defaults { d = 10, n = 20, max-epochs = 1500, estimator-budget = 1000, tol = 0.01 }\n grid { " + grid + " } }");
+        "farm { name = "
+            + name
+            + ", max-concurrent-runs = 2, checkpoint-every = 250, retry-backoff = 50, max-retries = 2\n"
+            + extra
+            + " defaults { d = 10, n = 20, max-epochs = 1500, estimator-budget = 1000, tol = 0.01 }\n grid { "
+            + grid
+            + " } }");
   }
 
-  private DurableFarmRunner.Running start(FarmDefinition def, Path root, Function<CheckpointStore, RunChildren> children) throws Exception {
+  private DurableFarmRunner.Running start(
+      FarmDefinition def, Path root, Function<CheckpointStore, RunChildren> children)
+      throws Exception {
     Durability d = Durability.of(def);
     Path dir = root.resolve(def.name());
     Files.createDirectories(dir);
     DurableFarmRunner.Settings s =
         new DurableFarmRunner.Settings(
-            def.name(), def.expand(), def.maxConcurrentRuns(), dir, "test|" + def.name(), JournalDatabase.of(d, dir, Map.of()),
-            d.checkpointEvery(), d.maxRetries(), d.retryBackoffMillis(), d.runTimeoutMillis(), children);
-    return DurableFarmRunner.start(s, "farm {\n" + def.source() + "\n}\n", FarmRunner.config(def.maxConcurrentRuns()), new SimpleMeterRegistry(), e -> {});
+            def.name(),
+            def.expand(),
+            def.maxConcurrentRuns(),
+            dir,
+            "test|" + def.name(),
+            JournalDatabase.of(d, dir, Map.of()),
+            d.checkpointEvery(),
+            d.maxRetries(),
+            d.retryBackoffMillis(),
+            d.runTimeoutMillis(),
+            children);
+    return DurableFarmRunner.start(
+        s,
+        "farm {\n" + def.source() + "\n}\n",
+        FarmRunner.config(def.maxConcurrentRuns()),
+        new SimpleMeterRegistry(),
+        e -> {});
   }
 
   private DurableFarmRunner.Outcome runToEnd(FarmDefinition def, Path root) throws Exception {
@@ -56,7 +77,9 @@ class DurableFarmTest {
   }
 
   private static Map<String, Long> count(EventLog log, Class<?> type) {
-    return log.events().stream().filter(type::isInstance).collect(Collectors.groupingBy(FarmEvent::runId, Collectors.counting()));
+    return log.events().stream()
+        .filter(type::isInstance)
+        .collect(Collectors.groupingBy(FarmEvent::runId, Collectors.counting()));
   }
 
   /** A second session of a finished farm runs nothing; a grown grid runs only the new points. */
@@ -70,12 +93,16 @@ class DurableFarmTest {
     assertThat(again.results()).isEqualTo(first.results());
     EventLog log = EventLog.read(tmp.resolve("grow"));
     assertThat(count(log, FarmEvent.RunStarted.class).values()).containsOnly(1L);
-    assertThat(count(log, FarmEvent.RunFinished.class)).hasSize(2).allSatisfy((id, c) -> assertThat(c).isEqualTo(1L));
+    assertThat(count(log, FarmEvent.RunFinished.class))
+        .hasSize(2)
+        .allSatisfy((id, c) -> assertThat(c).isEqualTo(1L));
 
     DurableFarmRunner.Outcome grown = runToEnd(def("grow", "k = [2, 8, 16]", ""), tmp);
     assertThat(grown.results()).hasSize(3).containsAll(first.results());
     log = EventLog.read(tmp.resolve("grow"));
-    assertThat(count(log, FarmEvent.RunStarted.class)).hasSize(3).allSatisfy((id, c) -> assertThat(c).isEqualTo(1L));
+    assertThat(count(log, FarmEvent.RunStarted.class))
+        .hasSize(3)
+        .allSatisfy((id, c) -> assertThat(c).isEqualTo(1L));
     assertThat(log.results()).hasSize(3);
     assertThat(Files.readString(tmp.resolve("grow/farm.conf"))).contains("16");
   }
@@ -85,7 +112,8 @@ class DurableFarmTest {
   void changedDefinitionIsRefusedWithAClearMessage() throws Exception {
     runToEnd(def("changed", "k = [2, 8]", ""), tmp);
     List<String> before = Files.readAllLines(tmp.resolve("changed/events.ndjson"));
-    CompletableFuture<DurableFarmRunner.Outcome> refused = start(def("changed", "k = [2, 4]", ""), tmp, store -> RunChildren.real(store, 250)).done();
+    CompletableFuture<DurableFarmRunner.Outcome> refused =
+        start(def("changed", "k = [2, 4]", ""), tmp, store -> RunChildren.real(store, 250)).done();
     assertThatThrownBy(() -> refused.get(1, TimeUnit.MINUTES))
         .isInstanceOf(ExecutionException.class)
         .cause()
@@ -116,10 +144,11 @@ class DurableFarmTest {
                         inner.tell(t);
                         return Behaviors.same();
                       })
-                  .onAnyMessage(m -> {
-                    inner.tell(m);
-                    return Behaviors.same();
-                  })
+                  .onAnyMessage(
+                      m -> {
+                        inner.tell(m);
+                        return Behaviors.same();
+                      })
                   .onSignal(Terminated.class, x -> Behaviors.stopped())
                   .build();
             });
@@ -138,7 +167,8 @@ class DurableFarmTest {
     FarmDefinition def = def("throws", "k = [2, 8, 16]", "");
     List<RunConfig> runs = def.expand();
     String bad = runs.get(1).id();
-    DurableFarmRunner.Outcome o = start(def, tmp, store -> throwingFor(bad, store)).done().get(3, TimeUnit.MINUTES);
+    DurableFarmRunner.Outcome o =
+        start(def, tmp, store -> throwingFor(bad, store)).done().get(3, TimeUnit.MINUTES);
     assertThat(o.complete()).isTrue();
     assertThat(o.results()).hasSize(3);
     for (RunResult r : o.results()) {
@@ -151,7 +181,9 @@ class DurableFarmTest {
       }
     }
     EventLog log = EventLog.read(tmp.resolve("throws"));
-    assertThat(count(log, FarmEvent.RunStarted.class).get(bad)).as("1 attempt + 2 retries").isEqualTo(3L);
+    assertThat(count(log, FarmEvent.RunStarted.class).get(bad))
+        .as("1 attempt + 2 retries")
+        .isEqualTo(3L);
     assertThat(count(log, FarmEvent.RunFinished.class).get(bad)).isEqualTo(1L);
     FarmEvent.FarmFinished end = (FarmEvent.FarmFinished) log.events().get(log.events().size() - 1);
     assertThat(end.runsFailed()).isEqualTo(1);
@@ -174,18 +206,38 @@ class DurableFarmTest {
     Files.createDirectories(dir);
     DurableFarmRunner.Settings s =
         new DurableFarmRunner.Settings(
-            "stop", def.expand(), 2, dir, "test|stop", JournalDatabase.of(d, dir, Map.of()), 250, 2, 50, 0, store -> RunChildren.real(store, 250));
+            "stop",
+            def.expand(),
+            2,
+            dir,
+            "test|stop",
+            JournalDatabase.of(d, dir, Map.of()),
+            250,
+            2,
+            50,
+            0,
+            store -> RunChildren.real(store, 250));
     DurableFarmRunner.Running running =
-        DurableFarmRunner.start(s, "farm {\n" + def.source() + "\n}\n", FarmRunner.config(2), new SimpleMeterRegistry(), seen::add);
+        DurableFarmRunner.start(
+            s,
+            "farm {\n" + def.source() + "\n}\n",
+            FarmRunner.config(2),
+            new SimpleMeterRegistry(),
+            seen::add);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (seen.stream().filter(e -> e instanceof FarmEvent.TrainingProgress p && p.epoch() >= 1000).count() < 2 && System.nanoTime() < deadline) {
+    while (seen.stream()
+                .filter(e -> e instanceof FarmEvent.TrainingProgress p && p.epoch() >= 1000)
+                .count()
+            < 2
+        && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
     running.shutdown();
     DurableFarmRunner.Outcome stopped = running.done().get(1, TimeUnit.MINUTES);
     assertThat(stopped.complete()).isFalse();
     assertThat(dir.resolve("report.md")).isNotEmptyFile();
-    assertThat(new CheckpointStore(dir.resolve("checkpoints")).load(def.expand().get(1).id())).isPresent();
+    assertThat(new CheckpointStore(dir.resolve("checkpoints")).load(def.expand().get(1).id()))
+        .isPresent();
 
     DurableFarmRunner.Outcome resumed = runToEnd(def, tmp.resolve("b"));
     assertThat(resumed.complete()).isTrue();
