@@ -87,6 +87,7 @@ public record FarmDefinition(
     add(Param.bool("center", true));
     add(Param.bool("normalize", true));
     add(Param.choice("precision", "double", "double", "float"));
+    add(Param.integer("restarts", 1, 1, 64));
   }
 
   private static final Set<String> FARM_KEYS = farmKeys();
@@ -249,6 +250,22 @@ public record FarmDefinition(
   /** Checks that hold between keys; the message names the key that would have to change. */
   private void checkConsistent(RunConfig rc) {
     String where = grid.isEmpty() ? "farm.defaults." : "farm (defaults and grid).";
+    if (rc.restarts() > 1
+        && !(rc.depth() == 2
+            && "relu".equals(rc.activation())
+            && rc.bias()
+            && "squared".equals(rc.loss())
+            && "exact".equals(rc.fit())
+            && "adam".equals(rc.optimizer())
+            && rc.batchSize() == 0
+            && rc.outputDim() == 1
+            && "none".equals(rc.weightBound()))) {
+      throw new ConfigException(
+          where + "restarts",
+          rc.restarts()
+              + " batched restarts need depth = 2, activation = relu, bias = true, loss = squared, fit = exact,"
+              + " optimizer = adam, batch-size = 0, output-dim = 1 and weight-bound = none; allowed otherwise: restarts = 1");
+    }
     try {
       rc.dataSpec().validate();
     } catch (DataException e) {
@@ -326,7 +343,8 @@ public record FarmDefinition(
         (String) p.get("negative-classes"),
         (Boolean) p.get("center"),
         (Boolean) p.get("normalize"),
-        (String) p.get("precision"));
+        (String) p.get("precision"),
+        ((Number) p.get("restarts")).intValue());
   }
 
   /** A grid value for a list-valued key is a list of lists; a flat list is one value. */

@@ -53,7 +53,8 @@ public record RunConfig(
     String negativeClasses,
     boolean center,
     boolean normalize,
-    String precision)
+    String precision,
+    int restarts)
     implements LipfarmSerializable {
 
   /** The original two-layer configuration; every later parameter takes its default. */
@@ -113,7 +114,8 @@ public record RunConfig(
         "",
         true,
         true,
-        "double");
+        "double",
+        1);
   }
 
   /** The data parameters of this configuration. */
@@ -195,7 +197,28 @@ public record RunConfig(
 
   /** Seed of the weight initialisation, derived from the configuration id. */
   public long initSeed() {
-    return seedOf("init|" + id());
+    return seedOf("init|" + idWithoutRestarts());
+  }
+
+  /**
+   * The id of the same configuration with one restart: the weights' seed does not depend on how
+   * many restarts are batched, so restart 0 of a batched run is the unbatched run.
+   */
+  private String idWithoutRestarts() {
+    StringBuilder sb = new StringBuilder();
+    asMap()
+        .forEach(
+            (key, v) ->
+                sb.append(key).append('=').append("restarts".equals(key) ? 1 : v).append(';'));
+    return sha256Hex(sb.toString()).substring(0, 16);
+  }
+
+  /**
+   * Seed of restart {@code r} (0-based): restart 0 is {@link #initSeed()}, so a farm with restarts
+   * contains the trajectory of the same configuration without them.
+   */
+  public long restartSeed(int r) {
+    return r == 0 ? initSeed() : seedOf("init|" + idWithoutRestarts() + "|restart=" + r);
   }
 
   /** Seed of the estimator's probing, derived from the configuration id. */
@@ -247,6 +270,7 @@ public record RunConfig(
     m.put("center", center);
     m.put("normalize", normalize);
     m.put("precision", precision);
+    m.put("restarts", restarts);
     return m;
   }
 

@@ -1,5 +1,6 @@
 package lipfarm.farm;
 
+import java.util.List;
 import lipfarm.config.RunConfig;
 import lipfarm.data.DataSets;
 import lipfarm.data.Dataset;
@@ -11,6 +12,7 @@ import lipfarm.protocol.FarmEvent.TrainingOutcome;
 import lipfarm.protocol.FarmEvent.TrainingProgress;
 import lipfarm.protocol.LipfarmSerializable;
 import lipfarm.protocol.NetworkSnapshot;
+import lipfarm.training.BatchedRestarts;
 import lipfarm.training.EpochStats;
 import lipfarm.training.MlpTrainer;
 import lipfarm.training.TrainingSpec;
@@ -67,6 +69,7 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
   static final double EXPLOSION_FACTOR = 1e6;
 
   private MlpTrainer trainer;
+  private BatchedRestarts batched; // set instead of trainer when the configuration has restarts
   private TrainingSpec spec;
   private RunConfig config;
   private ActorRef<Reply> replyTo;
@@ -149,6 +152,18 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
     config = msg.config();
     replyTo = msg.replyTo();
     spec = TrainingSpecs.of(config);
+    if (config.restarts() > 1) {
+      // Restarts are trained as one computation and not checkpointed: a re-queued run trains
+      // them again from the start, which gives the same result (the seeds are fixed).
+      Dataset data = DataSets.create(config.dataSpec(), config.dataSeed());
+      long[] seeds = new long[config.restarts()];
+      for (int r = 0; r < seeds.length; r++) {
+        seeds[r] = config.restartSeed(r);
+      }
+      batched = new BatchedRestarts(data, spec, seeds, dtype());
+      getContext().getSelf().tell(TrainChunk.INSTANCE);
+      return this;
+    }
     trainer = newTrainer();
     if (checkpoints != null) {
       checkpoints.load(config.id()).ifPresent(this::resume);
@@ -178,10 +193,112 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
         MlpTrainer.targetsFromLabels(data.y(), spec.outputDim()),
         spec,
         config.initSeed(),
-        "float".equals(config.precision()) ? DataType.FLOAT : DataType.DOUBLE);
+        dtype());
+  }
+
+  private DataType dtype() {
+    return "float".equals(config.precision()) ? DataType.FLOAT : DataType.DOUBLE;
+  }
+
+  /**
+   * One chunk of batched restarts. The run's outcome is that of the first restart to fit (the
+   * lowest index on a tie); if none fits within max-epochs, the restart with the lowest loss.
+   */
+  private Behavior<Command> onBatchedChunk() {
+    String id = config.id();
+    for (int i = 0; i < CHUNK_EPOCHS; i++) {
+      List<BatchedRestarts.RestartStats> all = batched.step();
+      if (Double.isNaN(initialLoss)) {
+        initialLoss = all.stream().mapToDouble(r -> r.stats().loss()).min().orElse(Double.NaN);
+      }
+      for (BatchedRestarts.RestartStats r : all) {
+        EpochStats s = r.stats();
+        if (!s.finite() || s.loss() > EXPLOSION_FACTOR * Math.max(initialLoss, 1e-12)) {
+          String reason =
+              "restart "
+                  + r.restart()
+                  + ": "
+                  + (!s.finite()
+                      ? "loss or outputs became NaN/Inf"
+                      : "loss exploded above 1e6 × initial");
+          ended = true;
+          replyTo.tell(
+              new Ended(
+                  new Diverged(id, s.epoch(), s.loss(), s.maxError(), s.signFit(), reason),
+                  lastFinite));
+          return Behaviors.stopped();
+        }
+      }
+      for (BatchedRestarts.RestartStats r : all) {
+        if (spec.fit().fitted(r.stats())) {
+          EpochStats s = r.stats();
+          NetworkSnapshot net = batched.snapshot(r.restart());
+          ended = true;
+          replyTo.tell(
+              new Ended(
+                  new Converged(
+                      id,
+                      s.epoch(),
+                      s.loss(),
+                      s.maxError(),
+                      s.signFit(),
+                      norm(net, 0),
+                      norm(net, 1)),
+                  net));
+          return Behaviors.stopped();
+        }
+      }
+      if (batched.epoch() >= config.maxEpochs()) {
+        BatchedRestarts.RestartStats best = bestByLoss(batched.evaluate());
+        EpochStats s = best.stats();
+        NetworkSnapshot net = batched.snapshot(best.restart());
+        ended = true;
+        replyTo.tell(
+            new Ended(
+                new DidNotInterpolate(
+                    id, s.epoch(), s.loss(), s.maxError(), s.signFit(), norm(net, 0), norm(net, 1)),
+                net));
+        return Behaviors.stopped();
+      }
+    }
+    BatchedRestarts.RestartStats best = bestByLoss(batched.evaluate());
+    EpochStats s = best.stats();
+    lastFinite = batched.snapshot(best.restart());
+    replyTo.tell(
+        new Progressed(
+            new TrainingProgress(
+                id,
+                s.epoch(),
+                s.loss(),
+                s.maxError(),
+                s.signFit(),
+                norm(lastFinite, 0),
+                norm(lastFinite, 1),
+                s.minMargin(),
+                Double.NaN)));
+    getContext().getSelf().tell(TrainChunk.INSTANCE);
+    return this;
+  }
+
+  private static BatchedRestarts.RestartStats bestByLoss(List<BatchedRestarts.RestartStats> all) {
+    return all.stream()
+        .min(java.util.Comparator.comparingDouble(r -> r.stats().loss()))
+        .orElseThrow();
+  }
+
+  /** Frobenius norm of a layer's weights (layer 0: ‖W‖_F; layer 1: ‖a‖₂). */
+  private static double norm(NetworkSnapshot net, int layer) {
+    double s = 0;
+    for (double v : net.layers().get(layer).weights()) {
+      s += v * v;
+    }
+    return Math.sqrt(s);
   }
 
   private Behavior<Command> onTrainChunk() {
+    if (batched != null) {
+      return onBatchedChunk();
+    }
     String id = config.id();
     for (int i = 0; i < CHUNK_EPOCHS; i++) {
       EpochStats s = trainer.step();

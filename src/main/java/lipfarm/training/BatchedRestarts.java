@@ -151,13 +151,7 @@ public final class BatchedRestarts {
    * for all of them. Returns the measurements taken before the step.
    */
   public List<RestartStats> step() {
-    Nd4j.gemm(x, w, h, false, true, 1.0, 0.0);
-    h.addiRowVector(b);
-    Nd4j.getExecutioner().exec(new RectifiedLinear(h, h, 0.0));
-    Nd4j.gemm(h, a, out, false, false, 1.0, 0.0);
-    out.addiRowVector(c);
-    out.subi(y);
-    List<RestartStats> stats = measure();
+    List<RestartStats> stats = evaluate();
     boolean anyFitted = stats.stream().anyMatch(s -> s.stats().maxError() <= tol);
     boolean finite = stats.stream().allMatch(s -> s.stats().finite());
     if (anyFitted || !finite) {
@@ -176,6 +170,20 @@ public final class BatchedRestarts {
     adam.applyUpdater(grad, epoch, epoch - 1);
     theta.subi(grad);
     return stats;
+  }
+
+  /**
+   * Measures every restart at the current weights without changing them (leaves the forward pass in
+   * place).
+   */
+  public List<RestartStats> evaluate() {
+    Nd4j.gemm(x, w, h, false, true, 1.0, 0.0);
+    h.addiRowVector(b);
+    Nd4j.getExecutioner().exec(new RectifiedLinear(h, h, 0.0));
+    Nd4j.gemm(h, a, out, false, false, 1.0, 0.0);
+    out.addiRowVector(c);
+    out.subi(y);
+    return measure();
   }
 
   private List<RestartStats> measure() {

@@ -79,4 +79,27 @@ class TrainerTest {
     assertThat(f.runId()).isEqualTo(rc.id());
     assertThat(f.reason()).contains("file");
   }
+
+  /**
+   * Restarts trained as one computation: restart 0 follows the unbatched run, so the first of three
+   * restarts to fit does so no later than the run without restarts (rounding aside).
+   */
+  @Test
+  void batchedRestartsFitNoLaterThanOneRun() {
+    String base = "n = 100, d = 20, k = 20, max-epochs = 3000, tol = 0.01";
+    TestProbe<Trainer.Reply> one = testKit.createTestProbe();
+    testKit.spawn(Trainer.create()).tell(new Trainer.Train(config(base), one.ref()));
+    Trainer.Ended single = (Trainer.Ended) last(one);
+    TestProbe<Trainer.Reply> three = testKit.createTestProbe();
+    RunConfig rc = config(base + ", restarts = 3");
+    testKit.spawn(Trainer.create()).tell(new Trainer.Train(rc, three.ref()));
+    Trainer.Ended batched = (Trainer.Ended) last(three);
+    assertThat(single.outcome()).isInstanceOf(Converged.class);
+    assertThat(batched.outcome()).isInstanceOf(Converged.class);
+    assertThat(batched.outcome().epochs()).isLessThanOrEqualTo(single.outcome().epochs() + 2);
+    assertThat(batched.outcome().maxError()).isLessThanOrEqualTo(0.01);
+    assertThat(batched.weights().layers().get(0).rows()).isEqualTo(20);
+    assertThat(rc.restartSeed(0)).isEqualTo(rc.initSeed());
+    assertThat(rc.restartSeed(1)).isNotEqualTo(rc.initSeed());
+  }
 }
