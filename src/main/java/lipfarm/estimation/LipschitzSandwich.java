@@ -73,6 +73,10 @@ public final class LipschitzSandwich {
   private final long budget;
   private final int dim;
   private final double radius;
+
+  /** Half-width b of the box domain [−b, b]^d; NaN when the domain is the ball. */
+  private final double boxHalfWidth;
+
   private final boolean hasBias;
 
   private final double spectralProduct;
@@ -139,6 +143,15 @@ public final class LipschitzSandwich {
    * @param budget total gradient evaluations {@link #step} may spend
    */
   public LipschitzSandwich(NetworkSnapshot net, Dataset data, long seed, long budget) {
+    this(net, data, seed, budget, false);
+  }
+
+  /**
+   * @param boxDomain the local domain is the box [−b, b]^d with b = max(1, max_i ‖x_i‖∞) (data on
+   *     the cube) instead of the ball of radius max(1, max‖x_i‖)
+   */
+  public LipschitzSandwich(
+      NetworkSnapshot net, Dataset data, long seed, long budget, boolean boxDomain) {
     if (data.d() != net.inputDim()) {
       throw new IllegalArgumentException(
           "data dimension " + data.d() + " != network input " + net.inputDim());
@@ -153,6 +166,13 @@ public final class LipschitzSandwich {
       maxNorm = Math.max(maxNorm, Mlp.norm(x, dim));
     }
     this.radius = Math.max(1.0, maxNorm);
+    double maxAbs = 0;
+    for (double[] x : data.x()) {
+      for (double v : x) {
+        maxAbs = Math.max(maxAbs, Math.abs(v));
+      }
+    }
+    this.boxHalfWidth = boxDomain ? Math.max(1.0, maxAbs) : Double.NaN;
     boolean bias = false;
     for (NetworkSnapshot.Layer l : net.layers()) {
       bias |= l.bias() != null;
@@ -221,7 +241,7 @@ public final class LipschitzSandwich {
                 && mlp.depth >= 2
                 && dim <= BNB_MAX_DIM
                 && hiddenUnits(net) <= BNB_MAX_HIDDEN
-            ? BranchAndBound.cube(net, radius)
+            ? BranchAndBound.cube(net, boxDomain() ? boxHalfWidth : radius)
             : null;
   }
 
@@ -480,6 +500,11 @@ public final class LipschitzSandwich {
     }
     randomDone++;
     // Without biases ∇f is constant on rays, so the sphere sees every value of the ball.
+    if (boxDomain()) {
+      randomDomainPoint(point);
+      probe(point, "grad@box");
+      return;
+    }
     boolean interior = hasBias && (randomDone & 3) == 0;
     randomSpherePoint(point);
     if (interior) {
@@ -489,6 +514,29 @@ public final class LipschitzSandwich {
       }
     }
     probe(point, interior ? "grad@ball" : "grad@sphere");
+  }
+
+  /** Whether the local domain is a box rather than the ball. */
+  public boolean boxDomain() {
+    return !Double.isNaN(boxHalfWidth);
+  }
+
+  /**
+   * A random point of the domain: on the sphere of radius R for the ball; for the box, uniform in
+   * [−b, b]^d with one random coordinate pushed to a face half of the time (a piecewise-linear f
+   * takes its largest gradients anywhere, faces and corners included).
+   */
+  private void randomDomainPoint(double[] out) {
+    if (!boxDomain()) {
+      randomSpherePoint(out);
+      return;
+    }
+    for (int c = 0; c < dim; c++) {
+      out[c] = boxHalfWidth * (2 * rng.nextDouble() - 1);
+    }
+    if (rng.nextBoolean()) {
+      out[rng.nextInt(dim)] = rng.nextBoolean() ? boxHalfWidth : -boxHalfWidth;
+    }
   }
 
   private void randomSpherePoint(double[] out) {
@@ -622,7 +670,7 @@ public final class LipschitzSandwich {
       }
       projectToBall(ax);
     } else {
-      randomSpherePoint(ax);
+      randomDomainPoint(ax);
       if (globalMode) {
         // Far points: for large ‖x‖ biases stop mattering, other patterns become reachable.
         double far = Math.pow(10, 1 + rng.nextInt(3));
@@ -652,6 +700,12 @@ public final class LipschitzSandwich {
     if (globalMode) {
       return;
     }
+    if (boxDomain()) {
+      for (int c = 0; c < dim; c++) {
+        x[c] = Math.max(-boxHalfWidth, Math.min(boxHalfWidth, x[c]));
+      }
+      return;
+    }
     double n = Mlp.norm(x, dim);
     if (n > radius) {
       double s = radius / n;
@@ -677,7 +731,18 @@ public final class LipschitzSandwich {
       for (double v : x) {
         norm2 += v * v;
       }
-      if (Math.sqrt(norm2) > domainRadius() * (1 + 1e-12)) {
+      if (boxDomain()) {
+        for (double v : x) {
+          if (Math.abs(v) > boxHalfWidth * (1 + 1e-12)) {
+            throw new IllegalArgumentException(
+                "a candidate lies outside the domain box [−"
+                    + boxHalfWidth
+                    + ", "
+                    + boxHalfWidth
+                    + "]^d");
+          }
+        }
+      } else if (Math.sqrt(norm2) > domainRadius() * (1 + 1e-12)) {
         throw new IllegalArgumentException(
             "a candidate lies outside the domain ball of radius " + domainRadius());
       }
@@ -764,6 +829,11 @@ public final class LipschitzSandwich {
   }
 
   /** Radius R of the probed domain ball ‖x‖ ≤ R. */
+  /** The box domain's half-width b (NaN for the ball). */
+  public double boxHalfWidth() {
+    return boxHalfWidth;
+  }
+
   public double domainRadius() {
     return radius;
   }

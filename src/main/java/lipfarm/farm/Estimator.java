@@ -110,17 +110,21 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
     current = msg;
     startNanos = System.nanoTime();
     long budget = c.estimatorBudget() > 0 ? c.estimatorBudget() : LipschitzSandwich.DEFAULT_BUDGET;
-    sandwich = new LipschitzSandwich(msg.weights(), data, c.estimatorSeed(), budget);
-    // Screen many sphere points in large single-precision batches; only the best few are
-    // evaluated exactly (and so certify a lower bound), and they also seed the gradient ascent.
-    sandwich.probeCandidates(
-        Screening.topSpherePoints(
-            msg.weights(),
-            sandwich.domainRadius(),
-            SCREENED_POINTS,
-            SCREEN_KEEP,
-            c.estimatorSeed() ^ 0x5C5EEDL),
-        "screen@sphere");
+    // Data on the cube lives in a box: the local constant is taken there, not on a ball.
+    boolean box = "cube".equals(c.data());
+    sandwich = new LipschitzSandwich(msg.weights(), data, c.estimatorSeed(), budget, box);
+    if (!box) {
+      // Screen many sphere points in large single-precision batches; only the best few are
+      // evaluated exactly (and so certify a lower bound), and they also seed the gradient ascent.
+      sandwich.probeCandidates(
+          Screening.topSpherePoints(
+              msg.weights(),
+              sandwich.domainRadius(),
+              SCREENED_POINTS,
+              SCREEN_KEEP,
+              c.estimatorSeed() ^ 0x5C5EEDL),
+          "screen@sphere");
+    }
     getContext().getSelf().tell(new Refine(generation));
     return this;
   }
