@@ -86,21 +86,7 @@ final class UpperBounds {
         int newRows = m.width[j];
         int inner = rows;
         double[] q = new double[newRows * cols];
-        double absProdFrob2 = 0;
-        for (int r = 0; r < newRows; r++) {
-          for (int c = 0; c < cols; c++) {
-            double s = 0;
-            double sa = 0;
-            for (int t = 0; t < inner; t++) {
-              double a = wl[r * inner + t];
-              double bb = p[t * cols + c];
-              s += a * bb;
-              sa += Math.abs(a * bb);
-            }
-            q[r * cols + c] = s;
-            absProdFrob2 += sa * sa;
-          }
-        }
+        double absProdFrob2 = multiply(wl, newRows, inner, p, cols, q);
         // ‖Δ(W·P̂)‖ ≤ γ_inner ‖|W||P̂|‖_F, plus the propagated error ‖W‖·‖ΔP̂‖.
         double gamma = 1.01 * (inner + 1) * U;
         err = blockNorm[j - 1][j] * err + gamma * Math.sqrt(absProdFrob2) * (1 + 4 * U);
@@ -139,21 +125,7 @@ final class UpperBounds {
       double[] wl = m.w[j];
       int newRows = m.width[j + 1];
       double[] q = new double[newRows * cols];
-      double absProdFrob2 = 0;
-      for (int r = 0; r < newRows; r++) {
-        for (int c = 0; c < cols; c++) {
-          double s = 0;
-          double sa = 0;
-          for (int t = 0; t < rows; t++) {
-            double a = wl[r * rows + t];
-            double bb = p[t * cols + c];
-            s += a * bb;
-            sa += Math.abs(a * bb);
-          }
-          q[r * cols + c] = s;
-          absProdFrob2 += sa * sa;
-        }
-      }
+      double absProdFrob2 = multiply(wl, newRows, rows, p, cols, q);
       double gamma = 1.01 * (rows + 1) * U;
       err =
           NetworkMath.spectralNormUpper(newRows, rows, wl) * err
@@ -265,5 +237,29 @@ final class UpperBounds {
       min = Math.min(min, e.value(i));
     }
     return max > 0 && min > RANK_TOLERANCE * max;
+  }
+
+  /**
+   * q = W·P for W (rows × inner) and P (inner × cols), row-major; returns ‖|W||P|‖_F², which bounds
+   * the rounding error of the product (the caller scales it by γ_inner).
+   */
+  private static double multiply(
+      double[] w, int rows, int inner, double[] p, int cols, double[] q) {
+    double absProdFrob2 = 0;
+    for (int r = 0; r < rows; r++) {
+      for (int c = 0; c < cols; c++) {
+        double s = 0;
+        double sa = 0;
+        for (int t = 0; t < inner; t++) {
+          double a = w[r * inner + t];
+          double bb = p[t * cols + c];
+          s += a * bb;
+          sa += Math.abs(a * bb);
+        }
+        q[r * cols + c] = s;
+        absProdFrob2 += sa * sa;
+      }
+    }
+    return absProdFrob2;
   }
 }

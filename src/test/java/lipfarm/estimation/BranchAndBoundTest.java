@@ -41,23 +41,11 @@ class BranchAndBoundTest {
   /** Two-layer ReLU with k ≤ d, bias-free: the pair meets the enumerated exact value. */
   @Test
   void meetsTheExactValueOfASmallNet() {
-    SplittableRandom rng = new SplittableRandom(8);
     int d = 3;
     int k = 3;
-    double[] w = new double[k * d];
-    double[] a = new double[k];
-    for (int i = 0; i < w.length; i++) {
-      w[i] = rng.nextGaussian();
-    }
-    for (int j = 0; j < k; j++) {
-      a[j] = rng.nextGaussian();
-    }
-    NetworkSnapshot net =
-        new NetworkSnapshot(
-            "relu",
-            List.of(
-                new NetworkSnapshot.Layer(k, d, w, null),
-                new NetworkSnapshot.Layer(1, k, a, null)));
+    NetworkSnapshot net = TestNets.random(new SplittableRandom(8), false, d, k, 1);
+    double[] w = net.layers().get(0).weights();
+    double[] a = net.layers().get(1).weights();
     // Exact: max over gate patterns s of ‖Wᵀ diag(s) a‖.
     double exact = 0;
     for (int s = 0; s < 1 << k; s++) {
