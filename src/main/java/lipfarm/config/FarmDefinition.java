@@ -41,7 +41,7 @@ public record FarmDefinition(
     String source) {
 
   /** Every parameter key with its type and allowed values, in canonical order. */
-  static final Map<String, Param> PARAMS = new LinkedHashMap<>();
+  private static final Map<String, Param> BUILDING = new LinkedHashMap<>();
 
   static {
     add(Param.choice("data", "sphere", "sphere", "gaussian", "cube", "mixture", "csv", "idx"));
@@ -101,8 +101,11 @@ public record FarmDefinition(
   }
 
   private static void add(Param p) {
-    PARAMS.put(p.key(), p);
+    BUILDING.put(p.key(), p);
   }
+
+  /** Read-only once the class is initialised: no JVM-global mutable state. */
+  static final Map<String, Param> PARAMS = java.util.Collections.unmodifiableMap(BUILDING);
 
   /** Reads a farm file. Throws {@link ConfigException} naming the key for every problem. */
   public static FarmDefinition load(File file) {
