@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import lipfarm.data.DataModels;
 import lipfarm.data.Dataset;
 import lipfarm.protocol.NetworkSnapshot;
 
@@ -161,11 +162,7 @@ public final class LipschitzSandwich {
     this.rng = new SplittableRandom(seed);
     this.budget = budget;
     this.dim = net.inputDim();
-    double maxNorm = 0;
-    for (double[] x : data.x()) {
-      maxNorm = Math.max(maxNorm, Mlp.norm(x, dim));
-    }
-    this.radius = Math.max(1.0, maxNorm);
+    this.radius = Math.max(1.0, data.maxNorm());
     double maxAbs = 0;
     for (double[] x : data.x()) {
       for (double v : x) {
@@ -555,11 +552,7 @@ public final class LipschitzSandwich {
   }
 
   private double gaussian() {
-    double u1;
-    do {
-      u1 = rng.nextDouble();
-    } while (u1 <= 0);
-    return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * rng.nextDouble());
+    return DataModels.gaussian(rng);
   }
 
   private void stepAscent() {

@@ -3,7 +3,6 @@ package lipfarm.training;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
-import lipfarm.data.DataModels;
 import lipfarm.data.Dataset;
 import lipfarm.protocol.NetworkSnapshot;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -107,13 +106,11 @@ public final class BatchedRestarts {
     for (int s = 0; s < r; s++) {
       // The same draws, in the same order, as MlpTrainer.initialise for this seed.
       SplittableRandom rng = new SplittableRandom(seeds[s]);
-      double sw = Math.sqrt(2.0 / d);
-      for (int i = 0; i < k * d; i++) {
-        wv[s * k * d + i] = sw * DataModels.gaussian(rng);
-      }
-      double sa = Math.sqrt(1.0 / k);
+      double[] hidden = MlpTrainer.initialWeights(rng, k, d, false);
+      System.arraycopy(hidden, 0, wv, s * k * d, k * d);
+      double[] output = MlpTrainer.initialWeights(rng, 1, k, true);
       for (int j = 0; j < k; j++) {
-        av[(s * k + j) * r + s] = sa * DataModels.gaussian(rng);
+        av[(s * k + j) * r + s] = output[j];
         m[(s * k + j) * r + s] = 1;
       }
     }

@@ -186,13 +186,23 @@ public final class MlpTrainer {
     for (int l = 0; l < layersCount; l++) {
       int out = sizes[l + 1];
       int in = sizes[l];
-      double sd = Math.sqrt((l == layersCount - 1 ? 1.0 : 2.0) / in);
-      double[] v = new double[out * in];
-      for (int i = 0; i < v.length; i++) {
-        v[i] = sd * DataModels.gaussian(rng);
-      }
+      double[] v = initialWeights(rng, out, in, l == layersCount - 1);
       w[l].assign(Nd4j.create(v, new long[] {out, in}, 'c'));
     }
+  }
+
+  /**
+   * The next layer's initial weights from {@code rng}, row-major out×in: N(0, 2/in) for a hidden
+   * layer, N(0, 1/in) for the output layer. Shared with {@link BatchedRestarts}, whose restart r
+   * must start from exactly this trainer's weights.
+   */
+  static double[] initialWeights(SplittableRandom rng, int out, int in, boolean outputLayer) {
+    double sd = Math.sqrt((outputLayer ? 1.0 : 2.0) / in);
+    double[] v = new double[out * in];
+    for (int i = 0; i < v.length; i++) {
+      v[i] = sd * DataModels.gaussian(rng);
+    }
+    return v;
   }
 
   public int epoch() {

@@ -1,6 +1,7 @@
 package lipfarm.estimation.nd4j;
 
 import java.util.SplittableRandom;
+import lipfarm.data.DataModels;
 import lipfarm.protocol.NetworkSnapshot;
 
 /**
@@ -43,7 +44,7 @@ public final class Screening {
       for (int i = 0; i < n; i++) {
         double s = 0;
         for (int c = 0; c < d; c++) {
-          double g = gaussian(rng);
+          double g = DataModels.gaussian(rng);
           xs[i * d + c] = (float) g;
           s += g * g;
         }
@@ -80,13 +81,5 @@ public final class Screening {
     return java.util.Arrays.stream(best)
         .filter(java.util.Objects::nonNull)
         .toArray(double[][]::new);
-  }
-
-  private static double gaussian(SplittableRandom rng) {
-    double u1;
-    do {
-      u1 = rng.nextDouble();
-    } while (u1 <= 0);
-    return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * rng.nextDouble());
   }
 }
