@@ -6,7 +6,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import lipfarm.protocol.LipfarmSerializable;
 
 /**
  * One fully resolved configuration of the grid: the unit of work. Its {@link #id()} is a hash of
@@ -54,8 +53,7 @@ public record RunConfig(
     boolean center,
     boolean normalize,
     String precision,
-    int restarts)
-    implements LipfarmSerializable {
+    int restarts) {
 
   /** The original two-layer configuration; every later parameter takes its default. */
   public RunConfig(
