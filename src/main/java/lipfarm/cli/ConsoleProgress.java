@@ -44,6 +44,7 @@ final class ConsoleProgress implements Consumer<FarmEvent>, AutoCloseable {
   public synchronized void accept(FarmEvent e) {
     if (e instanceof FarmStarted s) {
       total = s.totalRuns();
+      done = s.runsFinished(); // a resumed farm counts on from its finished runs
       if (interactive) {
         bar =
             new ProgressBarBuilder()
@@ -54,6 +55,7 @@ final class ConsoleProgress implements Consumer<FarmEvent>, AutoCloseable {
                 .setUpdateIntervalMillis(250)
                 .setConsumer(new BlockConsumer())
                 .build();
+        bar.stepTo(done);
       }
     } else if (e instanceof RunStarted s) {
       configs.put(s.runId(), s.config());

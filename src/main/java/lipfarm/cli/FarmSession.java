@@ -19,11 +19,25 @@ import java.util.concurrent.atomic.AtomicInteger;
 import lipfarm.config.Durability;
 import lipfarm.config.FarmDefinition;
 import lipfarm.config.RunConfig;
-import lipfarm.farm.FarmRunner;
+import com.typesafe.config.ConfigFactory;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import lipfarm.farm.FarmManager;
+import lipfarm.farm.FarmRuntime;
+import lipfarm.farm.FarmSpec;
+import lipfarm.farm.FarmState;
+import lipfarm.farm.Faults;
+import lipfarm.farm.JournalDatabase;
 import lipfarm.farm.RunChildren;
-import lipfarm.farm.durable.DurableFarmRunner;
-import lipfarm.farm.durable.JournalDatabase;
+import lipfarm.farm.RunPolicy;
+import lipfarm.http.FarmService;
+import lipfarm.http.ServiceConfig;
+import lipfarm.http.WatchServer;
+import lipfarm.protocol.RunResult;
+import lipfarm.reporting.ReportOrder;
 import lipfarm.reporting.ReportWriter;
+import org.apache.pekko.http.javadsl.ServerBinding;
 
 /**
  * One session of a farm in its stable directory {@code ROOT/<name>/}: a new farm there, or the
@@ -34,32 +48,34 @@ final class FarmSession {
   private FarmSession() {}
 
   /** Holds the farm's persistence id; the journal may be shared (PostgreSQL) by many farms. */
-  static final String ID_FILE = "farm.id";
+  static final String ID_FILE = FarmManager.ID_FILE;
 
+  /**
+   * @param root the results root; the farm lives in {@code root/<id>/}
+   * @param id the farm's id: its directory's name (its name for CLI farms, {@code <name>-<n>} for
+   *     a service's farm resumed from the CLI)
+   * @param httpPort serve the read-only API on 127.0.0.1 at this port while the farm runs; null:
+   *     no server
+   */
   static int run(
       FarmDefinition def,
       List<RunConfig> runs,
       Path root,
+      String id,
       boolean newFarm,
       boolean noProgress,
+      Integer httpPort,
       PrintStream out,
       PrintStream err) {
     Durability durability = Durability.of(def);
-    Path dir = root.resolve(def.name());
-    JournalDatabase db;
-    try {
-      db = JournalDatabase.of(durability, dir, System.getenv());
-    } catch (IllegalArgumentException e) {
-      err.println("lipfarm: invalid farm definition: " + e.getMessage());
-      return Main.EXIT_USAGE;
-    }
+    Path dir = root.resolve(id).toAbsolutePath().normalize();
     String persistenceId;
     try {
       if (newFarm && Files.exists(dir)) {
         String stamp =
             ZonedDateTime.now(ZoneOffset.UTC)
                 .format(DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'"));
-        Path kept = root.resolve(def.name() + "." + stamp);
+        Path kept = root.resolve(id + "." + stamp);
         Files.move(dir, kept);
         out.println("previous farm kept in " + kept);
       }
@@ -76,85 +92,168 @@ final class FarmSession {
       err.println("lipfarm: cannot create " + dir + ": " + e.getMessage());
       return Main.EXIT_FAILED;
     }
+    JournalDatabase db;
+    try {
+      db = JournalDatabase.of(durability, dir, System.getenv());
+    } catch (IllegalArgumentException e) {
+      err.println("lipfarm: invalid farm definition: " + e.getMessage());
+      return Main.EXIT_USAGE;
+    }
+    ServiceConfig http = null;
+    if (httpPort != null) {
+      ServiceConfig.TokenDecision decision =
+          ServiceConfig.defaults()
+              .withPort(httpPort)
+              .withToken(System.getenv("LIPFARM_TOKEN"))
+              .withOutputRoot(root)
+              .withTokenPolicy(new SecureRandom());
+      http = decision.config();
+    }
     out.printf(
         Locale.ROOT,
         "farm %s: %d configurations, %d at a time -> %s (journal: %s)%n",
-        def.name(),
+        id,
         runs.size(),
         def.maxConcurrentRuns(),
         dir,
         durability.journal());
     boolean interactive = !noProgress && System.console() != null && out == System.out;
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    DurableFarmRunner.Settings settings =
-        new DurableFarmRunner.Settings(
+    Faults faults = Faults.parse(System.getProperty("lipfarm.faults"));
+    FarmSpec spec =
+        new FarmSpec(
+            id,
             def.name(),
+            dir.toString(),
+            persistenceId,
             runs,
             def.maxConcurrentRuns(),
-            dir,
-            persistenceId,
-            db,
-            durability.checkpointEvery(),
-            durability.maxRetries(),
-            durability.retryBackoffMillis(),
-            durability.runTimeoutMillis(),
-            store -> RunChildren.real(store, durability.checkpointEvery()));
-    DurableFarmRunner.Outcome outcome;
+            RunPolicy.of(durability),
+            "farm {\n" + def.source().strip() + "\n}\n",
+            true);
     try (ConsoleProgress progress = new ConsoleProgress(out, interactive)) {
-      DurableFarmRunner.Running running;
+      FarmRuntime runtime;
       try {
-        running =
-            DurableFarmRunner.start(
-                settings,
-                "farm {\n" + def.source().strip() + "\n}\n",
-                FarmRunner.config(def.maxConcurrentRuns()),
-                registry,
-                progress);
+        runtime =
+            FarmRuntime.start(
+                new FarmRuntime.Settings(
+                    root,
+                    db,
+                    def.maxConcurrentRuns(),
+                    registry,
+                    RunChildren.real(faults),
+                    faults,
+                    progress,
+                    null,
+                    100_000,
+                    http == null ? ConfigFactory.empty() : FarmService.systemConfig(http)));
       } catch (SQLException e) {
         err.println(
             "lipfarm: cannot open the farm's journal (" + db.describe() + "): " + e.getMessage());
         return Main.EXIT_FAILED;
       }
-      try (Signals signals = Signals.install(running::shutdown, err)) {
-        outcome = running.done().get();
+      try {
+        return session(runtime, spec, runs.size(), http, registry, out, err);
+      } finally {
+        runtime.close();
       }
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof DurableFarmRunner.DefinitionRefused) {
-        err.println("lipfarm: " + cause.getMessage());
+    }
+  }
+
+  private static int session(
+      FarmRuntime runtime,
+      FarmSpec spec,
+      int total,
+      ServiceConfig http,
+      PrometheusMeterRegistry registry,
+      PrintStream out,
+      PrintStream err) {
+    Path dir = Path.of(spec.dir());
+    try {
+      FarmManager.Opened opened = runtime.open(spec).toCompletableFuture().get();
+      if (opened.error() != null) {
+        err.println("lipfarm: " + opened.error());
         return Main.EXIT_USAGE;
       }
+      if (opened.finishedBefore() > 0) {
+        out.printf(
+            Locale.ROOT,
+            "resuming farm %s: %d of %d finished, %d to run%n",
+            spec.id(),
+            opened.finishedBefore(),
+            opened.status().totalRuns(),
+            opened.status().totalRuns() - opened.finishedBefore());
+      }
+      if (http != null) {
+        ServerBinding binding = WatchServer.start(runtime, registry, http);
+        out.println(
+            "watch this farm: http://127.0.0.1:"
+                + binding.localAddress().getPort()
+                + "/metrics, /events, /farms/"
+                + spec.id());
+      }
+      CompletableFuture<Void> stop = new CompletableFuture<>();
+      FarmManager.Lookup end;
+      try (Signals signals = Signals.install(() -> stop.complete(null), err)) {
+        CompletableFuture<FarmManager.Lookup> ended =
+            runtime.awaitEnd(spec.id(), Duration.ofDays(365)).toCompletableFuture();
+        CompletableFuture.anyOf(ended, stop).get();
+        if (!ended.isDone()) {
+          return stopGracefully(runtime, spec, total, out);
+        }
+        end = ended.get();
+      }
+      FarmState state = runtime.journalState(spec.id()).toCompletableFuture().get();
+      List<RunResult> results = new java.util.ArrayList<>(state.resultList());
+      results.sort(ReportOrder.BY_PARAMETERS);
+      if (end.status() == null || "failed".equals(end.status().state())) {
+        String why = end.status() == null ? "unknown farm" : end.status().error();
+        err.println("lipfarm: farm failed: " + why + "; resume it with: lipfarm resume " + dir);
+        return Main.EXIT_FAILED;
+      }
+      out.print(RunCommand.Summary.render(results));
+      out.println("results: " + dir);
+      long violations = results.stream().filter(ReportWriter::certifiedViolation).count();
+      if (violations > 0) {
+        err.println(
+            "lipfarm: " + violations + " run(s) violate an estimator invariant; see report.md");
+      }
+      return 0;
+    } catch (ExecutionException e) {
       err.println(
           "lipfarm: farm failed: "
-              + cause.getMessage()
+              + e.getCause().getMessage()
               + "; resume it with: lipfarm resume "
               + dir);
       return Main.EXIT_FAILED;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return Main.EXIT_FAILED;
+    }
+  }
+
+  /** Ctrl-C: no new work, active trainers checkpoint, a partial report from the journal. */
+  private static int stopGracefully(
+      FarmRuntime runtime, FarmSpec spec, int total, PrintStream out)
+      throws ExecutionException, InterruptedException {
+    runtime.stopFarms().toCompletableFuture().get();
+    FarmState state = runtime.journalState(spec.id()).toCompletableFuture().get();
+    List<RunResult> results = new java.util.ArrayList<>(state.resultList());
+    results.sort(ReportOrder.BY_PARAMETERS);
+    Path dir = Path.of(spec.dir());
+    try {
+      new ReportWriter().write(dir, spec.id(), results);
     } catch (IOException e) {
-      err.println("lipfarm: " + e.getMessage());
-      return Main.EXIT_FAILED;
+      out.println("lipfarm: could not write the partial report: " + e.getMessage());
     }
-    if (!outcome.complete()) {
-      out.printf(
-          Locale.ROOT,
-          "farm %s stopped: %d of %d configurations finished; partial report in %s%n",
-          def.name(),
-          outcome.results().size(),
-          runs.size(),
-          dir.toAbsolutePath());
-      out.println("resume with: lipfarm resume " + dir);
-      return 0;
-    }
-    out.print(RunCommand.Summary.render(outcome.results()));
-    out.println("results: " + dir.toAbsolutePath());
-    long violations = outcome.results().stream().filter(ReportWriter::certifiedViolation).count();
-    if (violations > 0) {
-      err.println(
-          "lipfarm: " + violations + " run(s) violate an estimator invariant; see report.md");
-    }
+    out.printf(
+        Locale.ROOT,
+        "farm %s stopped: %d of %d configurations finished; partial report in %s%n",
+        spec.id(),
+        results.size(),
+        total,
+        dir);
+    out.println("resume with: lipfarm resume " + dir);
     return 0;
   }
 

@@ -70,15 +70,16 @@ final class ResumeCommand implements Callable<Integer> {
       return Main.EXIT_USAGE;
     }
     Path abs = dir.toAbsolutePath().normalize();
-    if (!abs.getFileName().toString().equals(def.name())) {
-      err.println(
-          "lipfarm: "
-              + dir
-              + " holds farm '"
-              + def.name()
-              + "'; its directory must be named after it");
-      return Main.EXIT_USAGE;
-    }
-    return FarmSession.run(def, runs, abs.getParent(), false, noProgress, out, err);
+    // The directory's name is the farm's id: its name for a CLI farm, <name>-<n> for a service's.
+    return FarmSession.run(
+        def,
+        runs,
+        abs.getParent(),
+        abs.getFileName().toString(),
+        false,
+        noProgress,
+        null,
+        out,
+        err);
   }
 }

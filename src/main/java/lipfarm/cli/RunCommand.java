@@ -56,6 +56,13 @@ final class RunCommand implements Callable<Integer> {
           "start a new farm even if OUTPUT/<name>/ holds one (it is kept, renamed to <name>.<UTC time>)")
   boolean newFarm;
 
+  @Option(
+      names = "--http-port",
+      paramLabel = "PORT",
+      description =
+          "while the farm runs, serve its read-only API (/metrics, /events, /farms, /health) on 127.0.0.1:PORT (0: any free port)")
+  Integer httpPort;
+
   RunCommand(PrintStream out, PrintStream err) {
     this.out = out;
     this.err = err;
@@ -90,7 +97,11 @@ final class RunCommand implements Callable<Integer> {
       return 0;
     }
     Path root = outputDir != null ? outputDir : Path.of(def.outputDir());
-    return FarmSession.run(def, runs, root, newFarm, noProgress, out, err);
+    if (httpPort != null && (httpPort < 0 || httpPort > 65535)) {
+      err.println("lipfarm: --http-port must be in [0, 65535], got " + httpPort);
+      return Main.EXIT_USAGE;
+    }
+    return FarmSession.run(def, runs, root, def.name(), newFarm, noProgress, httpPort, out, err);
   }
 
   /** Reads every distinct data file set once, so a bad file stops the farm before any training. */

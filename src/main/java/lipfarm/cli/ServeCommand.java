@@ -6,6 +6,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
+import lipfarm.farm.Faults;
 import lipfarm.farm.RunChildren;
 import lipfarm.http.FarmService;
 import lipfarm.http.ServiceConfig;
@@ -107,10 +108,13 @@ final class ServeCommand implements Callable<Integer> {
             .withComputeThreads(
                 computeThreads == 0 ? Runtime.getRuntime().availableProcessors() : computeThreads)
             .withTokenPolicy(new SecureRandom());
+    Faults faults = Faults.parse(System.getProperty("lipfarm.faults"));
     FarmService service;
     try {
       service =
-          FarmService.start(decision.config(), RunChildren.real()).toCompletableFuture().get();
+          FarmService.start(decision.config(), RunChildren.real(faults), faults)
+              .toCompletableFuture()
+              .get();
     } catch (ExecutionException e) {
       err.println("lipfarm: " + e.getCause().getMessage());
       return Main.EXIT_FAILED;

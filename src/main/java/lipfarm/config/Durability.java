@@ -21,6 +21,11 @@ import java.util.Set;
  * @param maxRetries how often a failed run is retried before it is final
  * @param retryBackoffMillis wait before the first retry; doubled for each further retry
  * @param runTimeoutMillis time budget of one attempt (training and estimation); 0 = none
+ * @param snapshotEvery epochs between the network snapshots a trainer hands its estimator while it
+ *     trains; 0 = only the final network
+ * @param snapshotSeconds seconds between such snapshots (whichever of the two comes first); 0 = off
+ * @param snapshotShare at most this share of a run's compute goes to estimating intermediate
+ *     snapshots (the final network always gets the full estimator budget)
  */
 public record Durability(
     String journal,
@@ -30,7 +35,10 @@ public record Durability(
     int checkpointEvery,
     int maxRetries,
     long retryBackoffMillis,
-    long runTimeoutMillis) {
+    long runTimeoutMillis,
+    int snapshotEvery,
+    int snapshotSeconds,
+    double snapshotShare) {
 
   /** The farm-block keys read here. */
   public static final Set<String> KEYS =
@@ -42,10 +50,13 @@ public record Durability(
           "checkpoint-every",
           "max-retries",
           "retry-backoff",
-          "run-timeout");
+          "run-timeout",
+          "snapshot-every",
+          "snapshot-seconds",
+          "snapshot-share");
 
   public static Durability defaults() {
-    return new Durability("h2", "", "", "", 1000, 2, 1000, 0);
+    return new Durability("h2", "", "", "", 1000, 2, 1000, 0, 500, 30, 0.1);
   }
 
   /** Reads and validates the durability keys of a {@code farm} block. */
@@ -90,7 +101,43 @@ public record Durability(
         farm.containsKey("run-timeout")
             ? millis(farm, "run-timeout", 0, 30L * 24 * 3_600_000L)
             : d.runTimeoutMillis;
-    return new Durability(journal, url, user, password, every, retries, backoff, timeout);
+    int snapshotEvery =
+        farm.containsKey("snapshot-every")
+            ? (int)
+                FarmDefinition.Param.integer("snapshot-every", 500, 0, 100_000_000)
+                    .read(farm.get("snapshot-every"), "farm.snapshot-every")
+            : d.snapshotEvery;
+    int snapshotSeconds =
+        farm.containsKey("snapshot-seconds")
+            ? (int)
+                FarmDefinition.Param.integer("snapshot-seconds", 30, 0, 86_400)
+                    .read(farm.get("snapshot-seconds"), "farm.snapshot-seconds")
+            : d.snapshotSeconds;
+    double share = d.snapshotShare;
+    if (farm.containsKey("snapshot-share")) {
+      ConfigValue v = farm.get("snapshot-share");
+      if (v.valueType() != ConfigValueType.NUMBER) {
+        throw new ConfigException(
+            "farm.snapshot-share", "must be a number in [0, 0.5], got " + FarmDefinition.typeName(v));
+      }
+      share = ((Number) v.unwrapped()).doubleValue();
+      if (!(share >= 0 && share <= 0.5)) {
+        throw new ConfigException(
+            "farm.snapshot-share", v.render() + " is out of range; allowed values: [0, 0.5]");
+      }
+    }
+    return new Durability(
+        journal,
+        url,
+        user,
+        password,
+        every,
+        retries,
+        backoff,
+        timeout,
+        snapshotEvery,
+        snapshotSeconds,
+        share);
   }
 
   /** The durability settings of a validated definition (re-read from its rendered farm block). */

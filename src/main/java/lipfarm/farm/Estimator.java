@@ -43,10 +43,19 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
 
   public sealed interface Command extends LipfarmSerializable {}
 
-  /** Estimate the Lipschitz constant of {@code weights}, trained for {@code epoch} epochs. */
+  /**
+   * Estimate the Lipschitz constant of {@code weights}, trained for {@code epoch} epochs, with at
+   * most {@code budget} gradient evaluations (0: the configuration's estimator-budget).
+   */
   public record Estimate(
-      RunConfig config, NetworkSnapshot weights, int epoch, ActorRef<Reply> replyTo)
-      implements Command {}
+      RunConfig config, NetworkSnapshot weights, int epoch, long budget, ActorRef<Reply> replyTo)
+      implements Command {
+
+    /** With the configuration's full budget. */
+    public Estimate(RunConfig config, NetworkSnapshot weights, int epoch, ActorRef<Reply> replyTo) {
+      this(config, weights, epoch, 0, replyTo);
+    }
+  }
 
   public enum Stop implements Command {
     INSTANCE
@@ -109,7 +118,8 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
     generation++;
     current = msg;
     startNanos = System.nanoTime();
-    long budget = c.estimatorBudget() > 0 ? c.estimatorBudget() : LipschitzSandwich.DEFAULT_BUDGET;
+    long full = c.estimatorBudget() > 0 ? c.estimatorBudget() : LipschitzSandwich.DEFAULT_BUDGET;
+    long budget = msg.budget() > 0 ? Math.min(msg.budget(), full) : full;
     // Data on the cube lives in a box: the local constant is taken there, not on a ball.
     boolean box = "cube".equals(c.data());
     sandwich = new LipschitzSandwich(msg.weights(), data, c.estimatorSeed(), budget, box);

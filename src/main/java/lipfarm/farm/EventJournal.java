@@ -16,8 +16,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * The service's event journal: every recorded event of every farm, numbered by one service-wide
- * sequence (the SSE {@code id}), in a ring of bounded capacity. Readers pull: {@link Fetch} returns
+ * The service's event stream: every recorded event of every farm, identified by the journal's
+ * global ordering of the persisted event (the SSE {@code id}: increasing, stable across restarts,
+ * not necessarily consecutive), the newest ones kept in a ring of bounded capacity (rebuilt from
+ * the journal on start). Readers pull: {@link Fetch} returns
  * the next matching entries after a position, or waits (parks) until one arrives or {@code
  * parkTimeout} passes, so a slow reader only lags and never loses events that are still retained,
  * and a fast farm never blocks on a reader.
@@ -67,7 +69,7 @@ public final class EventJournal extends AbstractBehavior<EventJournal.Command> {
   /**
    * One logged event.
    *
-   * @param id the service-wide sequence number (1, 2, ...), the SSE id
+   * @param id the journal's global ordering of the event, the SSE id
    * @param seq the farm's own sequence number, as in its {@code events.ndjson}
    * @param json the event's {@code events.ndjson} line
    */
@@ -96,10 +98,13 @@ public final class EventJournal extends AbstractBehavior<EventJournal.Command> {
     }
   }
 
-  private final Entry[] ring;
+  private final Entry[] ring; // circular: size entries from start, ids increasing
+  private int start;
+  private int size;
   private final Duration parkTimeout;
   private final List<Parked> parked = new ArrayList<>();
-  private long head;
+  private long head; // id of the newest entry
+  private long evictedUpTo; // id of the newest entry dropped from the ring
 
   /**
    * @param capacity how many of the newest events are kept for readers and resume
@@ -146,9 +151,19 @@ public final class EventJournal extends AbstractBehavior<EventJournal.Command> {
 
   private Behavior<Command> onAppend(Append a) {
     Reporter.Recorded r = a.recorded();
-    head++;
+    if (r.offset() <= head) {
+      return this; // replayed twice (a restarted projection): already here
+    }
+    head = r.offset();
     Entry e = new Entry(head, r.farm(), r.seq(), r.event().getClass().getSimpleName(), r.json());
-    ring[(int) ((head - 1) % ring.length)] = e;
+    if (size == ring.length) {
+      evictedUpTo = ring[start].id();
+      ring[start] = e;
+      start = (start + 1) % ring.length;
+    } else {
+      ring[(start + size) % ring.length] = e;
+      size++;
+    }
     Iterator<Parked> it = parked.iterator();
     while (it.hasNext()) {
       Parked p = it.next();
@@ -162,25 +177,20 @@ public final class EventJournal extends AbstractBehavior<EventJournal.Command> {
     return this;
   }
 
-  private long oldest() {
-    return Math.max(1, head - ring.length + 1);
-  }
-
   private Behavior<Command> onFetch(Fetch f) {
     long after = Math.max(0, Math.min(f.after(), head));
     long lostFrom = 0;
     long lostTo = 0;
-    long oldest = oldest();
-    if (head > 0 && after + 1 < oldest) {
+    if (after < evictedUpTo) {
       lostFrom = after + 1;
-      lostTo = oldest - 1;
-      after = oldest - 1;
+      lostTo = evictedUpTo;
+      after = evictedUpTo;
     }
     List<Entry> out = new ArrayList<>();
     long next = after;
-    for (long id = after + 1; id <= head && out.size() < f.max(); id++) {
-      Entry e = ring[(int) ((id - 1) % ring.length)];
-      next = id;
+    for (int i = firstAfter(after); i < size && out.size() < f.max(); i++) {
+      Entry e = at(i);
+      next = e.id();
       if (f.filter().matches(e)) {
         out.add(e);
       }
@@ -192,6 +202,25 @@ public final class EventJournal extends AbstractBehavior<EventJournal.Command> {
       f.replyTo().tell(new Batch(next, List.copyOf(out), lostFrom, lostTo));
     }
     return this;
+  }
+
+  private Entry at(int i) {
+    return ring[(start + i) % ring.length];
+  }
+
+  /** Index of the first retained entry with an id above {@code after} (binary search). */
+  private int firstAfter(long after) {
+    int lo = 0;
+    int hi = size;
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (at(mid).id() <= after) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
   }
 
   private Behavior<Command> onTick() {

@@ -6,17 +6,22 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import lipfarm.config.ConfigException;
 import lipfarm.config.FarmDefinition;
-import lipfarm.config.RunConfig;
 import lipfarm.protocol.FarmEvent;
 import lipfarm.protocol.FarmEvent.FarmCancelled;
 import lipfarm.protocol.FarmEvent.FarmFinished;
@@ -26,7 +31,9 @@ import lipfarm.protocol.FarmEvent.RunStarted;
 import lipfarm.protocol.LipfarmSerializable;
 import lipfarm.protocol.RunResult;
 import lipfarm.reporting.FarmMetrics;
+import lipfarm.reporting.ReportOrder;
 import lipfarm.reporting.Reporter;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.ActorPath;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -37,21 +44,40 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * Runs many farms in one long-lived actor system (service mode). Each submitted farm gets an id
- * ({@code <name>-<n>}), a results directory {@code <root>/<name>/<id>/}, and its own reporter and
- * coordinator as children of the manager, exactly as {@link FarmRunner} wires them for the CLI.
- * Every event a reporter records goes through the manager (which keeps the farm's status and
- * results) to the {@link EventJournal}, so per-farm order is kept end to end.
+ * Hosts every farm of one runtime, for the CLI (one farm, opened with {@link Open}) and the service
+ * (farms submitted with {@link Submit}, recorded in the {@link ServiceRegistry} and recovered when
+ * the service restarts). Each farm gets its {@link FarmJournal}, its {@link Reporter} (the
+ * projection of its persisted events) and, while it runs, its {@link Coordinator}. The manager
+ * keeps each farm's status from the projected events and forwards them to the {@link EventJournal}.
  */
 public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
 
   public sealed interface Command extends LipfarmSerializable {}
 
-  /** Start a validated farm; replies with its status (state {@code running}) or an error. */
-  public record Submit(FarmDefinition definition, ActorRef<Submitted> replyTo) implements Command {}
+  /**
+   * Start a validated farm in the service; replies with its status (state {@code running}) or an
+   * error. {@code note} (may be null) is shown in the answer, e.g. keys the service ignored.
+   */
+  public record Submit(FarmDefinition definition, String note, ActorRef<Submitted> replyTo)
+      implements Command {
+
+    public Submit(FarmDefinition definition, ActorRef<Submitted> replyTo) {
+      this(definition, null, replyTo);
+    }
+  }
 
   /** The farm started ({@code status}), or could not ({@code error}, status null). */
   public record Submitted(FarmStatus status, String error) implements LipfarmSerializable {}
+
+  /** Open (create, resume or re-run) the farm {@code spec}: the CLI's way in. */
+  public record Open(FarmSpec spec, ActorRef<Opened> replyTo) implements Command {}
+
+  /**
+   * The farm is open ({@code status}; {@code finishedBefore} of its runs had finished in earlier
+   * sessions), or was refused ({@code error}: its journal holds a different definition).
+   */
+  public record Opened(FarmStatus status, int finishedBefore, String error)
+      implements LipfarmSerializable {}
 
   public record ListFarms(ActorRef<FarmList> replyTo) implements Command {}
 
@@ -68,13 +94,33 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   /** Replies with the results of the runs finished so far. */
   public record GetResults(String id, ActorRef<Results> replyTo) implements Command {}
 
+  /** Replies once the farm has ended and its result files are written (or it failed). */
+  public record AwaitEnd(String id, ActorRef<Lookup> replyTo) implements Command {}
+
+  /** Graceful stop: no new work; replies when every coordinator has stopped (trainers saved). */
+  public record StopAll(ActorRef<Done> replyTo) implements Command {}
+
+  /** Replies with the farm's durable state as its journal holds it. */
+  public record GetJournalState(String id, ActorRef<FarmState> replyTo) implements Command {}
+
+  /** One persisted event from the projection; {@code replyTo} hears when it is handled. */
+  public record Project(
+      String persistenceId, long offset, FarmJournal.Published event, ActorRef<Done> replyTo)
+      implements Command {}
+
   private record WrappedRecorded(Reporter.Recorded recorded) implements Command {}
 
-  private record WrappedWritten(Reporter.Written written) implements Command {}
+  private record WrappedWritten(String id, Reporter.Written written) implements Command {}
 
   private record ChildStopped(String id, String role) implements Command {}
 
   private record CheckEnded(String id) implements Command {}
+
+  private record DefineAnswered(String id, FarmJournal.DefineReply reply) implements Command {}
+
+  private record RegistryRead(ServiceRegistry.State state) implements Command {}
+
+  private record Registered(String id, Throwable error) implements Command {}
 
   public record FarmList(List<FarmStatus> farms) implements LipfarmSerializable {}
 
@@ -87,8 +133,11 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
    *
    * @param state running, cancelling, finished, cancelled or failed
    * @param runsDone runs that finished (failed ones included)
+   * @param runsActive runs being trained or estimated now
+   * @param runsQueued runs waiting for a compute slot
    * @param reportWritten the result files (report.md, results.csv, results.json) are complete
    * @param lastSeq sequence number of the farm's latest event
+   * @param note what the service changed in the submission (e.g. keys it ignored), or null
    */
   public record FarmStatus(
       String id,
@@ -98,118 +147,149 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
       int totalRuns,
       int runsDone,
       int runsActive,
+      int runsQueued,
       int runsFailed,
       int runsCancelled,
       double progress,
       long lastSeq,
       String dir,
       boolean reportWritten,
-      String error)
+      String error,
+      String note)
       implements LipfarmSerializable {}
+
+  /** A farm directory's file holding its journal's persistence id. */
+  public static final String ID_FILE = "farm.id";
 
   /** The states a farm can be in, for the {@code lipfarm.farms} gauge. */
   public static final List<String> STATES =
       List.of("running", "cancelling", "finished", "cancelled", "failed");
 
   private static final class Farm {
-    final String id;
-    final String name;
-    final Instant submitted = Instant.now();
+    final FarmSpec spec;
     final Path dir;
-    final int totalRuns;
-    final ActorRef<Reporter.Command> reporter;
+    final Instant submitted = Instant.now();
+    final String note;
+    ActorRef<FarmJournal.Command> journal;
+    ActorRef<Reporter.Command> reporter;
     ActorRef<Coordinator.Command> coordinator;
-    final List<RunResult> results = new ArrayList<>();
-    final List<ActorRef<Lookup>> cancelWaiters = new ArrayList<>();
+    FarmMetrics metrics;
+    final Map<String, RunResult> results = new LinkedHashMap<>();
+    final Set<String> active = new LinkedHashSet<>();
+    final List<ActorRef<Lookup>> endWaiters = new ArrayList<>();
+    ActorRef<Opened> opener;
+    ActorRef<Submitted> submitter;
     String state = "running";
-    int active;
-    int failed;
+    int totalRuns;
     int cancelled;
     long lastSeq;
     boolean ended;
     boolean written;
+    boolean cancelRequested;
     String error;
 
-    Farm(String id, String name, Path dir, int totalRuns, ActorRef<Reporter.Command> reporter) {
-      this.id = id;
-      this.name = name;
-      this.dir = dir;
-      this.totalRuns = totalRuns;
-      this.reporter = reporter;
+    Farm(FarmSpec spec, String note) {
+      this.spec = spec;
+      this.dir = Path.of(spec.dir());
+      this.note = note;
+      this.totalRuns = spec.runs().size();
     }
 
     FarmStatus status() {
       int done = results.size();
+      int failed = (int) results.values().stream().filter(r -> "failed".equals(r.outcome())).count();
+      boolean running = "running".equals(state) || "cancelling".equals(state);
+      int queued = running ? Math.max(0, totalRuns - done - active.size()) : 0;
       return new FarmStatus(
-          id,
-          name,
+          spec.id(),
+          spec.name(),
           state,
           submitted,
           totalRuns,
           done,
-          active,
+          running ? active.size() : 0,
+          queued,
           failed,
           cancelled,
           totalRuns == 0 ? 1.0 : (double) done / totalRuns,
           lastSeq,
           dir.toString(),
           written,
-          error);
+          error,
+          note);
     }
   }
 
-  private final Path root;
-  private final MeterRegistry registry;
-  private final ActorRef<EventJournal.Command> eventLog;
-  private final RunChildren children;
+  /** What the manager is given by the runtime. */
+  public record Settings(
+      Path root,
+      MeterRegistry registry,
+      ActorRef<EventJournal.Command> eventLog,
+      RunChildren children,
+      Faults faults,
+      Consumer<FarmEvent> listener,
+      String registryId) {}
+
+  private final Settings settings;
   private final Map<String, Farm> farms = new LinkedHashMap<>();
-  private final Map<Path, String> byDir = new HashMap<>();
+  private final Map<String, String> byPersistenceId = new HashMap<>();
   private final Map<String, AtomicInteger> farmsByState = new HashMap<>();
   private final ActorRef<Reporter.Recorded> recordedAdapter;
-  private final ActorRef<Reporter.Written> writtenAdapter;
-  private long counter;
+  private final ActorRef<ServiceRegistry.Command> serviceRegistry; // null in the CLI
+  private final List<ActorRef<Done>> stopWaiters = new ArrayList<>();
+  private boolean stopping;
+  private boolean projecting;
+  private long lastNumber;
 
   /**
-   * @param root results root: farm {@code id} writes to {@code root/<name>/<id>/}
-   * @param registry where every farm's meters and {@code lipfarm.farms} go
-   * @param eventLog receives every recorded event, in order per farm
-   * @param children the per-run trainer and estimator (real ones in the service)
+   * @param settings the results root, meters, event stream, children, faults, listener, and the
+   *     service registry's persistence id (null: no registry, the CLI)
    */
-  public static Behavior<Command> create(
-      Path root,
-      MeterRegistry registry,
-      ActorRef<EventJournal.Command> eventLog,
-      RunChildren children) {
-    return Behaviors.setup(ctx -> new FarmManager(ctx, root, registry, eventLog, children));
+  public static Behavior<Command> create(Settings settings) {
+    return Behaviors.setup(ctx -> new FarmManager(ctx, settings));
   }
 
-  private FarmManager(
-      ActorContext<Command> context,
-      Path root,
-      MeterRegistry registry,
-      ActorRef<EventJournal.Command> eventLog,
-      RunChildren children) {
+  private FarmManager(ActorContext<Command> context, Settings settings) {
     super(context);
-    this.root = root;
-    this.registry = registry;
-    this.eventLog = eventLog;
-    this.children = children;
+    this.settings = settings;
     this.recordedAdapter = context.messageAdapter(Reporter.Recorded.class, WrappedRecorded::new);
-    this.writtenAdapter = context.messageAdapter(Reporter.Written.class, WrappedWritten::new);
     for (String state : STATES) {
       AtomicInteger v = new AtomicInteger();
       farmsByState.put(state, v);
       Gauge.builder("lipfarm.farms", v, AtomicInteger::get)
           .tag("state", state)
-          .description("farms of the service by state")
-          .register(registry);
+          .description("farms of the runtime by state")
+          .strongReference(true)
+          .register(settings.registry());
+    }
+    if (settings.registryId() != null) {
+      serviceRegistry =
+          context.spawn(ServiceRegistry.create(settings.registryId()), "service-registry");
+      context.watchWith(serviceRegistry, new ChildStopped("", "service registry"));
+      context.ask(
+          ServiceRegistry.State.class,
+          serviceRegistry,
+          Duration.ofSeconds(120),
+          ServiceRegistry.Get::new,
+          (s, e) -> {
+            if (s == null) {
+              throw new IllegalStateException("cannot read the service registry", e);
+            }
+            return new RegistryRead(s);
+          });
+    } else {
+      serviceRegistry = null;
     }
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
+        .onMessage(RegistryRead.class, this::onRegistryRead)
         .onMessage(Submit.class, this::onSubmit)
+        .onMessage(Registered.class, this::onRegistered)
+        .onMessage(Open.class, m -> onOpen(m.spec(), null, m.replyTo(), null))
+        .onMessage(DefineAnswered.class, this::onDefineAnswered)
         .onMessage(
             ListFarms.class,
             m -> {
@@ -227,19 +307,33 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
             GetResults.class,
             m -> {
               Farm f = farms.get(m.id());
-              m.replyTo()
-                  .tell(
-                      f == null
-                          ? new Results(null, List.of())
-                          : new Results(f.status(), List.copyOf(f.results)));
+              m.replyTo().tell(f == null ? new Results(null, List.of()) : results(f));
               return this;
             })
+        .onMessage(
+            GetJournalState.class,
+            m -> {
+              Farm f = farms.get(m.id());
+              if (f != null && f.journal != null) {
+                f.journal.tell(new FarmJournal.GetState(m.replyTo()));
+              }
+              return this;
+            })
+        .onMessage(AwaitEnd.class, this::onAwaitEnd)
         .onMessage(CancelFarm.class, this::onCancel)
+        .onMessage(StopAll.class, this::onStopAll)
+        .onMessage(Project.class, this::onProject)
         .onMessage(WrappedRecorded.class, this::onRecorded)
         .onMessage(WrappedWritten.class, this::onWritten)
         .onMessage(ChildStopped.class, this::onChildStopped)
         .onMessage(CheckEnded.class, this::onCheckEnded)
         .build();
+  }
+
+  private static Results results(Farm f) {
+    List<RunResult> sorted = new ArrayList<>(f.results.values());
+    sorted.sort(ReportOrder.BY_PARAMETERS);
+    return new Results(f.status(), List.copyOf(sorted));
   }
 
   private void setState(Farm f, String state) {
@@ -248,56 +342,343 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     farmsByState.get(state).incrementAndGet();
   }
 
+  // ---- service: registry, submission, recovery --------------------------------------------------
+
+  private Behavior<Command> onRegistryRead(RegistryRead m) {
+    lastNumber = m.state().lastNumber();
+    for (ServiceRegistry.Entry e : m.state().farms().values()) {
+      FarmDefinition def;
+      try {
+        def = FarmDefinition.parse("farm " + e.source());
+      } catch (ConfigException | com.typesafe.config.ConfigException ex) {
+        getContext().getLog().error("cannot recover farm {}: {}", e.id(), ex.getMessage());
+        continue;
+      }
+      FarmSpec spec = specOf(def, e);
+      Farm f = onOpenFarm(spec, null);
+      if (f != null) {
+        f.cancelRequested = m.state().cancelRequested().contains(e.id());
+      }
+    }
+    startProjection();
+    return this;
+  }
+
+  private FarmSpec specOf(FarmDefinition def, ServiceRegistry.Entry e) {
+    return new FarmSpec(
+        e.id(),
+        def.name(),
+        settings.root().resolve(e.dir()).toAbsolutePath().toString(),
+        e.persistenceId(),
+        def.expand(),
+        def.maxConcurrentRuns(),
+        RunPolicy.of(lipfarm.config.Durability.of(def)),
+        "farm " + def.source().strip() + "\n",
+        false);
+  }
+
   private Behavior<Command> onSubmit(Submit m) {
+    if (serviceRegistry == null || stopping) {
+      m.replyTo().tell(new Submitted(null, "this runtime does not accept farms"));
+      return this;
+    }
     FarmDefinition def = m.definition();
-    List<RunConfig> runs = def.expand();
-    String id = def.name() + "-" + (++counter);
-    Path dir = root.resolve(def.name()).resolve(id);
-    if (!dir.normalize().startsWith(root.normalize()) || dir.normalize().equals(root.normalize())) {
+    Path root = settings.root().toAbsolutePath().normalize();
+    long number = lastNumber + 1;
+    while (Files.exists(root.resolve(def.name()).resolve(def.name() + "-" + number))) {
+      number++; // a directory from elsewhere: never write into it
+    }
+    lastNumber = number;
+    String id = def.name() + "-" + number;
+    Path dir = root.resolve(def.name()).resolve(id).normalize();
+    if (!dir.startsWith(root) || dir.equals(root)) {
       m.replyTo()
           .tell(new Submitted(null, "farm name '" + def.name() + "' would leave the results root"));
       return this;
     }
-    try {
-      Files.createDirectories(dir);
-      Files.writeString(
-          dir.resolve("farm.conf"), "farm " + def.source() + "\n", StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      getContext().getLog().error("cannot create results directory {}", dir, e);
-      m.replyTo().tell(new Submitted(null, "cannot create the results directory of farm " + id));
+    ServiceRegistry.Entry entry =
+        new ServiceRegistry.Entry(
+            id,
+            def.name(),
+            number,
+            root.relativize(dir).toString(),
+            "lipfarm|" + id + "|" + UUID.randomUUID(),
+            def.source());
+    FarmSpec spec = specOf(def, entry);
+    Farm f = new Farm(spec, m.note());
+    f.submitter = m.replyTo();
+    farms.put(id, f);
+    farmsByState.get("running").incrementAndGet();
+    getContext()
+        .ask(
+            Done.class,
+            serviceRegistry,
+            Duration.ofSeconds(60),
+            r -> new ServiceRegistry.Register(entry, r),
+            (ok, err) -> new Registered(id, err));
+    return this;
+  }
+
+  private Behavior<Command> onRegistered(Registered m) {
+    Farm f = farms.get(m.id());
+    if (f == null) {
       return this;
     }
-    // The gauge reads the coordinator's mailbox once the coordinator exists (spawned below).
+    if (m.error() != null) {
+      fail(f, "could not record the farm in the service registry");
+      f.submitter.tell(new Submitted(null, "could not record the farm; see the service log"));
+      return this;
+    }
+    startFarm(f);
+    return this;
+  }
+
+  // ---- opening a farm: journal, reporter, definition, coordinator -------------------------------
+
+  private Behavior<Command> onOpen(
+      FarmSpec spec, String note, ActorRef<Opened> opener, Object unused) {
+    if (farms.containsKey(spec.id())) {
+      opener.tell(new Opened(null, 0, "farm " + spec.id() + " is already open"));
+      return this;
+    }
+    Farm f = onOpenFarm(spec, note);
+    if (f != null) {
+      f.opener = opener;
+    } else {
+      opener.tell(new Opened(null, 0, "cannot create the farm directory " + spec.dir()));
+    }
+    return this;
+  }
+
+  private Farm onOpenFarm(FarmSpec spec, String note) {
+    Farm f = new Farm(spec, note);
+    farms.put(spec.id(), f);
+    farmsByState.get("running").incrementAndGet();
+    if (!startFarm(f)) {
+      farms.remove(spec.id());
+      farmsByState.get("running").decrementAndGet();
+      return null;
+    }
+    return f;
+  }
+
+  private boolean startFarm(Farm f) {
+    String id = f.spec.id();
+    try {
+      Files.createDirectories(f.dir);
+      if (serviceRegistry != null && !Files.exists(f.dir.resolve(ID_FILE))) {
+        // So that `lipfarm resume DIR` finds this farm's journal (the service's) and identity.
+        Path base = settings.root().toAbsolutePath().normalize().resolve("journal");
+        writeAtomically(
+            f.dir.resolve(JournalDatabase.LOCATION_FILE), f.dir.relativize(base) + "\n");
+        writeAtomically(f.dir.resolve(ID_FILE), f.spec.persistenceId() + "\n");
+      }
+    } catch (IOException e) {
+      getContext().getLog().error("cannot create {}", f.dir, e);
+      fail(f, "cannot create the farm directory");
+      return false;
+    }
     AtomicReference<ActorPath> coordinatorPath = new AtomicReference<>();
     MailboxBacklog backlog = MailboxBacklog.get(getContext().getSystem());
-    FarmMetrics metrics =
+    f.metrics =
         new FarmMetrics(
-            registry,
+            settings.registry(),
             id,
             () -> {
               ActorPath p = coordinatorPath.get();
               return p == null ? 0 : backlog.backlog(p);
             });
-    ActorRef<Reporter.Command> reporter =
+    f.journal = getContext().spawn(FarmJournal.create(f.spec.persistenceId()), "journal-" + id);
+    getContext().watchWith(f.journal, new ChildStopped(id, "journal"));
+    Faults faults = settings.faults();
+    f.reporter =
         getContext()
             .spawn(
-                Reporter.create(id, dir, metrics, e -> {}, writtenAdapter, recordedAdapter),
+                Reporter.create(
+                    id,
+                    f.dir,
+                    f.metrics,
+                    settings.listener(),
+                    getContext().messageAdapter(Reporter.Written.class, w -> new WrappedWritten(id, w)),
+                    recordedAdapter,
+                    faults::beforeResultLine),
                 "reporter-" + id);
-    Farm farm = new Farm(id, def.name(), dir, runs.size(), reporter);
-    farms.put(id, farm);
-    byDir.put(dir, id);
-    farmsByState.get("running").incrementAndGet();
-    ActorRef<Coordinator.Command> coordinator =
-        getContext()
-            .spawn(
-                Coordinator.create(id, runs, def.maxConcurrentRuns(), children, reporter),
-                "coordinator-" + id,
-                MailboxSelector.fromConfig(MailboxBacklog.MAILBOX));
-    farm.coordinator = coordinator;
-    coordinatorPath.set(coordinator.path());
-    getContext().watchWith(reporter, new ChildStopped(id, "reporter"));
-    getContext().watchWith(coordinator, new ChildStopped(id, "coordinator"));
-    m.replyTo().tell(new Submitted(farm.status(), null));
+    getContext().watchWith(f.reporter, new ChildStopped(id, "reporter"));
+    byPersistenceId.put(f.spec.persistenceId(), id);
+    coordinatorPaths.put(id, coordinatorPath);
+    getContext()
+        .ask(
+            FarmJournal.DefineReply.class,
+            f.journal,
+            Duration.ofSeconds(120),
+            r -> new FarmJournal.Define(f.spec.name(), f.spec.runs(), r),
+            (reply, err) ->
+                new DefineAnswered(
+                    id,
+                    reply != null
+                        ? reply
+                        : new FarmJournal.Refused("the farm's journal did not answer: " + err)));
+    return true;
+  }
+
+  private final Map<String, AtomicReference<ActorPath>> coordinatorPaths = new HashMap<>();
+
+  private Behavior<Command> onDefineAnswered(DefineAnswered m) {
+    Farm f = farms.get(m.id());
+    if (f == null) {
+      return this;
+    }
+    if (m.reply() instanceof FarmJournal.Refused r) {
+      fail(f, r.reason());
+      answerStart(f, null, 0, r.reason());
+      farms.remove(f.spec.id());
+      farmsByState.get("failed").decrementAndGet();
+      byPersistenceId.remove(f.spec.persistenceId());
+      getContext().unwatch(f.journal);
+      getContext().unwatch(f.reporter);
+      getContext().stop(f.journal);
+      getContext().stop(f.reporter);
+      return this;
+    }
+    FarmJournal.Defined d = (FarmJournal.Defined) m.reply();
+    FarmState state = d.state();
+    f.totalRuns = state.runs().size();
+    state.resultList().forEach(r -> f.results.put(r.runId(), r));
+    if (d.added() > 0 || !Files.exists(f.dir.resolve("farm.conf"))) {
+      try {
+        writeAtomically(f.dir.resolve("farm.conf"), f.spec.confText());
+      } catch (IOException e) {
+        getContext().getLog().error("cannot write farm.conf of {}", f.spec.id(), e);
+      }
+    }
+    boolean endedBefore = state.ended() != null;
+    if (endedBefore && !f.spec.resumeEnded()) {
+      f.ended = true;
+      setState(f, state.ended()); // listed with its results; the projection writes nothing new
+    } else if (f.cancelRequested) {
+      f.ended = true;
+      setState(f, "cancelled");
+      f.journal.tell(
+          new FarmJournal.Publish(
+              new FarmCancelled(
+                  f.spec.id(),
+                  state.finishedRuns(),
+                  (int)
+                      state.resultList().stream()
+                          .filter(r -> "failed".equals(r.outcome()))
+                          .count(),
+                  f.totalRuns - state.finishedRuns(),
+                  0),
+              null));
+    } else if (stopping) {
+      fail(f, "the runtime is stopping");
+    } else {
+      f.coordinator =
+          getContext()
+              .spawn(
+                  Coordinator.create(
+                      f.spec.id(),
+                      state,
+                      Math.max(1, f.spec.maxConcurrent()),
+                      settings.children(),
+                      new CheckpointStore(f.dir.resolve("checkpoints")),
+                      f.spec.policy(),
+                      f.journal),
+                  "coordinator-" + f.spec.id(),
+                  MailboxSelector.fromConfig(MailboxBacklog.MAILBOX));
+      coordinatorPaths.get(f.spec.id()).set(f.coordinator.path());
+      getContext().watchWith(f.coordinator, new ChildStopped(f.spec.id(), "coordinator"));
+    }
+    answerStart(f, f.status(), d.resumed() > 0 ? state.finishedRuns() : 0, null);
+    if (serviceRegistry == null) {
+      startProjection();
+    }
+    return this;
+  }
+
+  private void answerStart(Farm f, FarmStatus status, int finishedBefore, String error) {
+    if (f.opener != null) {
+      f.opener.tell(new Opened(status, finishedBefore, error));
+      f.opener = null;
+    }
+    if (f.submitter != null) {
+      f.submitter.tell(new Submitted(status, error));
+      f.submitter = null;
+    }
+  }
+
+  private void startProjection() {
+    if (!projecting) {
+      projecting = true;
+      EventProjection.start(getContext().getSystem(), getContext().getSelf());
+    }
+  }
+
+  // ---- the projection ---------------------------------------------------------------------------
+
+  private Behavior<Command> onProject(Project m) {
+    String id = byPersistenceId.get(m.persistenceId());
+    Farm f = id == null ? null : farms.get(id);
+    if (f == null || f.reporter == null) {
+      m.replyTo().tell(Done.getInstance()); // another farm in a shared journal
+      return this;
+    }
+    FarmJournal.Published p = m.event();
+    f.reporter.tell(new Reporter.Record(p.seq(), p.time(), p.event(), m.offset(), m.replyTo()));
+    return this;
+  }
+
+  private Behavior<Command> onRecorded(WrappedRecorded w) {
+    Reporter.Recorded r = w.recorded();
+    Farm f = farms.get(r.farm());
+    if (f != null) {
+      FarmEvent e = r.event();
+      f.lastSeq = r.seq();
+      if (e instanceof FarmStarted s) {
+        f.active.clear();
+        f.totalRuns = s.totalRuns();
+      } else if (e instanceof RunStarted) {
+        f.active.add(e.runId());
+      } else if (e instanceof RunFinished rf) {
+        f.active.remove(rf.runId());
+        f.results.put(rf.runId(), rf.result());
+      } else if (e instanceof FarmFinished) {
+        f.active.clear();
+        f.ended = true;
+        if (!"failed".equals(f.state)) {
+          setState(f, "finished");
+        }
+      } else if (e instanceof FarmCancelled c) {
+        f.active.clear();
+        f.ended = true;
+        f.cancelled = c.runsCancelled();
+        if (!"failed".equals(f.state)) {
+          setState(f, "cancelled");
+        }
+      }
+    }
+    settings.eventLog().tell(new EventJournal.Append(r));
+    return this;
+  }
+
+  private Behavior<Command> onWritten(WrappedWritten w) {
+    Farm f = farms.get(w.id());
+    if (f == null) {
+      return this;
+    }
+    f.written = true;
+    f.endWaiters.forEach(r -> r.tell(new Lookup(f.status())));
+    f.endWaiters.clear();
+    return this;
+  }
+
+  private Behavior<Command> onAwaitEnd(AwaitEnd m) {
+    Farm f = farms.get(m.id());
+    if (f == null || f.written || "failed".equals(f.state)) {
+      m.replyTo().tell(new Lookup(f == null ? null : f.status()));
+    } else {
+      f.endWaiters.add(m.replyTo());
+    }
     return this;
   }
 
@@ -308,72 +689,64 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     } else if (f.written || "failed".equals(f.state)) {
       m.replyTo().tell(new Lookup(f.status()));
     } else {
-      f.cancelWaiters.add(m.replyTo());
-      if ("running".equals(f.state)) {
+      f.endWaiters.add(m.replyTo());
+      if ("running".equals(f.state) && !f.ended) {
         setState(f, "cancelling");
-        f.coordinator.tell(Coordinator.Cancel.INSTANCE);
-      }
-    }
-    return this;
-  }
-
-  private Behavior<Command> onRecorded(WrappedRecorded w) {
-    Reporter.Recorded r = w.recorded();
-    Farm f = farms.get(r.farm());
-    if (f != null) {
-      FarmEvent e = r.event();
-      f.lastSeq = r.seq();
-      if (e instanceof RunStarted) {
-        f.active++;
-      } else if (e instanceof RunFinished rf) {
-        f.active--;
-        f.results.add(rf.result());
-        if ("failed".equals(rf.result().outcome())) {
-          f.failed++;
+        if (serviceRegistry != null) {
+          serviceRegistry.tell(new ServiceRegistry.RequestCancel(f.spec.id(), getContext().getSystem().ignoreRef()));
         }
-      } else if (e instanceof FarmFinished) {
-        f.ended = true;
-        setState(f, "finished");
-      } else if (e instanceof FarmCancelled c) {
-        f.ended = true;
-        f.active = 0;
-        f.cancelled = c.runsCancelled();
-        setState(f, "cancelled");
-      } else if (e instanceof FarmStarted) {
-        // the total is known from the expansion already
+        if (f.coordinator != null) {
+          f.coordinator.tell(Coordinator.Cancel.INSTANCE);
+        } else {
+          f.cancelRequested = true; // still opening: cancelled once its journal answers
+        }
       }
     }
-    eventLog.tell(new EventJournal.Append(r));
     return this;
   }
 
-  private Behavior<Command> onWritten(WrappedWritten w) {
-    String id = byDir.get(w.written().dir());
-    Farm f = id == null ? null : farms.get(id);
-    if (f == null) {
-      return this;
+  private Behavior<Command> onStopAll(StopAll m) {
+    stopping = true;
+    stopWaiters.add(m.replyTo());
+    for (Farm f : farms.values()) {
+      if (f.coordinator != null) {
+        f.coordinator.tell(Coordinator.Stop.INSTANCE);
+      }
     }
-    f.written = true;
-    getContext().unwatch(f.reporter);
-    getContext().stop(f.reporter);
-    f.cancelWaiters.forEach(r -> r.tell(new Lookup(f.status())));
-    f.cancelWaiters.clear();
+    answerStopWaiters();
     return this;
+  }
+
+  private void answerStopWaiters() {
+    if (stopping && farms.values().stream().allMatch(f -> f.coordinator == null)) {
+      stopWaiters.forEach(r -> r.tell(Done.getInstance()));
+      stopWaiters.clear();
+    }
   }
 
   private Behavior<Command> onChildStopped(ChildStopped m) {
+    if ("service registry".equals(m.role())) {
+      throw new IllegalStateException("the service registry stopped (see the log)");
+    }
     Farm f = farms.get(m.id());
-    if (f == null || f.written) {
+    if (f == null) {
       return this;
     }
-    if ("reporter".equals(m.role())) {
-      fail(f, "the reporter stopped before the farm finished (see the service log)");
-      getContext().stop(f.coordinator);
-    } else if (!f.ended) {
-      // The coordinator stops itself right after its last event, which may still be on its way
-      // through the reporter: decide a little later.
-      getContext()
-          .scheduleOnce(Duration.ofSeconds(2), getContext().getSelf(), new CheckEnded(f.id));
+    if ("coordinator".equals(m.role())) {
+      f.coordinator = null;
+      answerStopWaiters();
+      if (!f.ended && !stopping) {
+        // Its last event may still be on its way through the projection: decide a little later.
+        getContext()
+            .scheduleOnce(Duration.ofSeconds(5), getContext().getSelf(), new CheckEnded(f.spec.id()));
+      }
+      return this;
+    }
+    if (!f.written && !stopping) {
+      fail(f, "the farm's " + m.role() + " stopped before the farm finished (see the log)");
+      if (f.coordinator != null) {
+        getContext().stop(f.coordinator);
+      }
     }
     return this;
   }
@@ -381,17 +754,22 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   private Behavior<Command> onCheckEnded(CheckEnded m) {
     Farm f = farms.get(m.id());
     if (f != null && !f.ended && !"failed".equals(f.state)) {
-      fail(f, "the coordinator stopped before the farm finished (see the service log)");
-      getContext().stop(f.reporter);
+      fail(f, "the coordinator stopped before the farm finished (see the log)");
     }
     return this;
   }
 
   private void fail(Farm f, String error) {
     f.error = error;
-    f.active = 0;
+    f.active.clear();
     setState(f, "failed");
-    f.cancelWaiters.forEach(r -> r.tell(new Lookup(f.status())));
-    f.cancelWaiters.clear();
+    f.endWaiters.forEach(r -> r.tell(new Lookup(f.status())));
+    f.endWaiters.clear();
+  }
+
+  static void writeAtomically(Path file, String text) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.writeString(tmp, text, StandardCharsets.UTF_8);
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 }

@@ -2,18 +2,22 @@ package lipfarm.farm;
 
 import org.apache.pekko.actor.typed.Behavior;
 
-/** How the coordinator makes the two children of a run; tests substitute probes. */
+/** How a run supervisor makes the two children of a run; tests substitute probes. */
 public interface RunChildren {
-  Behavior<Trainer.Command> trainer();
+  /**
+   * @param checkpoints the farm's checkpoints (null: none)
+   * @param checkpointEvery epochs between checkpoints (0: only when stopped)
+   */
+  Behavior<Trainer.Command> trainer(CheckpointStore checkpoints, int checkpointEvery);
 
   Behavior<Estimator.Command> estimator();
 
-  /** The real ND4J trainer and estimator. */
-  static RunChildren real() {
+  /** The real ND4J trainer and estimator, with the runtime's fault-injection points. */
+  static RunChildren real(Faults faults) {
     return new RunChildren() {
       @Override
-      public Behavior<Trainer.Command> trainer() {
-        return Trainer.create();
+      public Behavior<Trainer.Command> trainer(CheckpointStore checkpoints, int checkpointEvery) {
+        return Trainer.create(checkpoints, checkpointEvery, faults);
       }
 
       @Override
@@ -23,21 +27,7 @@ public interface RunChildren {
     };
   }
 
-  /**
-   * The real trainer (checkpointing into {@code checkpoints} every {@code every} epochs) and
-   * estimator.
-   */
-  static RunChildren real(lipfarm.farm.durable.CheckpointStore checkpoints, int every) {
-    return new RunChildren() {
-      @Override
-      public Behavior<Trainer.Command> trainer() {
-        return Trainer.create(checkpoints, every);
-      }
-
-      @Override
-      public Behavior<Estimator.Command> estimator() {
-        return Estimator.create();
-      }
-    };
+  static RunChildren real() {
+    return real(Faults.none());
   }
 }

@@ -4,7 +4,6 @@ import java.util.List;
 import lipfarm.config.RunConfig;
 import lipfarm.data.DataSets;
 import lipfarm.data.Dataset;
-import lipfarm.farm.durable.CheckpointStore;
 import lipfarm.protocol.FarmEvent.Converged;
 import lipfarm.protocol.FarmEvent.DidNotInterpolate;
 import lipfarm.protocol.FarmEvent.Diverged;
@@ -35,8 +34,20 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
 
   public sealed interface Command extends LipfarmSerializable {}
 
-  /** Train {@code config} and stream replies to {@code replyTo}. */
-  public record Train(RunConfig config, ActorRef<Reply> replyTo) implements Command {}
+  /**
+   * Train {@code config} and stream replies to {@code replyTo}; every {@code snapshotEvery} epochs
+   * or {@code snapshotSeconds} seconds (whichever comes first; 0 = never) a {@link Snapshot} of the
+   * weights so far.
+   */
+  public record Train(
+      RunConfig config, int snapshotEvery, int snapshotSeconds, ActorRef<Reply> replyTo)
+      implements Command {
+
+    /** Without intermediate snapshots. */
+    public Train(RunConfig config, ActorRef<Reply> replyTo) {
+      this(config, 0, 0, replyTo);
+    }
+  }
 
   public enum Stop implements Command {
     INSTANCE
@@ -50,6 +61,12 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
 
   /** Training is still running. */
   public record Progressed(TrainingProgress progress) implements Reply {}
+
+  /** The weights after {@code epoch} epochs, for the estimator, while training goes on. */
+  public record Snapshot(String runId, int epoch, NetworkSnapshot weights) implements Reply {}
+
+  /** Training continues from a checkpoint taken after {@code epoch} epochs. */
+  public record Resumed(String runId, int epoch) implements Reply {}
 
   /**
    * Training could not run (for example an unreadable data file); the run fails with {@code
@@ -79,9 +96,14 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
   private final int checkpointEvery;
   private int lastCheckpointEpoch;
   private boolean ended; // outcome reported or failed: nothing left to checkpoint
+  private final Faults faults;
+  private int snapshotEvery;
+  private long snapshotNanos;
+  private int lastSnapshotEpoch;
+  private long lastSnapshotAt;
 
   public static Behavior<Command> create() {
-    return Behaviors.setup(ctx -> new Trainer(ctx, null, 0));
+    return Behaviors.setup(ctx -> new Trainer(ctx, null, 0, Faults.none()));
   }
 
   /**
@@ -89,14 +111,20 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
    * {@code checkpointEvery} epochs (at chunk ends; 0: only when stopped) and one when it is stopped
    * before its run ended (a shutdown, a timeout), so a re-queued run continues bit-identically.
    */
-  public static Behavior<Command> create(CheckpointStore checkpoints, int checkpointEvery) {
-    return Behaviors.setup(ctx -> new Trainer(ctx, checkpoints, checkpointEvery));
+  public static Behavior<Command> create(
+      CheckpointStore checkpoints, int checkpointEvery, Faults faults) {
+    return Behaviors.setup(ctx -> new Trainer(ctx, checkpoints, checkpointEvery, faults));
   }
 
-  private Trainer(ActorContext<Command> context, CheckpointStore checkpoints, int checkpointEvery) {
+  private Trainer(
+      ActorContext<Command> context,
+      CheckpointStore checkpoints,
+      int checkpointEvery,
+      Faults faults) {
     super(context);
     this.checkpoints = checkpoints;
     this.checkpointEvery = checkpointEvery;
+    this.faults = faults;
   }
 
   @Override
@@ -126,6 +154,7 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
   private void checkpoint() {
     checkpoints.save(config.id(), new CheckpointStore.Checkpoint(initialLoss, trainer.capture()));
     lastCheckpointEpoch = trainer.epoch();
+    faults.checkpointWritten(config.id(), lastCheckpointEpoch);
   }
 
   /**
@@ -151,6 +180,9 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
     }
     config = msg.config();
     replyTo = msg.replyTo();
+    snapshotEvery = msg.snapshotEvery();
+    snapshotNanos = msg.snapshotSeconds() * 1_000_000_000L;
+    lastSnapshotAt = System.nanoTime();
     spec = TrainingSpecs.of(config);
     if (config.restarts() > 1) {
       // Restarts are trained as one computation and not checkpointed: a re-queued run trains
@@ -184,6 +216,8 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
     initialLoss = c.initialLoss();
     lastFinite = trainer.snapshot();
     lastCheckpointEpoch = trainer.epoch();
+    lastSnapshotEpoch = trainer.epoch();
+    replyTo.tell(new Resumed(config.id(), trainer.epoch()));
   }
 
   private MlpTrainer newTrainer() {
@@ -276,8 +310,21 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
                 norm(lastFinite, 1),
                 s.minMargin(),
                 Double.NaN)));
+    maybeSnapshot(batched.epoch(), lastFinite);
     getContext().getSelf().tell(TrainChunk.INSTANCE);
     return this;
+  }
+
+  /** Hands the estimator the weights so far when a snapshot is due (at chunk ends only). */
+  private void maybeSnapshot(int epoch, NetworkSnapshot weights) {
+    long now = System.nanoTime();
+    boolean byEpochs = snapshotEvery > 0 && epoch - lastSnapshotEpoch >= snapshotEvery;
+    boolean bySeconds = snapshotNanos > 0 && now - lastSnapshotAt >= snapshotNanos;
+    if (weights != null && (byEpochs || bySeconds)) {
+      lastSnapshotEpoch = epoch;
+      lastSnapshotAt = now;
+      replyTo.tell(new Snapshot(config.id(), epoch, weights));
+    }
   }
 
   private static BatchedRestarts.RestartStats bestByLoss(List<BatchedRestarts.RestartStats> all) {
@@ -353,6 +400,7 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
         && trainer.epoch() - lastCheckpointEpoch >= checkpointEvery) {
       checkpoint();
     }
+    maybeSnapshot(trainer.epoch(), lastFinite);
     getContext().getSelf().tell(TrainChunk.INSTANCE);
     return this;
   }

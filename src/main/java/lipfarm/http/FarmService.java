@@ -14,20 +14,23 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import lipfarm.farm.EventJournal;
-import lipfarm.farm.FarmManager;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.UUID;
+import lipfarm.farm.Faults;
+import lipfarm.farm.FarmRuntime;
+import lipfarm.farm.JournalDatabase;
 import lipfarm.farm.RunChildren;
-import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 
 /**
- * {@code lipfarm serve}: one long-lived actor system with a {@link FarmManager}, the {@link
- * EventJournal}, a Prometheus registry and the HTTP API bound to {@link ServiceConfig#host()}.
+ * {@code lipfarm serve}: the {@link FarmRuntime} with its service registry, a Prometheus registry
+ * and the HTTP API bound to {@link ServiceConfig#host()}.
  */
 public final class FarmService implements AutoCloseable {
   private final ActorSystem<Void> system;
@@ -49,14 +52,18 @@ public final class FarmService implements AutoCloseable {
     this.gc = gc;
   }
 
-  private record Refs(
-      ActorRef<FarmManager.Command> manager, ActorRef<EventJournal.Command> eventLog) {}
-
   /**
    * Starts the service; completes once the port is bound. {@code config} is used as given: apply
-   * {@link ServiceConfig#withTokenPolicy} first.
+   * {@link ServiceConfig#withTokenPolicy} first. The service's farms share one journal: an H2 file
+   * {@code journal.mv.db} in the output root, or PostgreSQL when {@code LIPFARM_JOURNAL_URL} is set;
+   * every farm recorded there is recovered on start.
    */
   public static CompletionStage<FarmService> start(ServiceConfig config, RunChildren children) {
+    return start(config, children, Faults.none());
+  }
+
+  public static CompletionStage<FarmService> start(
+      ServiceConfig config, RunChildren children, Faults faults) {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
@@ -66,34 +73,37 @@ public final class FarmService implements AutoCloseable {
     new FileDescriptorMetrics().bindTo(registry);
     JvmGcMetrics gc = new JvmGcMetrics();
     gc.bindTo(registry);
-
-    CompletableFuture<Refs> refs = new CompletableFuture<>();
-    Behavior<Void> guardian =
-        Behaviors.setup(
-            ctx -> {
-              ActorRef<EventJournal.Command> log =
-                  ctx.spawn(
-                      EventJournal.create(config.eventLogCapacity(), Duration.ofSeconds(10)),
-                      "event-journal");
-              ActorRef<FarmManager.Command> manager =
-                  ctx.spawn(
-                      Behaviors.supervise(
-                              FarmManager.create(config.outputRoot(), registry, log, children))
-                          .onFailure(SupervisorStrategy.resume()),
-                      "farms");
-              refs.complete(new Refs(manager, log));
-              return Behaviors.empty();
-            });
-    ActorSystem<Void> system = ActorSystem.create(guardian, "lipfarm", systemConfig(config));
-    return refs.thenCompose(
-            r -> {
-              HttpApi api = new HttpApi(system, r.manager(), r.eventLog(), registry, config);
-              return Http.get(system).newServerAt(config.host(), config.port()).bind(api.routes());
-            })
+    FarmRuntime runtime;
+    try {
+      Path root = config.outputRoot().toAbsolutePath().normalize();
+      Files.createDirectories(root);
+      runtime =
+          FarmRuntime.start(
+              new FarmRuntime.Settings(
+                  root,
+                  JournalDatabase.forService(root, System.getenv()),
+                  config.computeThreads(),
+                  registry,
+                  children,
+                  faults,
+                  e -> {},
+                  "lipfarm-service|" + serviceId(root),
+                  config.eventLogCapacity(),
+                  systemConfig(config)));
+    } catch (Exception e) {
+      gc.close();
+      return CompletableFuture.failedFuture(
+          new IllegalStateException("cannot open the service's journal: " + e.getMessage(), e));
+    }
+    ActorSystem<Void> system = runtime.system();
+    HttpApi api = new HttpApi(system, runtime.manager(), runtime.eventLog(), registry, config);
+    return Http.get(system)
+        .newServerAt(config.host(), config.port())
+        .bind(api.routes())
         .handle(
             (b, e) -> {
               if (e != null) {
-                system.terminate();
+                runtime.close();
                 gc.close();
                 Throwable root = e;
                 while (root.getCause() != null) {
@@ -107,14 +117,22 @@ public final class FarmService implements AutoCloseable {
             });
   }
 
-  static Config systemConfig(ServiceConfig config) {
+  /** The service's stable identity under {@code root} (its registry's persistence id). */
+  static String serviceId(Path root) throws IOException {
+    Path file = root.resolve("service.id");
+    if (!Files.exists(file)) {
+      Path tmp = root.resolve("service.id.tmp");
+      Files.writeString(tmp, UUID.randomUUID() + "\n", StandardCharsets.UTF_8);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+    }
+    return Files.readString(file, StandardCharsets.UTF_8).strip();
+  }
+
+  public static Config systemConfig(ServiceConfig config) {
     return ConfigFactory.parseString(
-            "lipfarm.compute-dispatcher.thread-pool-executor.fixed-pool-size = "
-                + Math.max(1, config.computeThreads())
-                + "\npekko.http.server.parsing.max-content-length = "
+            "pekko.http.server.parsing.max-content-length = "
                 + Math.max(config.maxBodyBytes(), 1024)
-                + "\npekko.http.server.remote-address-attribute = on")
-        .withFallback(ConfigFactory.load());
+                + "\npekko.http.server.remote-address-attribute = on");
   }
 
   /** The port actually bound (useful with port 0). */

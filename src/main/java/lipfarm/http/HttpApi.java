@@ -251,12 +251,11 @@ final class HttpApi extends AllDirectives {
                 Unmarshaller.entityToString(),
                 body -> {
                   FarmDefinition def;
+                  String note;
                   try {
                     def = FarmDefinition.parse(body);
-                    ServicePolicy.check(
-                        def,
-                        com.typesafe.config.ConfigFactory.parseString(body)
-                            .hasPath("farm.output-dir"));
+                    note = ServicePolicy.ignoredKeys(def);
+                    ServicePolicy.check(def, false);
                     if (def.expand().isEmpty()) {
                       return complete(
                           error(
@@ -276,7 +275,7 @@ final class HttpApi extends AllDirectives {
                   }
                   CompletionStage<HttpResponse> r =
                       this.<FarmManager.Submitted>ask(
-                              replyTo -> new FarmManager.Submit(def, replyTo), ASK)
+                              replyTo -> new FarmManager.Submit(def, note, replyTo), ASK)
                           .thenApply(
                               s -> {
                                 if (s.status() == null) {

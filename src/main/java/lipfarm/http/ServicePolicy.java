@@ -17,6 +17,25 @@ final class ServicePolicy {
   /** Keys whose values are paths of data files read by the trainer. */
   static final List<String> FILE_KEYS = List.of("file", "label-file");
 
+  /** Farm keys a service ignores: it decides where results and the journal go. */
+  static final List<String> IGNORED_KEYS =
+      List.of("output-dir", "journal", "journal-url", "journal-user", "journal-password");
+
+  /**
+   * The note for a submission that sets keys the service ignores (null if none), so a farm file
+   * written for the CLI is accepted as it is.
+   */
+  static String ignoredKeys(FarmDefinition def) {
+    com.typesafe.config.Config farm = com.typesafe.config.ConfigFactory.parseString(def.source());
+    List<String> set =
+        IGNORED_KEYS.stream().filter(farm::hasPath).map(k -> "farm." + k).toList();
+    if (set.isEmpty()) {
+      return null;
+    }
+    return String.join(", ", set)
+        + " ignored: the service writes results under its --output-dir and uses its own journal";
+  }
+
   /**
    * @param hasOutputDir whether the submitted text sets {@code farm.output-dir}
    * @throws ConfigException naming the offending key

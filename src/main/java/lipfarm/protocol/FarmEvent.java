@@ -13,6 +13,7 @@ import lipfarm.config.RunConfig;
 @JsonSubTypes({
   @JsonSubTypes.Type(FarmEvent.FarmStarted.class),
   @JsonSubTypes.Type(FarmEvent.RunStarted.class),
+  @JsonSubTypes.Type(FarmEvent.RunResumed.class),
   @JsonSubTypes.Type(FarmEvent.TrainingProgress.class),
   @JsonSubTypes.Type(FarmEvent.Converged.class),
   @JsonSubTypes.Type(FarmEvent.DidNotInterpolate.class),
@@ -32,9 +33,22 @@ public sealed interface FarmEvent extends LipfarmSerializable {
     return null;
   }
 
-  record FarmStarted(String farm, int totalRuns, int maxConcurrentRuns) implements FarmEvent {}
+  /**
+   * A session of the farm started; {@code runsFinished} of its {@code totalRuns} had finished in
+   * earlier sessions (0 for a new farm).
+   */
+  record FarmStarted(String farm, int totalRuns, int maxConcurrentRuns, int runsFinished)
+      implements FarmEvent {
+
+    public FarmStarted(String farm, int totalRuns, int maxConcurrentRuns) {
+      this(farm, totalRuns, maxConcurrentRuns, 0);
+    }
+  }
 
   record RunStarted(String runId, RunConfig config) implements FarmEvent {}
+
+  /** The run's trainer continues from its checkpoint taken after {@code epoch} epochs. */
+  record RunResumed(String runId, int epoch) implements FarmEvent {}
 
   /** Periodic training state; see {@code lipfarm.training.EpochStats} for the fields. */
   record TrainingProgress(

@@ -1,10 +1,16 @@
-package lipfarm.farm.durable;
+package lipfarm.farm;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
 import lipfarm.config.RunConfig;
+import lipfarm.protocol.FarmEvent;
+import lipfarm.protocol.FarmEvent.FarmCancelled;
+import lipfarm.protocol.FarmEvent.FarmFinished;
+import lipfarm.protocol.FarmEvent.FarmStarted;
+import lipfarm.protocol.FarmEvent.RunFinished;
 import lipfarm.protocol.LipfarmSerializable;
 import lipfarm.protocol.RunResult;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -14,15 +20,20 @@ import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.Effect;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
- * The event-sourced record of one farm: which configurations it has, which finished with which
- * result, and how often each failed. Every change is persisted before it is acknowledged, so the
- * coordinator publishes a result only once it is durable: after a crash, a finished run is never
- * repeated and an unfinished one is re-queued.
+ * The event-sourced record of one farm and the only source of its event stream. Every fact the
+ * farm publishes is persisted here first, numbered by the farm's own gap-free sequence ({@code
+ * seq}) and tagged {@value #TAG}; {@code events.ndjson}, the meters, the CLI display and {@code GET
+ * /events} are projections of these persisted events (see {@link EventProjection}). So a result
+ * that is durable is published, and published exactly once, whatever crashes in between.
  */
 public final class FarmJournal
     extends EventSourcedBehavior<FarmJournal.Command, FarmJournal.Event, FarmState> {
+
+  /** The tag of every published event: the projection reads the journal by it. */
+  public static final String TAG = "lipfarm-event";
 
   public sealed interface Command extends LipfarmSerializable {}
 
@@ -33,12 +44,15 @@ public final class FarmJournal
   public record Define(String farm, List<RunConfig> runs, ActorRef<DefineReply> replyTo)
       implements Command {}
 
+  /**
+   * Persist and so publish {@code event}; {@code replyTo} (may be null) hears when it is durable. A
+   * second {@code RunFinished} for a run that has a result is dropped.
+   */
+  public record Publish(FarmEvent event, ActorRef<Recorded> replyTo) implements Command {}
+
   /** Record a failed attempt of a run; the reply carries its failure count. */
   public record RecordFailure(String runId, String reason, ActorRef<Recorded> replyTo)
       implements Command {}
-
-  /** Record a run's final result (idempotent: a second result for the same run is ignored). */
-  public record RecordResult(RunResult result, ActorRef<Recorded> replyTo) implements Command {}
 
   public record GetState(ActorRef<FarmState> replyTo) implements Command {}
 
@@ -51,7 +65,7 @@ public final class FarmJournal
   public record Refused(String reason) implements DefineReply {}
 
   /** The change is durable. */
-  public record Recorded(String runId, int failures) implements LipfarmSerializable {}
+  public record Recorded(String runId, int failures, long seq) implements LipfarmSerializable {}
 
   /** Persisted events, in the past tense. */
   public sealed interface Event extends LipfarmSerializable {}
@@ -62,7 +76,14 @@ public final class FarmJournal
 
   public record RunAttemptFailed(String runId, int attempt, String reason) implements Event {}
 
+  /** Written by lipfarm before the journal carried the event stream; still replayed. */
   public record RunCompleted(RunResult result) implements Event {}
+
+  /**
+   * A fact the farm published: its {@code seq} (1, 2, ... per farm, no gaps) and the time it was
+   * persisted are those of its {@code events.ndjson} line.
+   */
+  public record Published(long seq, Instant time, FarmEvent event) implements Event {}
 
   public static Behavior<Command> create(String persistenceId) {
     return new FarmJournal(PersistenceId.ofUniqueId(persistenceId));
@@ -78,33 +99,53 @@ public final class FarmJournal
   }
 
   @Override
+  public Set<String> tagsFor(Event event) {
+    return event instanceof Published ? Set.of(TAG) : Set.of();
+  }
+
+  @Override
+  public RetentionCriteria retentionCriteria() {
+    // Snapshots shorten recovery; events are never deleted (the projection replays them).
+    return RetentionCriteria.snapshotEvery(1000, 2);
+  }
+
+  @Override
   public CommandHandler<Command, Event, FarmState> commandHandler() {
     return newCommandHandlerBuilder()
         .forAnyState()
         .onCommand(Define.class, this::onDefine)
+        .onCommand(Publish.class, this::onPublish)
         .onCommand(
             RecordFailure.class,
             (state, c) -> {
               int attempt = state.failuresOf(c.runId()) + 1;
               return Effect()
                   .persist(new RunAttemptFailed(c.runId(), attempt, c.reason()))
-                  .thenReply(c.replyTo(), s -> new Recorded(c.runId(), s.failuresOf(c.runId())));
-            })
-        .onCommand(
-            RecordResult.class,
-            (state, c) -> {
-              String id = c.result().runId();
-              if (state.results().containsKey(id)) {
-                return Effect()
-                    .none()
-                    .thenReply(c.replyTo(), s -> new Recorded(id, s.failuresOf(id)));
-              }
-              return Effect()
-                  .persist(new RunCompleted(c.result()))
-                  .thenReply(c.replyTo(), s -> new Recorded(id, s.failuresOf(id)));
+                  .thenReply(
+                      c.replyTo(),
+                      s -> new Recorded(c.runId(), s.failuresOf(c.runId()), s.lastSeq()));
             })
         .onCommand(GetState.class, (state, c) -> Effect().none().thenReply(c.replyTo(), s -> s))
         .build();
+  }
+
+  private Effect<Event, FarmState> onPublish(FarmState state, Publish c) {
+    String runId = c.event().runId();
+    if (c.event() instanceof RunFinished && state.results().containsKey(runId)) {
+      return reply(Effect().none(), c.replyTo(), runId);
+    }
+    Published p = new Published(state.lastSeq() + 1, Instant.now(), c.event());
+    return reply(Effect().persist(p), c.replyTo(), runId);
+  }
+
+  private static Effect<Event, FarmState> reply(
+      org.apache.pekko.persistence.typed.javadsl.EffectBuilder<Event, FarmState> effect,
+      ActorRef<Recorded> replyTo,
+      String runId) {
+    if (replyTo == null) {
+      return effect.thenNoReply();
+    }
+    return effect.thenReply(replyTo, s -> new Recorded(runId, s.failuresOf(runId), s.lastSeq()));
   }
 
   private Effect<Event, FarmState> onDefine(FarmState state, Define c) {
@@ -171,6 +212,24 @@ public final class FarmJournal
         .onEvent(GridExtended.class, (s, e) -> s.withRuns(e.added()))
         .onEvent(RunAttemptFailed.class, (s, e) -> s.withFailure(e.runId(), e.attempt()))
         .onEvent(RunCompleted.class, (s, e) -> s.withResult(e.result()))
+        .onEvent(Published.class, FarmJournal::apply)
         .build();
+  }
+
+  private static FarmState apply(FarmState s, Published p) {
+    FarmEvent e = p.event();
+    FarmState next = s;
+    if (e instanceof RunFinished f) {
+      next = next.withResult(f.result());
+    }
+    String ended = s.ended();
+    if (e instanceof FarmStarted) {
+      ended = null;
+    } else if (e instanceof FarmFinished) {
+      ended = "finished";
+    } else if (e instanceof FarmCancelled) {
+      ended = "cancelled";
+    }
+    return next.withSeq(p.seq(), ended);
   }
 }

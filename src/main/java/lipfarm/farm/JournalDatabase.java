@@ -1,4 +1,4 @@
-package lipfarm.farm.durable;
+package lipfarm.farm;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -47,10 +47,52 @@ public record JournalDatabase(String kind, String url, String user, String passw
               : env.getOrDefault("LIPFARM_JOURNAL_PASSWORD", "");
       return new JournalDatabase("postgres", url, user, password);
     }
-    String file = farmDir.toAbsolutePath().resolve("journal").toString();
+    try {
+      return h2(h2BaseOf(farmDir.toAbsolutePath()));
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("cannot read " + farmDir.resolve(LOCATION_FILE), e);
+    }
+  }
+
+  /**
+   * The journal of a service whose output root is {@code root}: PostgreSQL when {@code
+   * LIPFARM_JOURNAL_URL} is set, else an H2 file {@code root/journal.mv.db} shared by its farms.
+   */
+  public static JournalDatabase forService(Path root, Map<String, String> env) {
+    String url = env.getOrDefault("LIPFARM_JOURNAL_URL", "");
+    if (!url.isEmpty()) {
+      return new JournalDatabase(
+          "postgres",
+          url,
+          env.getOrDefault("LIPFARM_JOURNAL_USER", ""),
+          env.getOrDefault("LIPFARM_JOURNAL_PASSWORD", ""));
+    }
+    return h2(root.toAbsolutePath().resolve("journal"));
+  }
+
+  /** An H2 file database {@code base.mv.db}. */
+  public static JournalDatabase h2(Path base) {
     // WRITE_DELAY=0: a commit is written before it is acknowledged, so a kill loses no event.
     return new JournalDatabase(
-        "h2", "jdbc:h2:file:" + file + ";DATABASE_TO_UPPER=false;WRITE_DELAY=0", "sa", "");
+        "h2",
+        "jdbc:h2:file:" + base.toAbsolutePath() + ";DATABASE_TO_UPPER=false;WRITE_DELAY=0",
+        "sa",
+        "");
+  }
+
+  /**
+   * Where a farm directory's journal lives: the file {@value #LOCATION_FILE} (written for farms of
+   * a service) names the H2 base path relative to the directory; without it, the farm's own {@code
+   * journal} file.
+   */
+  public static final String LOCATION_FILE = "journal.location";
+
+  public static Path h2BaseOf(Path farmDir) throws java.io.IOException {
+    Path loc = farmDir.resolve(LOCATION_FILE);
+    if (java.nio.file.Files.isRegularFile(loc)) {
+      return farmDir.resolve(java.nio.file.Files.readString(loc).strip()).normalize();
+    }
+    return farmDir.resolve("journal");
   }
 
   private static String quote(String s) {

@@ -1,4 +1,4 @@
-package lipfarm.farm.durable;
+package lipfarm.farm;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,0 +1,165 @@
+package lipfarm.farm;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
+import lipfarm.protocol.FarmEvent;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * The one farm runtime behind {@code lipfarm run}, {@code lipfarm resume} and {@code lipfarm
+ * serve}: an actor system whose persistence plugins point at one journal database, a {@link
+ * FarmManager} hosting the farms, the {@link EventJournal} for event streams, and the projection
+ * from the journal. The front ends only open or submit farms, watch them and stop the runtime.
+ */
+public final class FarmRuntime implements AutoCloseable {
+
+  /**
+   * @param root the results root (the service's output directory; the CLI farm's parent)
+   * @param database the journal database every farm of this runtime uses
+   * @param computeThreads threads shared by every run's trainer and estimator
+   * @param listener called for every new event of every farm (the CLI display); must be quick
+   * @param registryId the service registry's persistence id, or null (the CLI: no registry)
+   * @param eventLogCapacity newest events kept for event streams
+   * @param extra further actor-system settings (e.g. the HTTP server's), or an empty config
+   */
+  public record Settings(
+      Path root,
+      JournalDatabase database,
+      int computeThreads,
+      MeterRegistry registry,
+      RunChildren children,
+      Faults faults,
+      Consumer<FarmEvent> listener,
+      String registryId,
+      int eventLogCapacity,
+      Config extra) {}
+
+  private record Refs(
+      ActorRef<FarmManager.Command> manager, ActorRef<EventJournal.Command> eventLog) {}
+
+  /** How long a query of the runtime waits for the manager. */
+  public static final Duration ASK = Duration.ofSeconds(30);
+
+  private final ActorSystem<Void> system;
+  private final Refs refs;
+
+  private FarmRuntime(ActorSystem<Void> system, Refs refs) {
+    this.system = system;
+    this.refs = refs;
+  }
+
+  /**
+   * Creates the journal's tables if missing and starts the actor system.
+   *
+   * @throws SQLException if the journal's database cannot be opened
+   */
+  public static FarmRuntime start(Settings s) throws SQLException {
+    s.database().createSchemaIfMissing();
+    CompletableFuture<Refs> refs = new CompletableFuture<>();
+    Behavior<Void> guardian =
+        Behaviors.setup(
+            ctx -> {
+              ActorRef<EventJournal.Command> log =
+                  ctx.spawn(
+                      EventJournal.create(s.eventLogCapacity(), Duration.ofSeconds(10)),
+                      "event-journal");
+              ActorRef<FarmManager.Command> manager =
+                  ctx.spawn(
+                      Behaviors.supervise(
+                              FarmManager.create(
+                                  new FarmManager.Settings(
+                                      s.root(),
+                                      s.registry(),
+                                      log,
+                                      s.children(),
+                                      s.faults(),
+                                      s.listener(),
+                                      s.registryId())))
+                          .onFailure(SupervisorStrategy.resume()),
+                      "farms");
+              refs.complete(new Refs(manager, log));
+              return Behaviors.empty();
+            });
+    ActorSystem<Void> system = ActorSystem.create(guardian, "lipfarm", config(s));
+    return new FarmRuntime(system, refs.join());
+  }
+
+  static Config config(Settings s) {
+    return s.extra()
+        .withFallback(
+            ConfigFactory.parseString(
+                String.join(
+                    "\n",
+                    "lipfarm.compute-dispatcher.thread-pool-executor.fixed-pool-size = "
+                        + Math.max(1, s.computeThreads()),
+                    // The projection follows the journal closely: events reach files and streams
+                    // within a fraction of a second.
+                    "jdbc-read-journal.refresh-interval = 100ms",
+                    "jdbc-read-journal.journal-sequence-retrieval.query-delay = 100ms")))
+        .withFallback(s.database().config())
+        .withFallback(ConfigFactory.load());
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  public ActorRef<FarmManager.Command> manager() {
+    return refs.manager();
+  }
+
+  public ActorRef<EventJournal.Command> eventLog() {
+    return refs.eventLog();
+  }
+
+  /** Opens a farm (the CLI). */
+  public CompletionStage<FarmManager.Opened> open(FarmSpec spec) {
+    return AskPattern.ask(
+        refs.manager(),
+        r -> new FarmManager.Open(spec, r),
+        Duration.ofMinutes(3),
+        system.scheduler());
+  }
+
+  /** Completes when the farm has ended and its result files are written, or it failed. */
+  public CompletionStage<FarmManager.Lookup> awaitEnd(String id, Duration timeout) {
+    return AskPattern.ask(
+        refs.manager(), r -> new FarmManager.AwaitEnd(id, r), timeout, system.scheduler());
+  }
+
+  /** The farm's durable state, from its journal. */
+  public CompletionStage<FarmState> journalState(String id) {
+    return AskPattern.ask(
+        refs.manager(), r -> new FarmManager.GetJournalState(id, r), ASK, system.scheduler());
+  }
+
+  /** Graceful stop: no new work, every coordinator stopped, its trainers checkpointed. */
+  public CompletionStage<Done> stopFarms() {
+    return AskPattern.ask(
+        refs.manager(), FarmManager.StopAll::new, Duration.ofMinutes(2), system.scheduler());
+  }
+
+  /** Completes when the actor system has terminated. */
+  public CompletionStage<?> whenTerminated() {
+    return system.getWhenTerminated();
+  }
+
+  @Override
+  public void close() {
+    system.terminate();
+    system.getWhenTerminated().toCompletableFuture().join();
+  }
+}
