@@ -1,5 +1,6 @@
 package lipfarm.cli;
 
+import com.typesafe.config.ConfigFactory;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -7,6 +8,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.sql.SQLException;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
@@ -14,15 +16,12 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import lipfarm.config.Durability;
 import lipfarm.config.FarmDefinition;
 import lipfarm.config.RunConfig;
-import com.typesafe.config.ConfigFactory;
-import java.security.SecureRandom;
-import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import lipfarm.farm.FarmManager;
 import lipfarm.farm.FarmRuntime;
 import lipfarm.farm.FarmSpec;
@@ -52,10 +51,10 @@ final class FarmSession {
 
   /**
    * @param root the results root; the farm lives in {@code root/<id>/}
-   * @param id the farm's id: its directory's name (its name for CLI farms, {@code <name>-<n>} for
-   *     a service's farm resumed from the CLI)
-   * @param httpPort serve the read-only API on 127.0.0.1 at this port while the farm runs; null:
-   *     no server
+   * @param id the farm's id: its directory's name (its name for CLI farms, {@code <name>-<n>} for a
+   *     service's farm resumed from the CLI)
+   * @param httpPort serve the read-only API on 127.0.0.1 at this port while the farm runs; null: no
+   *     server
    */
   static int run(
       FarmDefinition def,
@@ -195,8 +194,7 @@ final class FarmSession {
       CompletableFuture<Void> stop = new CompletableFuture<>();
       FarmManager.Lookup end;
       try (Signals signals = Signals.install(() -> stop.complete(null), err)) {
-        CompletableFuture<FarmManager.Lookup> ended =
-            runtime.awaitEnd(spec.id(), Duration.ofDays(365)).toCompletableFuture();
+        CompletableFuture<FarmManager.Lookup> ended = runtime.awaitEnd(spec.id());
         CompletableFuture.anyOf(ended, stop).get();
         if (!ended.isDone()) {
           return stopGracefully(runtime, spec, total, out);
@@ -233,8 +231,7 @@ final class FarmSession {
   }
 
   /** Ctrl-C: no new work, active trainers checkpoint, a partial report from the journal. */
-  private static int stopGracefully(
-      FarmRuntime runtime, FarmSpec spec, int total, PrintStream out)
+  private static int stopGracefully(FarmRuntime runtime, FarmSpec spec, int total, PrintStream out)
       throws ExecutionException, InterruptedException {
     runtime.stopFarms().toCompletableFuture().get();
     FarmState state = runtime.journalState(spec.id()).toCompletableFuture().get();

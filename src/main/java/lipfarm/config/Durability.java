@@ -118,7 +118,8 @@ public record Durability(
       ConfigValue v = farm.get("snapshot-share");
       if (v.valueType() != ConfigValueType.NUMBER) {
         throw new ConfigException(
-            "farm.snapshot-share", "must be a number in [0, 0.5], got " + FarmDefinition.typeName(v));
+            "farm.snapshot-share",
+            "must be a number in [0, 0.5], got " + FarmDefinition.typeName(v));
       }
       share = ((Number) v.unwrapped()).doubleValue();
       if (!(share >= 0 && share <= 0.5)) {

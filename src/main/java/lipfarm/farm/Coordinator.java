@@ -49,7 +49,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     INSTANCE
   }
 
-  private record FromRun(String runId, RunSupervisor.Report report) implements Command {}
+  private record FromRun(RunSupervisor.Report report) implements Command {
+    String runId() {
+      return report instanceof RunSupervisor.Ended e
+          ? e.result().runId()
+          : ((RunSupervisor.Publish) report).event().runId();
+    }
+  }
 
   private record ResultPersisted(RunResult result, Throwable error) implements Command {}
 
@@ -60,6 +66,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final RunPolicy policy;
   private final FarmState recovered;
   private final ActorRef<FarmJournal.Command> journal;
+  // One adapter for every run (adapters are per message class): reports name their run.
+  private final ActorRef<RunSupervisor.Report> fromRuns;
   private final Queue<RunConfig> pending = new ArrayDeque<>();
   private final Map<String, ActorRef<RunSupervisor.Command>> active = new LinkedHashMap<>();
   private final long startNanos = System.nanoTime();
@@ -107,6 +115,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.policy = policy;
     this.recovered = recovered;
     this.journal = journal;
+    this.fromRuns = context.messageAdapter(RunSupervisor.Report.class, FromRun::new);
     Set<String> seen = new HashSet<>();
     for (RunConfig rc : recovered.runs()) {
       if (seen.add(rc.id())) {
@@ -141,8 +150,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     while (active.size() < maxConcurrent && !pending.isEmpty()) {
       RunConfig rc = pending.poll();
       String id = rc.id();
-      ActorRef<RunSupervisor.Report> adapter =
-          getContext().messageAdapter(RunSupervisor.Report.class, r -> new FromRun(id, r));
       ActorRef<RunSupervisor.Command> run =
           getContext()
               .spawn(
@@ -153,7 +160,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                       checkpoints,
                       policy,
                       journal,
-                      adapter),
+                      fromRuns),
                   "run-" + id);
       active.put(id, run);
     }

@@ -19,10 +19,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * The service's event stream: every recorded event of every farm, identified by the journal's
  * global ordering of the persisted event (the SSE {@code id}: increasing, stable across restarts,
  * not necessarily consecutive), the newest ones kept in a ring of bounded capacity (rebuilt from
- * the journal on start). Readers pull: {@link Fetch} returns
- * the next matching entries after a position, or waits (parks) until one arrives or {@code
- * parkTimeout} passes, so a slow reader only lags and never loses events that are still retained,
- * and a fast farm never blocks on a reader.
+ * the journal on start). Readers pull: {@link Fetch} returns the next matching entries after a
+ * position, or waits (parks) until one arrives or {@code parkTimeout} passes, so a slow reader only
+ * lags and never loses events that are still retained, and a fast farm never blocks on a reader.
  */
 public final class EventJournal extends AbstractBehavior<EventJournal.Command> {
 

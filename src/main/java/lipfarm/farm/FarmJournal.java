@@ -23,11 +23,11 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
 
 /**
- * The event-sourced record of one farm and the only source of its event stream. Every fact the
- * farm publishes is persisted here first, numbered by the farm's own gap-free sequence ({@code
- * seq}) and tagged {@value #TAG}; {@code events.ndjson}, the meters, the CLI display and {@code GET
- * /events} are projections of these persisted events (see {@link EventProjection}). So a result
- * that is durable is published, and published exactly once, whatever crashes in between.
+ * The event-sourced record of one farm and the only source of its event stream. Every fact the farm
+ * publishes is persisted here first, numbered by the farm's own gap-free sequence ({@code seq}) and
+ * tagged {@value #TAG}; {@code events.ndjson}, the meters, the CLI display and {@code GET /events}
+ * are projections of these persisted events (see {@link EventProjection}). So a result that is
+ * durable is published, and published exactly once, whatever crashes in between.
  */
 public final class FarmJournal
     extends EventSourcedBehavior<FarmJournal.Command, FarmJournal.Event, FarmState> {

@@ -197,7 +197,8 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
 
     FarmStatus status() {
       int done = results.size();
-      int failed = (int) results.values().stream().filter(r -> "failed".equals(r.outcome())).count();
+      int failed =
+          (int) results.values().stream().filter(r -> "failed".equals(r.outcome())).count();
       boolean running = "running".equals(state) || "cancelling".equals(state);
       int queued = running ? Math.max(0, totalRuns - done - active.size()) : 0;
       return new FarmStatus(
@@ -499,7 +500,8 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
                     f.dir,
                     f.metrics,
                     settings.listener(),
-                    getContext().messageAdapter(Reporter.Written.class, w -> new WrappedWritten(id, w)),
+                    getContext()
+                        .messageAdapter(Reporter.Written.class, w -> new WrappedWritten(id, w)),
                     recordedAdapter,
                     faults::beforeResultLine),
                 "reporter-" + id);
@@ -564,9 +566,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
                   f.spec.id(),
                   state.finishedRuns(),
                   (int)
-                      state.resultList().stream()
-                          .filter(r -> "failed".equals(r.outcome()))
-                          .count(),
+                      state.resultList().stream().filter(r -> "failed".equals(r.outcome())).count(),
                   f.totalRuns - state.finishedRuns(),
                   0),
               null));
@@ -693,7 +693,8 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
       if ("running".equals(f.state) && !f.ended) {
         setState(f, "cancelling");
         if (serviceRegistry != null) {
-          serviceRegistry.tell(new ServiceRegistry.RequestCancel(f.spec.id(), getContext().getSystem().ignoreRef()));
+          serviceRegistry.tell(
+              new ServiceRegistry.RequestCancel(f.spec.id(), getContext().getSystem().ignoreRef()));
         }
         if (f.coordinator != null) {
           f.coordinator.tell(Coordinator.Cancel.INSTANCE);
@@ -738,7 +739,8 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
       if (!f.ended && !stopping) {
         // Its last event may still be on its way through the projection: decide a little later.
         getContext()
-            .scheduleOnce(Duration.ofSeconds(5), getContext().getSelf(), new CheckEnded(f.spec.id()));
+            .scheduleOnce(
+                Duration.ofSeconds(5), getContext().getSelf(), new CheckEnded(f.spec.id()));
       }
       return this;
     }

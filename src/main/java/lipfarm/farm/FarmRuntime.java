@@ -134,10 +134,19 @@ public final class FarmRuntime implements AutoCloseable {
         system.scheduler());
   }
 
-  /** Completes when the farm has ended and its result files are written, or it failed. */
-  public CompletionStage<FarmManager.Lookup> awaitEnd(String id, Duration timeout) {
-    return AskPattern.ask(
-        refs.manager(), r -> new FarmManager.AwaitEnd(id, r), timeout, system.scheduler());
+  /**
+   * Completes when the farm has ended and its result files are written, or it failed; farms may run
+   * for weeks, so the wait is renewed every hour.
+   */
+  public CompletableFuture<FarmManager.Lookup> awaitEnd(String id) {
+    return AskPattern.<FarmManager.Command, FarmManager.Lookup>ask(
+            refs.manager(),
+            r -> new FarmManager.AwaitEnd(id, r),
+            Duration.ofHours(1),
+            system.scheduler())
+        .toCompletableFuture()
+        .handle((l, e) -> l != null ? CompletableFuture.completedFuture(l) : awaitEnd(id))
+        .thenCompose(f -> f);
   }
 
   /** The farm's durable state, from its journal. */

@@ -226,7 +226,8 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
         config.estimatorBudget() > 0 ? config.estimatorBudget() : LipschitzSandwich.DEFAULT_BUDGET;
     long budget = Math.max(1, (long) Math.ceil(full * policy.snapshotShare()));
     estimatingEpoch = s.epoch();
-    estimator.tell(new Estimator.Estimate(config, s.weights(), s.epoch(), budget, estimatorAdapter));
+    estimator.tell(
+        new Estimator.Estimate(config, s.weights(), s.epoch(), budget, estimatorAdapter));
   }
 
   private Behavior<Command> onEstimatorReply(Estimator.Reply reply) {
@@ -305,12 +306,7 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
     int attempts = failures + 1;
     return end(
         resultWithoutEstimate(
-            reason
-                + " (final after "
-                + attempts
-                + " attempt"
-                + (attempts == 1 ? "" : "s")
-                + ")"));
+            reason + " (final after " + attempts + " attempt" + (attempts == 1 ? "" : "s") + ")"));
   }
 
   private Behavior<Command> onFailureRecorded(FailureRecorded m) {

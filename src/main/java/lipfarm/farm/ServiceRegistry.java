@@ -19,7 +19,8 @@ import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
  * hands out an id twice. The farm manager is its only writer and picks the ids.
  */
 public final class ServiceRegistry
-    extends EventSourcedBehavior<ServiceRegistry.Command, ServiceRegistry.Event, ServiceRegistry.State> {
+    extends EventSourcedBehavior<
+        ServiceRegistry.Command, ServiceRegistry.Event, ServiceRegistry.State> {
 
   public sealed interface Command extends LipfarmSerializable {}
 

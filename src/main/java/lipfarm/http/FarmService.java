@@ -11,17 +11,16 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.UUID;
-import lipfarm.farm.Faults;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import lipfarm.farm.FarmRuntime;
+import lipfarm.farm.Faults;
 import lipfarm.farm.JournalDatabase;
 import lipfarm.farm.RunChildren;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -55,8 +54,8 @@ public final class FarmService implements AutoCloseable {
   /**
    * Starts the service; completes once the port is bound. {@code config} is used as given: apply
    * {@link ServiceConfig#withTokenPolicy} first. The service's farms share one journal: an H2 file
-   * {@code journal.mv.db} in the output root, or PostgreSQL when {@code LIPFARM_JOURNAL_URL} is set;
-   * every farm recorded there is recovered on start.
+   * {@code journal.mv.db} in the output root, or PostgreSQL when {@code LIPFARM_JOURNAL_URL} is
+   * set; every farm recorded there is recovered on start.
    */
   public static CompletionStage<FarmService> start(ServiceConfig config, RunChildren children) {
     return start(config, children, Faults.none());
@@ -130,9 +129,9 @@ public final class FarmService implements AutoCloseable {
 
   public static Config systemConfig(ServiceConfig config) {
     return ConfigFactory.parseString(
-            "pekko.http.server.parsing.max-content-length = "
-                + Math.max(config.maxBodyBytes(), 1024)
-                + "\npekko.http.server.remote-address-attribute = on");
+        "pekko.http.server.parsing.max-content-length = "
+            + Math.max(config.maxBodyBytes(), 1024)
+            + "\npekko.http.server.remote-address-attribute = on");
   }
 
   /** The port actually bound (useful with port 0). */

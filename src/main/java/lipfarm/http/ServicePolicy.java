@@ -27,8 +27,7 @@ final class ServicePolicy {
    */
   static String ignoredKeys(FarmDefinition def) {
     com.typesafe.config.Config farm = com.typesafe.config.ConfigFactory.parseString(def.source());
-    List<String> set =
-        IGNORED_KEYS.stream().filter(farm::hasPath).map(k -> "farm." + k).toList();
+    List<String> set = IGNORED_KEYS.stream().filter(farm::hasPath).map(k -> "farm." + k).toList();
     if (set.isEmpty()) {
       return null;
     }

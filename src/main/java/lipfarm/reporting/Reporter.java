@@ -46,8 +46,7 @@ public final class Reporter extends AbstractBehavior<Reporter.Command> {
    *
    * @param offset the journal's global ordering of the event (the service's SSE id); 0 if none
    */
-  public record Record(
-      long seq, Instant time, FarmEvent event, long offset, ActorRef<Done> replyTo)
+  public record Record(long seq, Instant time, FarmEvent event, long offset, ActorRef<Done> replyTo)
       implements Command {}
 
   /** Record {@code event} as the next one (tests and tools without a journal). */
@@ -131,8 +130,7 @@ public final class Reporter extends AbstractBehavior<Reporter.Command> {
     return newReceiveBuilder()
         .onMessage(Record.class, this::onRecord)
         .onMessage(
-            Publish.class,
-            p -> onRecord(new Record(seq + 1, Instant.now(), p.event(), 0, null)))
+            Publish.class, p -> onRecord(new Record(seq + 1, Instant.now(), p.event(), 0, null)))
         .onSignal(PostStop.class, s -> close())
         .build();
   }
