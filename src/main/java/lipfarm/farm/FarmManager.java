@@ -180,6 +180,8 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     ActorRef<Opened> opener;
     ActorRef<Submitted> submitter;
     String state = "running";
+    // Events up to this seq are from earlier sessions (replayed): they do not end this one.
+    long startSeq = Long.MAX_VALUE;
     int totalRuns;
     int cancelled;
     long lastSeq;
@@ -544,6 +546,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     }
     FarmJournal.Defined d = (FarmJournal.Defined) m.reply();
     FarmState state = d.state();
+    f.startSeq = state.lastSeq();
     f.totalRuns = state.runs().size();
     state.resultList().forEach(r -> f.results.put(r.runId(), r));
     if (d.added() > 0 || !Files.exists(f.dir.resolve("farm.conf"))) {
@@ -556,6 +559,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     boolean endedBefore = state.ended() != null;
     if (endedBefore && !f.spec.resumeEnded()) {
       f.ended = true;
+      f.written = Files.exists(f.dir.resolve("report.md"));
       setState(f, state.ended()); // listed with its results; the projection writes nothing new
     } else if (f.cancelRequested) {
       f.ended = true;
@@ -642,13 +646,13 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
       } else if (e instanceof RunFinished rf) {
         f.active.remove(rf.runId());
         f.results.put(rf.runId(), rf.result());
-      } else if (e instanceof FarmFinished) {
+      } else if (e instanceof FarmFinished && r.seq() > f.startSeq) {
         f.active.clear();
         f.ended = true;
         if (!"failed".equals(f.state)) {
           setState(f, "finished");
         }
-      } else if (e instanceof FarmCancelled c) {
+      } else if (e instanceof FarmCancelled c && r.seq() > f.startSeq) {
         f.active.clear();
         f.ended = true;
         f.cancelled = c.runsCancelled();
@@ -663,8 +667,8 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
 
   private Behavior<Command> onWritten(WrappedWritten w) {
     Farm f = farms.get(w.id());
-    if (f == null) {
-      return this;
+    if (f == null || w.written().seq() <= f.startSeq) {
+      return this; // an earlier session's end, replayed
     }
     f.written = true;
     f.endWaiters.forEach(r -> r.tell(new Lookup(f.status())));

@@ -52,8 +52,8 @@ public final class Reporter extends AbstractBehavior<Reporter.Command> {
   /** Record {@code event} as the next one (tests and tools without a journal). */
   public record Publish(FarmEvent event) implements Command {}
 
-  /** The farm's result files are complete. */
-  public record Written(Path dir, List<RunResult> results) {}
+  /** The farm's result files are complete, after the farm's last event {@code seq}. */
+  public record Written(Path dir, List<RunResult> results, long seq) {}
 
   /**
    * One event as recorded: its per-farm sequence number, its exact {@code events.ndjson} line
@@ -162,7 +162,7 @@ public final class Reporter extends AbstractBehavior<Reporter.Command> {
       if (!replay || !Files.exists(dir.resolve("report.md"))) {
         writeReports(sorted);
       }
-      whenWritten.tell(new Written(dir, sorted));
+      whenWritten.tell(new Written(dir, sorted, r.seq()));
     }
     if (r.replyTo() != null) {
       r.replyTo().tell(Done.getInstance());

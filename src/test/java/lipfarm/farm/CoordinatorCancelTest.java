@@ -13,7 +13,6 @@ import lipfarm.protocol.FarmEvent.FarmCancelled;
 import lipfarm.protocol.FarmEvent.LipschitzEstimate;
 import lipfarm.protocol.FarmEvent.RunFinished;
 import lipfarm.protocol.NetworkSnapshot;
-import lipfarm.reporting.Reporter;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -59,11 +58,11 @@ class CoordinatorCancelTest {
     TestProbe<Trainer.Command> trainers = testKit.createTestProbe();
     TestProbe<Estimator.Command> estimators = testKit.createTestProbe();
     TestProbe<String> stopped = testKit.createTestProbe();
-    TestProbe<Reporter.Command> reporter = testKit.createTestProbe();
+    TestProbe<FarmEvent> reporter = testKit.createTestProbe();
     RunChildren children =
         new RunChildren() {
           @Override
-          public Behavior<Trainer.Command> trainer() {
+          public Behavior<Trainer.Command> trainer(CheckpointStore checkpoints, int every) {
             return forward(trainers, stopped, "trainer");
           }
 
@@ -73,7 +72,7 @@ class CoordinatorCancelTest {
           }
         };
     ActorRef<Coordinator.Command> coordinator =
-        testKit.spawn(Coordinator.create("t", runs, 2, children, reporter.ref()));
+        testKit.spawn(CoordinatorTest.coordinator(runs, 2, children, reporter));
     Trainer.Train first = trainers.expectMessageClass(Trainer.Train.class);
     trainers.expectMessageClass(Trainer.Train.class);
     // Finish the first run, so one result exists before the cancel.
@@ -116,7 +115,7 @@ class CoordinatorCancelTest {
     List<FarmEvent> events = new ArrayList<>();
     FarmEvent e;
     do {
-      e = ((Reporter.Publish) reporter.receiveMessage()).event();
+      e = reporter.receiveMessage();
       events.add(e);
     } while (!(e instanceof FarmCancelled));
     FarmCancelled c = (FarmCancelled) e;

@@ -15,9 +15,9 @@ import lipfarm.protocol.FarmEvent.FarmFinished;
 import lipfarm.protocol.FarmEvent.LipschitzEstimate;
 import lipfarm.protocol.FarmEvent.RunFinished;
 import lipfarm.protocol.NetworkSnapshot;
-import lipfarm.reporting.Reporter;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.AfterAll;
@@ -37,7 +37,7 @@ class CoordinatorTest {
       TestProbe<Trainer.Command> trainers, TestProbe<Estimator.Command> estimators) {
     return new RunChildren() {
       @Override
-      public Behavior<Trainer.Command> trainer() {
+      public Behavior<Trainer.Command> trainer(CheckpointStore checkpoints, int every) {
         return forward(trainers);
       }
 
@@ -81,10 +81,42 @@ class CoordinatorTest {
     est.replyTo().tell(new Estimator.Estimated(finalEstimate(id)));
   }
 
-  private static List<FarmEvent> drainEvents(TestProbe<Reporter.Command> reporter, Class<?> until) {
+  /**
+   * A journal that acknowledges every command at once and tells {@code events} each published fact,
+   * in order (the coordinator's only outlet).
+   */
+  static ActorRef<FarmJournal.Command> journal(TestProbe<FarmEvent> events) {
+    return testKit.spawn(
+        Behaviors.receiveMessage(
+            (FarmJournal.Command c) -> {
+              if (c instanceof FarmJournal.Publish p) {
+                events.ref().tell(p.event());
+                if (p.replyTo() != null) {
+                  p.replyTo().tell(new FarmJournal.Recorded(p.event().runId(), 0, 0));
+                }
+              } else if (c instanceof FarmJournal.RecordFailure f) {
+                f.replyTo().tell(new FarmJournal.Recorded(f.runId(), 1, 0));
+              }
+              return Behaviors.same();
+            }));
+  }
+
+  static Behavior<Coordinator.Command> coordinator(
+      List<RunConfig> runs, int max, RunChildren children, TestProbe<FarmEvent> events) {
+    return Coordinator.create(
+        "t",
+        new FarmState(runs, java.util.Map.of(), java.util.Map.of(), 0, null),
+        max,
+        children,
+        null,
+        new RunPolicy(0, 10, 0, 0, 0, 0, 0.1),
+        journal(events));
+  }
+
+  private static List<FarmEvent> drainEvents(TestProbe<FarmEvent> reporter, Class<?> until) {
     List<FarmEvent> events = new ArrayList<>();
     while (true) {
-      FarmEvent e = ((Reporter.Publish) reporter.receiveMessage()).event();
+      FarmEvent e = reporter.receiveMessage();
       events.add(e);
       if (until.isInstance(e)) {
         return events;
@@ -98,8 +130,8 @@ class CoordinatorTest {
     List<RunConfig> runs = grid("n = [10, 20, 30, 40, 50]");
     TestProbe<Trainer.Command> trainers = testKit.createTestProbe();
     TestProbe<Estimator.Command> estimators = testKit.createTestProbe();
-    TestProbe<Reporter.Command> reporter = testKit.createTestProbe();
-    testKit.spawn(Coordinator.create("t", runs, 2, probes(trainers, estimators), reporter.ref()));
+    TestProbe<FarmEvent> reporter = testKit.createTestProbe();
+    testKit.spawn(coordinator(runs, 2, probes(trainers, estimators), reporter));
 
     Set<String> trained = new HashSet<>();
     List<Trainer.Train> inFlight = new ArrayList<>();
@@ -134,14 +166,13 @@ class CoordinatorTest {
     runs.addAll(once);
     TestProbe<Trainer.Command> trainers = testKit.createTestProbe();
     TestProbe<Estimator.Command> estimators = testKit.createTestProbe();
-    TestProbe<Reporter.Command> reporter = testKit.createTestProbe();
-    testKit.spawn(Coordinator.create("t", runs, 4, probes(trainers, estimators), reporter.ref()));
+    TestProbe<FarmEvent> reporter = testKit.createTestProbe();
+    testKit.spawn(coordinator(runs, 4, probes(trainers, estimators), reporter));
     Trainer.Train a = trainers.expectMessageClass(Trainer.Train.class);
     Trainer.Train b = trainers.expectMessageClass(Trainer.Train.class);
     trainers.expectNoMessage(Duration.ofMillis(200));
     assertThat(a.config().id()).isNotEqualTo(b.config().id());
-    FarmEvent.FarmStarted started =
-        (FarmEvent.FarmStarted) ((Reporter.Publish) reporter.receiveMessage()).event();
+    FarmEvent.FarmStarted started = (FarmEvent.FarmStarted) reporter.receiveMessage();
     assertThat(started.totalRuns()).isEqualTo(2);
   }
 
@@ -154,7 +185,7 @@ class CoordinatorTest {
     RunChildren children =
         new RunChildren() {
           @Override
-          public Behavior<Trainer.Command> trainer() {
+          public Behavior<Trainer.Command> trainer(CheckpointStore checkpoints, int every) {
             return Behaviors.receiveMessage(
                 m -> {
                   if (m instanceof Trainer.Train t && t.config().n() == 10) {
@@ -170,8 +201,8 @@ class CoordinatorTest {
             return forward(estimators);
           }
         };
-    TestProbe<Reporter.Command> reporter = testKit.createTestProbe();
-    testKit.spawn(Coordinator.create("t", runs, 2, children, reporter.ref()));
+    TestProbe<FarmEvent> reporter = testKit.createTestProbe();
+    testKit.spawn(coordinator(runs, 2, children, reporter));
     complete(trainers.expectMessageClass(Trainer.Train.class), estimators);
     List<FarmEvent> events = drainEvents(reporter, FarmFinished.class);
     List<RunFinished> finished =

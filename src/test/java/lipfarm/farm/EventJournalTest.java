@@ -25,12 +25,21 @@ class EventJournalTest {
     testKit.shutdownTestKit();
   }
 
+  // The journal's global ordering of each appended event: 1, 2, ... per log, as from one journal.
+  private static final java.util.Map<ActorRef<?>, Long> offsets = new java.util.HashMap<>();
+
   private static void append(
       ActorRef<EventJournal.Command> log, String farm, long seq, FarmEvent e) {
+    long offset = offsets.merge(log, 1L, Long::sum);
     log.tell(
         new EventJournal.Append(
             new Reporter.Recorded(
-                farm, seq, Instant.now(), e, "{\"farm\":\"" + farm + "\",\"seq\":" + seq + "}")));
+                farm,
+                seq,
+                Instant.now(),
+                e,
+                "{\"farm\":\"" + farm + "\",\"seq\":" + seq + "}",
+                offset)));
   }
 
   @Test

@@ -58,7 +58,7 @@ class EventSchemaTest {
             .collect(Collectors.toSet());
     JsonNode json = new ObjectMapper().readTree(EventSchema.FILE.toFile());
     Set<String> documented = new java.util.HashSet<>(json.get("oneOf").findValuesAsText("title"));
-    assertThat(documented).isEqualTo(types).hasSize(10);
+    assertThat(documented).isEqualTo(types).hasSize(11);
     String md = Files.readString(Path.of("docs/events.md"));
     for (String t : types) {
       assertThat(md).as("docs/events.md documents %s", t).contains("`" + t + "`");
@@ -128,9 +128,17 @@ class EventSchemaTest {
             new FarmCancelled("s", 2, 1, 1, 99));
     TestProbe<Reporter.Written> done = testKit.createTestProbe();
     var reporter =
-        testKit.spawn(Reporter.create("s", tmp, new SimpleMeterRegistry(), e -> {}, done.ref()));
+        testKit.spawn(
+            Reporter.create(
+                "s",
+                tmp,
+                new FarmMetrics(new SimpleMeterRegistry(), "s"),
+                e -> {},
+                done.ref(),
+                null,
+                null));
     script.forEach(e -> reporter.tell(new Reporter.Publish(e)));
-    Reporter.Written w = done.receiveMessage();
+    Reporter.Written w = done.receiveMessage(java.time.Duration.ofSeconds(60));
     assertThat(w.results()).hasSize(2); // cancelled farms still write the results so far
     assertThat(tmp.resolve("report.md")).isRegularFile();
 

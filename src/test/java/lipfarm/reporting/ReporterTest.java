@@ -69,7 +69,16 @@ class ReporterTest {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     List<FarmEvent> seen = new ArrayList<>();
     TestProbe<Reporter.Written> done = testKit.createTestProbe();
-    var reporter = testKit.spawn(Reporter.create("scripted", tmp, registry, seen::add, done.ref()));
+    var reporter =
+        testKit.spawn(
+            Reporter.create(
+                "scripted",
+                tmp,
+                new FarmMetrics(registry, "scripted"),
+                seen::add,
+                done.ref(),
+                null,
+                null));
 
     RunResult ra = result(a, "converged", 4.0, 6.0);
     RunResult rb = result(b, "did-not-interpolate", 1.0, 2.0);
@@ -97,7 +106,7 @@ class ReporterTest {
             new RunFinished(b.id(), rb),
             new FarmFinished("scripted", 2, 0, 1234));
     script.forEach(e -> reporter.tell(new Reporter.Publish(e)));
-    Reporter.Written w = done.receiveMessage();
+    Reporter.Written w = done.receiveMessage(java.time.Duration.ofSeconds(60));
 
     assertThat(seen).containsExactlyElementsOf(script);
     // events.ndjson: one line per event, in order, with increasing sequence numbers, parseable

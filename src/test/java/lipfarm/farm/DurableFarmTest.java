@@ -1,25 +1,17 @@
-package lipfarm.farm.durable;
+package lipfarm.farm;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import lipfarm.config.Durability;
 import lipfarm.config.FarmDefinition;
 import lipfarm.config.RunConfig;
-import lipfarm.farm.Estimator;
-import lipfarm.farm.FarmRunner;
-import lipfarm.farm.RunChildren;
-import lipfarm.farm.Trainer;
 import lipfarm.protocol.FarmEvent;
 import lipfarm.protocol.RunResult;
 import lipfarm.reporting.EventLog;
@@ -45,35 +37,62 @@ class DurableFarmTest {
             + " } }");
   }
 
-  private DurableFarmRunner.Running start(
-      FarmDefinition def, Path root, Function<CheckpointStore, RunChildren> children)
+  /** What a session of a farm ended with. */
+  record Outcome(List<RunResult> results, boolean complete, String refused) {}
+
+  static FarmRuntime runtime(
+      Path dir, Durability d, RunChildren children, java.util.function.Consumer<FarmEvent> listener)
       throws Exception {
-    Durability d = Durability.of(def);
-    Path dir = root.resolve(def.name());
-    Files.createDirectories(dir);
-    DurableFarmRunner.Settings s =
-        new DurableFarmRunner.Settings(
-            def.name(),
-            def.expand(),
-            def.maxConcurrentRuns(),
-            dir,
-            "test|" + def.name(),
+    return FarmRuntime.start(
+        new FarmRuntime.Settings(
+            dir.getParent(),
             JournalDatabase.of(d, dir, Map.of()),
-            d.checkpointEvery(),
-            d.maxRetries(),
-            d.retryBackoffMillis(),
-            d.runTimeoutMillis(),
-            children);
-    return DurableFarmRunner.start(
-        s,
-        "farm {\n" + def.source() + "\n}\n",
-        FarmRunner.config(def.maxConcurrentRuns()),
-        new SimpleMeterRegistry(),
-        e -> {});
+            2,
+            new SimpleMeterRegistry(),
+            children,
+            Faults.none(),
+            listener,
+            null,
+            10_000,
+            com.typesafe.config.ConfigFactory.empty()));
   }
 
-  private DurableFarmRunner.Outcome runToEnd(FarmDefinition def, Path root) throws Exception {
-    return start(def, root, store -> RunChildren.real(store, 250)).done().get(3, TimeUnit.MINUTES);
+  static FarmSpec spec(FarmDefinition def, Path dir) {
+    return new FarmSpec(
+        def.name(),
+        def.name(),
+        dir.toString(),
+        "test|" + def.name(),
+        def.expand(),
+        def.maxConcurrentRuns(),
+        RunPolicy.of(Durability.of(def)),
+        "farm {\n" + def.source() + "\n}\n",
+        true);
+  }
+
+  static List<RunResult> results(FarmRuntime rt, String id) throws Exception {
+    FarmState state = rt.journalState(id).toCompletableFuture().get(30, TimeUnit.SECONDS);
+    List<RunResult> r = new java.util.ArrayList<>(state.resultList());
+    r.sort(lipfarm.reporting.ReportOrder.BY_PARAMETERS);
+    return r;
+  }
+
+  private Outcome run(FarmDefinition def, Path root, RunChildren children) throws Exception {
+    Path dir = root.resolve(def.name());
+    Files.createDirectories(dir);
+    try (FarmRuntime rt = runtime(dir, Durability.of(def), children, e -> {})) {
+      FarmManager.Opened opened =
+          rt.open(spec(def, dir)).toCompletableFuture().get(1, TimeUnit.MINUTES);
+      if (opened.error() != null) {
+        return new Outcome(List.of(), false, opened.error());
+      }
+      FarmManager.Lookup end = rt.awaitEnd(def.name()).get(3, TimeUnit.MINUTES);
+      return new Outcome(results(rt, def.name()), "finished".equals(end.status().state()), null);
+    }
+  }
+
+  private Outcome runToEnd(FarmDefinition def, Path root) throws Exception {
+    return run(def, root, RunChildren.real());
   }
 
   private static Map<String, Long> count(EventLog log, Class<?> type) {
@@ -86,10 +105,10 @@ class DurableFarmTest {
   @Test
   void finishedRunsAreNotRepeatedAndNewGridPointsRun() throws Exception {
     FarmDefinition small = def("grow", "k = [2, 8]", "");
-    DurableFarmRunner.Outcome first = runToEnd(small, tmp);
+    Outcome first = runToEnd(small, tmp);
     assertThat(first.complete()).isTrue();
     assertThat(first.results()).hasSize(2);
-    DurableFarmRunner.Outcome again = runToEnd(small, tmp);
+    Outcome again = runToEnd(small, tmp);
     assertThat(again.results()).isEqualTo(first.results());
     EventLog log = EventLog.read(tmp.resolve("grow"));
     assertThat(count(log, FarmEvent.RunStarted.class).values()).containsOnly(1L);
@@ -97,7 +116,7 @@ class DurableFarmTest {
         .hasSize(2)
         .allSatisfy((id, c) -> assertThat(c).isEqualTo(1L));
 
-    DurableFarmRunner.Outcome grown = runToEnd(def("grow", "k = [2, 8, 16]", ""), tmp);
+    Outcome grown = runToEnd(def("grow", "k = [2, 8, 16]", ""), tmp);
     assertThat(grown.results()).hasSize(3).containsAll(first.results());
     log = EventLog.read(tmp.resolve("grow"));
     assertThat(count(log, FarmEvent.RunStarted.class))
@@ -112,27 +131,23 @@ class DurableFarmTest {
   void changedDefinitionIsRefusedWithAClearMessage() throws Exception {
     runToEnd(def("changed", "k = [2, 8]", ""), tmp);
     List<String> before = Files.readAllLines(tmp.resolve("changed/events.ndjson"));
-    CompletableFuture<DurableFarmRunner.Outcome> refused =
-        start(def("changed", "k = [2, 4]", ""), tmp, store -> RunChildren.real(store, 250)).done();
-    assertThatThrownBy(() -> refused.get(1, TimeUnit.MINUTES))
-        .isInstanceOf(ExecutionException.class)
-        .cause()
-        .isInstanceOf(DurableFarmRunner.DefinitionRefused.class)
-        .hasMessageContaining("different definition")
-        .hasMessageContaining("1 of its 2 configurations")
-        .hasMessageContaining("--new-farm");
+    Outcome refused = run(def("changed", "k = [2, 4]", ""), tmp, RunChildren.real());
+    assertThat(refused.refused())
+        .contains("different definition")
+        .contains("1 of its 2 configurations")
+        .contains("--new-farm");
     assertThat(Files.readAllLines(tmp.resolve("changed/events.ndjson"))).isEqualTo(before);
   }
 
   /** Children whose trainer throws on its Train command for one configuration, every time. */
-  static RunChildren throwingFor(String badId, CheckpointStore store) {
-    RunChildren real = RunChildren.real(store, 250);
+  static RunChildren throwingFor(String badId) {
+    RunChildren real = RunChildren.real();
     return new RunChildren() {
       @Override
-      public Behavior<Trainer.Command> trainer() {
+      public Behavior<Trainer.Command> trainer(CheckpointStore store, int every) {
         return Behaviors.setup(
             ctx -> {
-              ActorRef<Trainer.Command> inner = ctx.spawn(real.trainer(), "real");
+              ActorRef<Trainer.Command> inner = ctx.spawn(real.trainer(store, every), "real");
               ctx.watch(inner);
               return Behaviors.receive(Trainer.Command.class)
                   .onMessage(
@@ -167,8 +182,7 @@ class DurableFarmTest {
     FarmDefinition def = def("throws", "k = [2, 8, 16]", "");
     List<RunConfig> runs = def.expand();
     String bad = runs.get(1).id();
-    DurableFarmRunner.Outcome o =
-        start(def, tmp, store -> throwingFor(bad, store)).done().get(3, TimeUnit.MINUTES);
+    Outcome o = run(def, tmp, throwingFor(bad));
     assertThat(o.complete()).isTrue();
     assertThat(o.results()).hasSize(3);
     for (RunResult r : o.results()) {
@@ -197,33 +211,14 @@ class DurableFarmTest {
   @Test
   void gracefulStopCheckpointsAndResumesBitIdentically() throws Exception {
     String grid = "k = [2], n = [20, 40], max-epochs = [6000]";
-    DurableFarmRunner.Outcome straight = runToEnd(def("stop", grid, ""), tmp.resolve("a"));
+    Outcome straight = runToEnd(def("stop", grid, ""), tmp.resolve("a"));
 
     List<FarmEvent> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
     FarmDefinition def = def("stop", grid, "");
-    Durability d = Durability.of(def);
     Path dir = tmp.resolve("b").resolve("stop");
     Files.createDirectories(dir);
-    DurableFarmRunner.Settings s =
-        new DurableFarmRunner.Settings(
-            "stop",
-            def.expand(),
-            2,
-            dir,
-            "test|stop",
-            JournalDatabase.of(d, dir, Map.of()),
-            250,
-            2,
-            50,
-            0,
-            store -> RunChildren.real(store, 250));
-    DurableFarmRunner.Running running =
-        DurableFarmRunner.start(
-            s,
-            "farm {\n" + def.source() + "\n}\n",
-            FarmRunner.config(2),
-            new SimpleMeterRegistry(),
-            seen::add);
+    FarmRuntime running = runtime(dir, Durability.of(def), RunChildren.real(), seen::add);
+    running.open(spec(def, dir)).toCompletableFuture().get(1, TimeUnit.MINUTES);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
     while (seen.stream()
                 .filter(e -> e instanceof FarmEvent.TrainingProgress p && p.epoch() >= 1000)
@@ -232,14 +227,14 @@ class DurableFarmTest {
         && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
-    running.shutdown();
-    DurableFarmRunner.Outcome stopped = running.done().get(1, TimeUnit.MINUTES);
-    assertThat(stopped.complete()).isFalse();
-    assertThat(dir.resolve("report.md")).isNotEmptyFile();
+    running.stopFarms().toCompletableFuture().get(1, TimeUnit.MINUTES);
+    List<RunResult> partial = results(running, "stop");
+    running.close();
+    assertThat(partial).hasSizeLessThan(2);
     assertThat(new CheckpointStore(dir.resolve("checkpoints")).load(def.expand().get(1).id()))
         .isPresent();
 
-    DurableFarmRunner.Outcome resumed = runToEnd(def, tmp.resolve("b"));
+    Outcome resumed = runToEnd(def, tmp.resolve("b"));
     assertThat(resumed.complete()).isTrue();
     assertThat(resumed.results()).isEqualTo(straight.results());
     assertThat(resumed.results()).allSatisfy(r -> assertThat(r.epochs()).isGreaterThan(1000));
