@@ -5,9 +5,14 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.library.dependencies.SlicesRuleDefinition;
 import org.junit.jupiter.api.Test;
 
-/** Numerics stay pure: no actors in training, estimation, bounds or data. */
+/**
+ * The layering of docs/architecture.md: numerics stay pure (no actors, no HTTP, no runtime), no
+ * package depends on itself through others, and the front ends (cli, http) sit on top of the
+ * runtime, never the reverse.
+ */
 class ArchitectureTest {
   private static final JavaClasses CLASSES =
       new ClassFileImporter()
@@ -19,11 +24,44 @@ class ArchitectureTest {
     noClasses()
         .that()
         .resideInAnyPackage(
-            "lipfarm.training..", "lipfarm.estimation..", "lipfarm.bounds..", "lipfarm.data..")
+            "lipfarm.training..",
+            "lipfarm.estimation..",
+            "lipfarm.bounds..",
+            "lipfarm.data..",
+            "lipfarm.analysis..")
         .should()
         .dependOnClassesThat()
         .resideInAnyPackage(
-            "org.apache.pekko..", "lipfarm.farm..", "lipfarm.reporting..", "lipfarm.cli..")
+            "org.apache.pekko..",
+            "lipfarm.farm..",
+            "lipfarm.reporting..",
+            "lipfarm.cli..",
+            "lipfarm.http..",
+            "java.net.http..",
+            "com.sun.net.httpserver..")
+        .check(CLASSES);
+  }
+
+  @Test
+  void noPackageCycles() {
+    SlicesRuleDefinition.slices().matching("lipfarm.(**)").should().beFreeOfCycles().check(CLASSES);
+  }
+
+  @Test
+  void frontEndsDependOnTheRuntimeNeverTheReverse() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackages("lipfarm.cli..", "lipfarm.http..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("lipfarm.cli..", "lipfarm.http..")
+        .check(CLASSES);
+    noClasses()
+        .that()
+        .resideInAPackage("lipfarm.http..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("lipfarm.cli..")
         .check(CLASSES);
   }
 
