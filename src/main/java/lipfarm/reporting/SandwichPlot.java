@@ -29,6 +29,7 @@ import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.chart.title.TextTitle;
+import org.jfree.chart.ui.RectangleInsets;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 import org.jfree.svg.SVGGraphics2D;
@@ -103,8 +104,8 @@ final class SandwichPlot {
             Locale.ROOT,
             "Certified lower (blue) and upper (red) bound on Lip of each network snapshot against the epoch it was "
                 + "taken at, one pair of lines per run, one panel per configuration with its seeds together (%d "
-                + "panel%s); the y axis (log) is the same in every panel. Filled marks: each run's last snapshot, its "
-                + "final network once the run finished. Per snapshot the complete estimate, or the last partial one "
+                + "panel%s); the y axis (log) is the same in every panel. Marks: each run's last snapshot, its final "
+                + "network once the run finished; hollow if its estimate never completed. Per snapshot the complete estimate, or the last partial one "
                 + "if it never completed; values that are not positive and finite are left out.",
             charts.size(),
             charts.size() == 1 ? "" : "s");
@@ -166,6 +167,8 @@ final class SandwichPlot {
     XYSeriesCollection lines = new XYSeriesCollection();
     XYSeries lastLower = new XYSeries("last lower", true, true);
     XYSeries lastUpper = new XYSeries("last upper", true, true);
+    XYSeries partialLower = new XYSeries("last lower, partial", true, true);
+    XYSeries partialUpper = new XYSeries("last upper, partial", true, true);
     for (Run r : group) {
       XYSeries lower = new XYSeries(r.runId() + " lower", true, false);
       XYSeries upper = new XYSeries(r.runId() + " upper", true, false);
@@ -175,12 +178,15 @@ final class SandwichPlot {
       }
       lines.addSeries(lower);
       lines.addSeries(upper);
-      add(lastLower, r.last().epoch(), r.last().lower());
-      add(lastUpper, r.last().epoch(), r.last().upper());
+      // A last snapshot whose estimate never completed is drawn hollow.
+      add(r.last().complete() ? lastLower : partialLower, r.last().epoch(), r.last().lower());
+      add(r.last().complete() ? lastUpper : partialUpper, r.last().epoch(), r.last().upper());
     }
     XYPlot plot = new XYPlot();
     NumberAxis epochs = new NumberAxis("epoch");
     epochs.setAutoRangeIncludesZero(true);
+    // Whole epochs, formatted the same whatever the JVM's default locale.
+    epochs.setStandardTickUnits(NumberAxis.createIntegerTickUnits(Locale.ROOT));
     epochs.setLabelFont(SMALL);
     epochs.setTickLabelFont(SMALL);
     plot.setDomainAxis(epochs);
@@ -199,11 +205,16 @@ final class SandwichPlot {
     XYSeriesCollection marks = new XYSeriesCollection();
     marks.addSeries(lastLower);
     marks.addSeries(lastUpper);
+    marks.addSeries(partialLower);
+    marks.addSeries(partialUpper);
     XYLineAndShapeRenderer markRenderer = new XYLineAndShapeRenderer(false, true);
-    markRenderer.setSeriesPaint(0, LOWER);
-    markRenderer.setSeriesPaint(1, UPPER);
-    markRenderer.setSeriesShape(0, DOT);
-    markRenderer.setSeriesShape(1, SQUARE);
+    markRenderer.setUseOutlinePaint(false);
+    for (int s = 0; s < 4; s++) {
+      markRenderer.setSeriesPaint(s, s % 2 == 0 ? LOWER : UPPER);
+      markRenderer.setSeriesShape(s, s % 2 == 0 ? DOT : SQUARE);
+      markRenderer.setSeriesShapesFilled(s, s < 2);
+      markRenderer.setSeriesStroke(s, new BasicStroke(1.3f));
+    }
     plot.setDataset(0, marks);
     plot.setRenderer(0, markRenderer);
     plot.setDataset(1, lines);
@@ -215,6 +226,8 @@ final class SandwichPlot {
     JFreeChart chart = new JFreeChart(null, PANEL_TITLE, plot, false);
     chart.setTitle(new TextTitle(title, PANEL_TITLE));
     chart.setBackgroundPaint(Color.WHITE);
+    // Room on the right for the last epoch's tick label.
+    chart.setPadding(new RectangleInsets(4, 4, 4, 14));
     return chart;
   }
 
