@@ -505,9 +505,9 @@ public final class ReportWriter {
   }
 
   /**
-   * The first lines of report.md's answer as plain text for a terminal, none longer than {@link
-   * PlainText#COLUMNS}: the counts, then one bullet per fitted slope with its 95% interval and
-   * whether the predicted slope lies inside. Same analysis, same numbers as the report.
+   * The first lines of report.md's answer as plain text for a terminal, none longer than 80
+   * columns: the counts, then one bullet per fitted slope with its 95% interval and whether the
+   * predicted slope lies inside. Same analysis, same numbers as the report.
    */
   public static List<String> answerLines(List<RunResult> results) {
     ScalingAnalysis.Result s = ScalingAnalysis.analyse(results);
