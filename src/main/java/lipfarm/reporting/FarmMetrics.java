@@ -41,6 +41,9 @@ import lipfarm.protocol.RunResult;
  *       lipfarm.run.lipschitz.lower}, {@code lipfarm.run.lipschitz.upper}, {@code
  *       lipfarm.run.lipschitz.gap} (upper − lower), {@code lipfarm.run.sqrt.n.over.k}: gauges per
  *       active run, tags {@code farm}, {@code run}
+ *   <li>{@code lipfarm.run.snapshot.epoch}: gauge per active run, tags {@code farm}, {@code run}:
+ *       the epoch of the network snapshot whose sandwich the lower/upper gauges show (the latest
+ *       snapshot estimated)
  *   <li>{@code lipfarm.bound.ratio}: summary per finished run with a sandwich, tags {@code farm},
  *       {@code ratio} (lower_over_sqrt_n_over_k, upper_over_sqrt_n_over_k, upper_over_lower)
  *   <li>{@code lipfarm.estimator.invariant.violations}: counter (lower &gt; upper, or F10 &gt;
@@ -66,6 +69,8 @@ public final class FarmMetrics {
   private final Map<String, double[]> runState =
       new HashMap<>(); // loss, maxErr, lower, upper, sqrt(n/k)
   private final Map<String, List<Meter>> runMeters = new HashMap<>();
+  // the snapshot epoch whose sandwich the lower/upper gauges show
+  private final Map<String, double[]> snapshotEpoch = new HashMap<>();
   private final Map<String, Integer> lastEpoch = new HashMap<>();
   private final Map<Class<?>, Counter> events = new HashMap<>();
   private final IntSupplier coordinatorBacklog; // held strongly: gauges keep weak references
@@ -179,6 +184,10 @@ public final class FarmMetrics {
         st[2] = e.lower();
         st[3] = e.upper();
       }
+      double[] snapshot = snapshotEpoch.get(e.runId());
+      if (snapshot != null) {
+        snapshot[0] = e.snapshotEpoch();
+      }
     } else if (event instanceof RunFinished f) {
       active.decrementAndGet();
       byState.get("active").decrementAndGet();
@@ -251,6 +260,14 @@ public final class FarmMetrics {
             .tag("farm", farm)
             .tag("run", run)
             .register(registry));
+    double[] snapshot = {Double.NaN};
+    snapshotEpoch.put(run, snapshot);
+    meters.add(
+        Gauge.builder("lipfarm.run.snapshot.epoch", snapshot, s -> s[0])
+            .tag("farm", farm)
+            .tag("run", run)
+            .description("training epoch of the snapshot the run's sandwich gauges describe")
+            .register(registry));
     runMeters.put(run, meters);
   }
 
@@ -260,6 +277,7 @@ public final class FarmMetrics {
       meters.forEach(registry::remove);
     }
     runState.remove(run);
+    snapshotEpoch.remove(run);
     lastEpoch.remove(run);
   }
 }

@@ -161,7 +161,9 @@ public final class ReportWriter {
     ScalingAnalysis.Result scaling = ScalingAnalysis.analyse(results);
     List<Plots.Plot> plots = Plots.all(results, scaling, events);
     boolean finished = events.stream().anyMatch(e -> e instanceof FarmFinished);
-    ReportDocument doc = document(farm, results, scaling, plots, !events.isEmpty(), finished);
+    SandwichSection sandwich = SandwichSection.of(results, events);
+    ReportDocument doc =
+        document(farm, results, scaling, plots, sandwich, !events.isEmpty(), finished);
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put("results.csv", ReportDocument.utf8(csv(results)));
     files.put("results.json", ReportDocument.utf8(json(farm, results, scaling)));
@@ -171,6 +173,7 @@ public final class ReportWriter {
       files.put("plots/" + p.name() + ".png", p.png());
       files.put("plots/" + p.name() + ".svg", ReportDocument.utf8(p.svg()));
     }
+    sandwich.addFiles(files);
     return files;
   }
 
@@ -370,7 +373,8 @@ public final class ReportWriter {
 
   public String markdown(String farm, List<RunResult> results) {
     ScalingAnalysis.Result scaling = ScalingAnalysis.analyse(results);
-    return document(farm, results, scaling, List.of(), false, true).markdown();
+    SandwichSection sandwich = SandwichSection.of(results, List.of());
+    return document(farm, results, scaling, List.of(), sandwich, false, true).markdown();
   }
 
   private ReportDocument document(
@@ -378,6 +382,7 @@ public final class ReportWriter {
       List<RunResult> results,
       ScalingAnalysis.Result scaling,
       List<Plots.Plot> plots,
+      SandwichSection sandwich,
       boolean haveEvents,
       boolean finished) {
     ReportDocument doc = new ReportDocument("lipfarm report: " + farm);
@@ -403,6 +408,7 @@ public final class ReportWriter {
     if (!haveEvents) {
       doc.paragraph("No loss curves: events.ndjson was not readable when this report was written.");
     }
+    sandwich.write(doc);
     definitions(doc, results);
     return doc;
   }
@@ -415,31 +421,11 @@ public final class ReportWriter {
       boolean finished) {
     doc.heading(2, "The answer");
     doc.paragraph(
-        String.format(
-            Locale.ROOT,
-            "%d configurations, %d interpolated; %d did not interpolate and are excluded from every fit. %d seed group%s.%s",
-            s.runs(),
-            s.interpolating(),
-            s.notInterpolating(),
-            s.seedGroups(),
-            s.seedGroups() == 1 ? "" : "s",
-            finished
+        counts(s)
+            + (finished
                 ? ""
                 : " **The farm did not finish** (no FarmFinished event): this report covers the runs that did."));
-    List<String> lines = new ArrayList<>();
-    for (Quantity q : List.of(Quantity.LOWER, Quantity.UPPER)) {
-      Optional<AxisFit> ratio = s.fit(q, Axis.N_OVER_K);
-      if (ratio.isPresent()) {
-        lines.add(sentence(ratio.get()));
-      } else {
-        s.fits(q).forEach(f -> lines.add(sentence(f)));
-      }
-    }
-    if (lines.isEmpty()) {
-      lines.add(
-          "No slope could be fitted: fewer than two values of any grid axis among the interpolating runs.");
-    }
-    doc.bullets(lines);
+    doc.bullets(slopeSentences(s));
     List<String> caveats = new ArrayList<>();
     caveats.add(
         "Only the **certified lower bound** tests the conjecture: it is a gradient norm the network attains. The certified "
@@ -486,6 +472,50 @@ public final class ReportWriter {
                 certified == 1 ? "" : "s",
                 probable));
     doc.bullets(caveats);
+  }
+
+  /** The answer's first sentence: how many runs, how many in the fits, how many seed groups. */
+  static String counts(ScalingAnalysis.Result s) {
+    return String.format(
+        Locale.ROOT,
+        "%d configurations, %d interpolated; %d did not interpolate and are excluded from every fit. %d seed group%s.",
+        s.runs(),
+        s.interpolating(),
+        s.notInterpolating(),
+        s.seedGroups(),
+        s.seedGroups() == 1 ? "" : "s");
+  }
+
+  /** The answer's slopes: against n/k where fitted, else against every varying axis. */
+  static List<String> slopeSentences(ScalingAnalysis.Result s) {
+    List<String> lines = new ArrayList<>();
+    for (Quantity q : List.of(Quantity.LOWER, Quantity.UPPER)) {
+      Optional<AxisFit> ratio = s.fit(q, Axis.N_OVER_K);
+      if (ratio.isPresent()) {
+        lines.add(sentence(ratio.get()));
+      } else {
+        s.fits(q).forEach(f -> lines.add(sentence(f)));
+      }
+    }
+    if (lines.isEmpty()) {
+      lines.add(
+          "No slope could be fitted: fewer than two values of any grid axis among the interpolating runs.");
+    }
+    return lines;
+  }
+
+  /**
+   * The first lines of report.md's answer as plain text for a terminal, none longer than 80
+   * columns: the counts, then one bullet per fitted slope with its 95% interval and whether the
+   * predicted slope lies inside. Same analysis, same numbers as the report.
+   */
+  public static List<String> answerLines(List<RunResult> results) {
+    ScalingAnalysis.Result s = ScalingAnalysis.analyse(results);
+    List<String> lines = new ArrayList<>(PlainText.wrap(counts(s), "", ""));
+    for (String sentence : slopeSentences(s)) {
+      lines.addAll(PlainText.wrap(sentence, "- ", "  "));
+    }
+    return lines;
   }
 
   private static long countViolations(
