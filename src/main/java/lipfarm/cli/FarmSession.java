@@ -210,6 +210,7 @@ final class FarmSession {
         return Main.EXIT_FAILED;
       }
       out.print(RunCommand.Summary.render(results));
+      out.print(FarmAnswer.render(results));
       out.println("results: " + dir);
       long violations = results.stream().filter(ReportWriter::certifiedViolation).count();
       if (violations > 0) {

@@ -48,12 +48,17 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
    * most {@code budget} gradient evaluations (0: the configuration's estimator-budget).
    */
   public record Estimate(
-      RunConfig config, NetworkSnapshot weights, int epoch, long budget, ActorRef<Reply> replyTo)
+      RunConfig config,
+      NetworkSnapshot weights,
+      int epoch,
+      long budget,
+      boolean intermediate,
+      ActorRef<Reply> replyTo)
       implements Command {
 
-    /** With the configuration's full budget. */
+    /** The final network, with the configuration's full budget. */
     public Estimate(RunConfig config, NetworkSnapshot weights, int epoch, ActorRef<Reply> replyTo) {
-      this(config, weights, epoch, 0, replyTo);
+      this(config, weights, epoch, 0, false, replyTo);
     }
   }
 
@@ -124,13 +129,14 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
     boolean box = "cube".equals(c.data());
     sandwich = new LipschitzSandwich(msg.weights(), data, c.estimatorSeed(), budget, box);
     if (!box) {
+      int screened = msg.intermediate() ? SCREENED_POINTS / 10 : SCREENED_POINTS;
       // Screen many sphere points in large single-precision batches; only the best few are
       // evaluated exactly (and so certify a lower bound), and they also seed the gradient ascent.
       sandwich.probeCandidates(
           Screening.topSpherePoints(
               msg.weights(),
               sandwich.domainRadius(),
-              SCREENED_POINTS,
+              screened,
               SCREEN_KEEP,
               c.estimatorSeed() ^ 0x5C5EEDL),
           "screen@sphere");
@@ -156,7 +162,8 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
   private LipschitzEstimate estimate(boolean complete) {
     List<MeasuredBound> bounds = new ArrayList<>();
     NetworkMeasures measures = null;
-    if (complete) {
+    if (complete && !current.intermediate()) {
+      // Only the final network gets CLEVER, the full bound list and the norms the theory needs.
       sandwich.clever(CLEVER_BATCHES, CLEVER_BATCH_SIZE);
       for (Bound b :
           sandwich.bounds(f10IfInterpolating(current.weights(), data, current.config().tol()))) {

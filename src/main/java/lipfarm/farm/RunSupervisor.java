@@ -227,7 +227,7 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
     long budget = Math.max(1, (long) Math.ceil(full * policy.snapshotShare()));
     estimatingEpoch = s.epoch();
     estimator.tell(
-        new Estimator.Estimate(config, s.weights(), s.epoch(), budget, estimatorAdapter));
+        new Estimator.Estimate(config, s.weights(), s.epoch(), budget, true, estimatorAdapter));
   }
 
   private Behavior<Command> onEstimatorReply(Estimator.Reply reply) {
