@@ -177,7 +177,9 @@ public final class EventJournal extends AbstractBehavior<EventJournal.Command> {
   }
 
   private Behavior<Command> onFetch(Fetch f) {
-    long after = Math.max(0, Math.min(f.after(), head));
+    // Ids are the journal's, kept across restarts: an id beyond the head is not clamped (the
+    // restarted service may still be replaying up to it); the reader waits for later events.
+    long after = Math.max(0, f.after());
     long lostFrom = 0;
     long lostTo = 0;
     if (after < evictedUpTo) {

@@ -352,7 +352,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     for (ServiceRegistry.Entry e : m.state().farms().values()) {
       FarmDefinition def;
       try {
-        def = FarmDefinition.parse("farm " + e.source());
+        def = FarmDefinition.parse(farmFile(e.source()));
       } catch (ConfigException | com.typesafe.config.ConfigException ex) {
         getContext().getLog().error("cannot recover farm {}: {}", e.id(), ex.getMessage());
         continue;
@@ -376,7 +376,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
         def.expand(),
         def.maxConcurrentRuns(),
         RunPolicy.of(lipfarm.config.Durability.of(def)),
-        "farm " + def.source().strip() + "\n",
+        farmFile(def.source()),
         false);
   }
 
@@ -771,6 +771,11 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     setState(f, "failed");
     f.endWaiters.forEach(r -> r.tell(new Lookup(f.status())));
     f.endWaiters.clear();
+  }
+
+  /** A farm file holding the rendered farm block {@code source} (which has no braces). */
+  static String farmFile(String source) {
+    return "farm {\n" + source.strip() + "\n}\n";
   }
 
   static void writeAtomically(Path file, String text) throws IOException {
