@@ -106,22 +106,29 @@ final class DifferenceQuotients {
   /** A lower bound on the exact ‖f(a) − f(b)‖/‖a − b‖ from enclosed values; 0 if a = b. */
   static double quotient(
       double[] a, double[] b, double[] fa, double[] fb, double[] ea, double[] eb, int d, int m) {
-    double[] dx = new double[d];
-    for (int c = 0; c < d; c++) {
-      dx[c] = a[c] - b[c];
-    }
     // |fl(a − b) − (a − b)| ≤ u|fl(a − b)|, so ‖a − b‖ ≤ (1 + u)‖fl(a − b)‖.
-    double den = Rounding.up(Rounding.normUp(dx, d) * (1 + 2 * U));
-    if (!(den > 0)) {
+    double dx2 = 0;
+    for (int c = 0; c < d; c++) {
+      double t = a[c] - b[c];
+      dx2 += t * t;
+    }
+    if (!(dx2 > 0)) {
       return 0;
     }
-    double[] df = new double[m];
-    double[] edf = new double[m];
+    double den = Rounding.up(Math.sqrt(dx2 * (1 + Rounding.gamma(d + 2))) * (1 + 2 * U));
+    // Numerator: ‖Δf‖ ≥ ‖fl(Δf)‖ − ‖e‖ with e_r = e_a + e_b + u|fl(Δf_r)|.
+    double df2 = 0;
+    double e2 = 0;
     for (int r = 0; r < m; r++) {
-      df[r] = fa[r] - fb[r];
-      edf[r] = (ea[r] + eb[r] + U * Math.abs(df[r])) * (1 + 4 * U);
+      double t = fa[r] - fb[r];
+      df2 += t * t;
+      double e = (ea[r] + eb[r] + U * Math.abs(t)) * (1 + 4 * U);
+      e2 += e * e;
     }
-    double num = Rounding.normLower(df, edf, m);
-    return num > 0 ? Rounding.down(num / den) : 0;
+    double g = Rounding.gamma(m + 2);
+    double num =
+        Rounding.down(Math.sqrt(df2 / (1 + g)))
+            - Rounding.up(Math.sqrt(e2 * (1 + g) + Rounding.underflow(m)));
+    return num > 0 ? Rounding.down(Rounding.down(num) / den) : 0;
   }
 }

@@ -26,6 +26,7 @@ import lipfarm.analysis.ScalingAnalysis.Quantity;
 import lipfarm.bounds.FitType;
 import lipfarm.bounds.NetworkNorms;
 import lipfarm.bounds.RunFacts;
+import lipfarm.bounds.Sampling;
 import lipfarm.bounds.TheoryBound;
 import lipfarm.bounds.TheoryBounds;
 import lipfarm.config.RunConfig;
@@ -86,9 +87,8 @@ public final class ReportWriter {
         m == null ? (long) c.k() * (d + 2) + 1 : m.parameters(),
         c.bias(),
         radius,
-        // Gaussian N(0, I/d): c = 1; uniform sphere S^{d−1} (and the other models, as an
-        // assumption stated with F5): c = d/(d−1) (theory.md section 3); the tiny term avoids 0/0.
-        "gaussian".equals(c.data()) ? 1.0 : d / (d - 1.0 + 1e-300),
+        // Decides which bounds apply (label model) and Bubeck–Sellke's c (data model).
+        new Sampling(c.data(), c.labels(), c.labelNoise(), c.components()),
         DELTA,
         PEELING_M,
         fit,
