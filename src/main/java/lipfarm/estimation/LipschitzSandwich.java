@@ -69,6 +69,11 @@ public final class LipschitzSandwich {
   }
 
   private final Mlp mlp;
+  private final NetworkSnapshot net;
+  private final boolean searchOnly;
+
+  /** The point where {@link #lowerGlobal} was certified (null when it came from no point). */
+  private double[] lowerGlobalPoint;
 
   /** Certifies the lower bounds: rounding-safe gradient norms (see {@link SafeGradient}). */
   private final SafeGradient safe;
@@ -157,6 +162,22 @@ public final class LipschitzSandwich {
    */
   public LipschitzSandwich(
       NetworkSnapshot net, Dataset data, long seed, long budget, boolean boxDomain) {
+    this(net, data, seed, budget, boxDomain, false);
+  }
+
+  /**
+   * @param searchOnly a helper search (the far field's bias-free net): no LipSDP, and the
+   *     enumerated exact value does not close the gap, so the probes keep looking for a point
+   */
+  private LipschitzSandwich(
+      NetworkSnapshot net,
+      Dataset data,
+      long seed,
+      long budget,
+      boolean boxDomain,
+      boolean searchOnly) {
+    this.net = net;
+    this.searchOnly = searchOnly;
     if (data.d() != net.inputDim()) {
       throw new IllegalArgumentException(
           "data dimension " + data.d() + " != network input " + net.inputDim());
@@ -213,7 +234,7 @@ public final class LipschitzSandwich {
     if (mlp.depth >= 2 && !Double.isNaN(cp)) {
       addUpper("combettes-pesquet", cp);
     }
-    lipSdp = LipSdp.applicable(mlp) ? new LipSdp(mlp) : null;
+    lipSdp = !searchOnly && LipSdp.applicable(mlp) ? new LipSdp(mlp) : null;
     if (lipSdp != null) {
       double ef = lipSdp.eclipseFast();
       if (!Double.isNaN(ef)) {
@@ -242,7 +263,7 @@ public final class LipschitzSandwich {
       }
     }
     exact = ex;
-    if (exLower > 0) {
+    if (exLower > 0 && !searchOnly) {
       // Realised on an open set of R^d; for bias-free nets (cones) and affine nets also in the
       // ball.
       String name = ex.method() + (globalEqualsLocal ? "" : "@global");
@@ -302,6 +323,7 @@ public final class LipschitzSandwich {
       if (g > lowerGlobal) {
         lowerGlobal = g;
         lowerGlobalMethod = "branch-and-bound";
+        lowerGlobalPoint = bnb.lowerPoint();
       }
     }
   }
@@ -638,6 +660,63 @@ public final class LipschitzSandwich {
     }
   }
 
+  /**
+   * The far field applies to piecewise-linear nets with biases: along x = t·u the activation
+   * pattern of f converges, as t → ∞, to the pattern at u of the bias-free net f₀ (same weights,
+   * biases dropped), so ∇f(t·u) = ∇f₀(u) for large t. The unbounded linear regions of f therefore
+   * carry exactly the gradients of f₀, and their largest norm is Lip(f₀).
+   */
+  private boolean farFieldApplies() {
+    return !searchOnly && hasBias && mlp.act.piecewiseLinear() && mlp.depth >= 2;
+  }
+
+  /** Distances t·R at which far-field directions are evaluated on f itself. */
+  static final double[] FAR_SCALES = {1e2, 1e4, 1e6, 1e8};
+
+  /**
+   * Searches directions u where ‖∇f₀(u)‖ is largest (a search-only sandwich on the bias-free net,
+   * with branch and bound when it is small), then evaluates the rounding-safe ‖∇f‖ of the real net
+   * at t·R·u/‖u‖ for each t in {@link #FAR_SCALES}: certified lower bounds on the global constant,
+   * method {@code far-field@global}.
+   */
+  private void farField(long share) {
+    if (share < 100) {
+      return;
+    }
+    List<NetworkSnapshot.Layer> layers = new ArrayList<>();
+    for (NetworkSnapshot.Layer l : net.layers()) {
+      layers.add(new NetworkSnapshot.Layer(l.rows(), l.cols(), l.weights(), null));
+    }
+    NetworkSnapshot f0 = new NetworkSnapshot(net.activation(), layers);
+    LipschitzSandwich sub = new LipschitzSandwich(f0, data, rng.nextLong(), share, false, true);
+    while (sub.step(1000)) {
+      // the bias-free search runs to its share of the budget
+    }
+    evaluations += sub.evaluations();
+    for (double[] u : sub.farFieldCandidates()) {
+      double n = Mlp.norm(u, dim);
+      for (int i = 0; i < FAR_SCALES.length && n > 0 && evaluations < budget; i++) {
+        double t = FAR_SCALES[i] * radius / n;
+        for (int c = 0; c < dim; c++) {
+          point[c] = u[c] * t;
+        }
+        probe(point, "far-field@global");
+      }
+    }
+  }
+
+  /** Directions worth trying in the far field: the certified best point, then the best probes. */
+  private List<double[]> farFieldCandidates() {
+    List<double[]> out = new ArrayList<>();
+    if (lowerGlobalPoint != null) {
+      out.add(lowerGlobalPoint);
+    }
+    for (int i = 0; i < Math.min(topCount, 4); i++) {
+      out.add(topX[i]);
+    }
+    return out;
+  }
+
   private String ascentMethod() {
     return globalMode ? "ascent@global" : "ascent";
   }
@@ -647,6 +726,9 @@ public final class LipschitzSandwich {
       // Switch to the global search: restart from the best local points, without projection.
       globalMode = true;
       runsStarted = 0;
+      if (farFieldApplies()) {
+        farField((budget - evaluations) / 2);
+      }
     }
     long left = (globalMode ? budget : globalTarget) - evaluations;
     if (runsStarted < topCount) {
@@ -801,6 +883,7 @@ public final class LipschitzSandwich {
         if (c > lowerGlobal) {
           lowerGlobal = c;
           lowerGlobalMethod = method;
+          lowerGlobalPoint = x.clone();
         }
       }
     }
