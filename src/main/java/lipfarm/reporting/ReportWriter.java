@@ -620,10 +620,12 @@ public final class ReportWriter {
             violations));
     doc.paragraph(
         "Columns: **Lip lower** is a certified lower bound on the Lipschitz constant (a gradient norm the network attains "
-            + "in the unit ball); **Lip upper** is a certified upper bound (the smallest of the computed norm bounds); "
+            + "in the data domain, rounded down by its floating-point error bound); **Lip upper** is a certified upper bound "
+            + "(the smallest of the computed norm bounds, rounding errors included); "
             + "√(n/k) is the conjectured scaling (BLN, constant unknown); **F3** is a theory floor on ‖a‖₂‖W‖_op (not on "
             + "Lip), shown next to the measured ‖a‖₂‖W‖_op; **F5** is the Bubeck–Sellke lower bound on Lip; **F10** is "
-            + "the rigorous data lower bound on Lip. n/a: the bound's precondition fails for this run.");
+            + "the rigorous data lower bound on Lip. n/a: the bound's assumptions (label model, data model, biases, depth) "
+            + "or its precondition fail for this run; results.json gives the reason.");
     List<List<String>> rows = new ArrayList<>();
     for (RunResult r : results) {
       RunConfig c = r.config();
@@ -718,9 +720,9 @@ public final class ReportWriter {
     doc.paragraph(
         "theory.md section 6: F10 ≤ measured lower ≤ measured upper ≤ F11 for every run (certified: a violation is an "
             + "estimator or bound error); for interpolating nets the weight norms must clear the floors F2 (path norm), "
-            + "F3 (‖a‖₂‖W‖_op, two-layer) and F8 (Π‖W_j‖_F), each with probability ≥ 1 − δ (δ = "
+            + "F3 (‖a‖₂‖W‖_op, bias-free two-layer) and F8 (Π‖W_j‖_F), each with probability ≥ 1 − δ (δ = "
             + DELTA
-            + ") over the random labels. Comparisons allow a relative rounding slack of "
+            + ") over i.i.d. uniform ±1 labels (not checked for other label models). Comparisons allow a relative rounding slack of "
             + String.format(Locale.ROOT, "%.0e", ConsistencyChecks.RELATIVE_TOLERANCE)
             + ". A check with 0 runs checked could not be made (bound not applicable or not computed, or the measured "
             + "norm missing); see results.json for the reason per run.");
