@@ -13,7 +13,8 @@ import lipfarm.protocol.NetworkSnapshot;
  * @param parameters trainable parameters p
  * @param biases whether the net has biases (then x̃ = (x, 1) and R̃ = √(R² + 1))
  * @param inputRadius R with ‖x_i‖ ≤ R (1 for the sphere)
- * @param isoperimetryC c of Bubeck–Sellke: d/(d−1) for the sphere, 1 for N(0, I/d)
+ * @param sampling how points and labels were drawn: decides which bounds apply and the isoperimetry
+ *     constant c of Bubeck–Sellke ({@link Sampling#isoperimetryC})
  * @param delta failure probability δ (default 0.05)
  * @param peelingM peeling grid size M (default 64)
  * @param fitType how the labels are fitted
@@ -32,7 +33,7 @@ public record RunFacts(
     long parameters,
     boolean biases,
     double inputRadius,
-    double isoperimetryC,
+    Sampling sampling,
     double delta,
     int peelingM,
     FitType fitType,
@@ -68,7 +69,7 @@ public record RunFacts(
         p,
         biases,
         1.0,
-        sphereC(d),
+        Sampling.RANDOM_SPHERE,
         DEFAULT_DELTA,
         DEFAULT_PEELING_M,
         FitType.EXACT,
@@ -81,9 +82,9 @@ public record RunFacts(
   }
 
   /**
-   * Facts of a trained net on sphere data, read off the snapshot and the dataset (k = width of the
-   * first hidden layer, W_max = largest |weight or bias|, R = max(1, max‖x_i‖)), exact fit within
-   * tol.
+   * Facts of a trained net on sphere data with random labels, read off the snapshot and the dataset
+   * (k = width of the first hidden layer, W_max = largest |weight or bias|, R = max(1, max‖x_i‖)),
+   * exact fit within tol.
    */
   public static RunFacts sphere(NetworkSnapshot net, Dataset data, double tol) {
     double wMax = 0;
@@ -108,7 +109,7 @@ public record RunFacts(
         net.parameterCount(),
         biases,
         r,
-        sphereC(data.d()),
+        Sampling.RANDOM_SPHERE,
         DEFAULT_DELTA,
         DEFAULT_PEELING_M,
         FitType.EXACT,
@@ -125,6 +126,11 @@ public record RunFacts(
     return d > 1 ? d / (d - 1.0) : Double.NaN;
   }
 
+  /** Bubeck–Sellke's c for this run's data model (NaN when none is known). */
+  public double isoperimetryC() {
+    return sampling.isoperimetryC(d);
+  }
+
   /** A copy with another fit type, margin and MSE level. */
   public RunFacts withFit(FitType type, double gamma, double epsilon) {
     return new RunFacts(
@@ -135,10 +141,32 @@ public record RunFacts(
         parameters,
         biases,
         inputRadius,
-        isoperimetryC,
+        sampling,
         delta,
         peelingM,
         type,
+        gamma,
+        epsilon,
+        tol,
+        activationLipschitz,
+        maxAbsWeight,
+        minOppositeLabelDistance);
+  }
+
+  /** A copy with another data and label model. */
+  public RunFacts withSampling(Sampling s) {
+    return new RunFacts(
+        n,
+        d,
+        k,
+        depth,
+        parameters,
+        biases,
+        inputRadius,
+        s,
+        delta,
+        peelingM,
+        fitType,
         gamma,
         epsilon,
         tol,

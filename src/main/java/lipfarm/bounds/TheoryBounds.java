@@ -59,6 +59,10 @@ public final class TheoryBounds {
       return TheoryBound.notApplicable(
           id, name, Status.DERIVED, kind, assumptions, t.notApplicableReason());
     }
+    String labelGap = r.sampling().rademacherGap();
+    if (labelGap != null) {
+      return TheoryBound.notApplicable(id, name, Status.DERIVED, kind, assumptions, labelGap);
+    }
     double num = fitRequirement(r);
     if (!(num > 0)) {
       return TheoryBound.notApplicable(
@@ -145,11 +149,15 @@ public final class TheoryBounds {
         id, name, Status.RECONSTRUCTED, SHAPE, assumptions, Math.sqrt((double) r.n() / r.k()));
   }
 
-  /** ε for Bubeck–Sellke: 0.99 for interpolation (σ² = 1), the run's ε for an MSE fit. */
+  /**
+   * ε for Bubeck–Sellke, training MSE ≤ σ² − ε: 0.99·σ² for interpolation, σ² − (1 − ε_run) for an
+   * MSE fit (1/n)Σ(f − y)² ≤ 1 − ε_run; NaN for a margin fit.
+   */
   static double bsEpsilon(RunFacts r) {
+    double sigma2 = r.sampling().conditionalVariance();
     return switch (r.fitType()) {
-      case EXACT -> RunFacts.INTERPOLATION_EPSILON;
-      case MSE -> r.epsilon();
+      case EXACT -> RunFacts.INTERPOLATION_EPSILON * sigma2;
+      case MSE -> sigma2 - (1 - r.epsilon());
       case MARGIN -> Double.NaN;
     };
   }
@@ -158,15 +166,59 @@ public final class TheoryBounds {
    * F5, Bubeck–Sellke Theorem 3 with Lemma 3.1: Lip ≥ (ε/(2⁹√c))·√(nd/(p·ln(60·W·J/ε) + ln(4/δ)))
    * with parameter-set diameter W = 2·W_max·√p and J = R·(W_max·Q·p)^D, Q = 1. The logarithm is
    * formed in log space (J overflows for deep nets). Lemma 3.1 needs W_max ≥ 1, so max(W_max, 1) is
-   * used (a superset class). Precondition (one mixture component): n·ε² ≥ 4096·ln(8/δ).
+   * used (a superset class). Precondition with K mixture components (K = 1 except for mixture
+   * data): n·ε² ≥ 4096·K·ln(8K/δ). Needs a known σ² = E Var(y|x) > 0 (random labels: 1; teacher
+   * labels flipped with probability η: 4η(1 − η)) and a known isoperimetry constant c of the data
+   * model ({@link Sampling#isoperimetryC}).
    */
   public static TheoryBound f5(RunFacts r) {
     String id = "F5";
     String name = "Bubeck–Sellke universal law";
+    Sampling sm = r.sampling();
+    int mix = sm.mixtureComponents();
     String assumptions =
-        "x_i i.i.d. c-isoperimetric (one component), σ² = E Var(y|x) > 0, training MSE ≤ σ² − ε,"
-            + " every parameter |w| ≤ W_max (W_max ≥ 1 used), 1-Lipschitz activation, Q = 1;"
-            + " holds w.p. ≥ 1 − δ";
+        "x_i i.i.d. from "
+            + (mix > 1 ? "a mixture of K = " + mix + " components, each " : "")
+            + "c-isoperimetric (data = "
+            + sm.data()
+            + ", c = "
+            + String.format(java.util.Locale.ROOT, "%.4g", r.isoperimetryC())
+            + "), σ² = E Var(y|x) > 0 (labels = "
+            + sm.labels()
+            + "), training MSE ≤ σ² − ε, every parameter |w| ≤ W_max (W_max ≥ 1 used),"
+            + " 1-Lipschitz activation, Q = 1; holds w.p. ≥ 1 − δ";
+    double sigma2 = sm.conditionalVariance();
+    if (Double.isNaN(sigma2)) {
+      return TheoryBound.notApplicable(
+          id,
+          name,
+          Status.VERIFIED,
+          LOWER_LIP,
+          assumptions,
+          "σ² = E Var(y|x) is not known for labels = " + sm.labels());
+    }
+    if (!(sigma2 > 0)) {
+      return TheoryBound.notApplicable(
+          id,
+          name,
+          Status.VERIFIED,
+          LOWER_LIP,
+          assumptions,
+          "σ² = E Var(y|x) = 0: the labels are a function of x (labels = "
+              + sm.labels()
+              + ", label-noise = "
+              + sm.labelNoise()
+              + ")");
+    }
+    if (Double.isNaN(r.isoperimetryC())) {
+      return TheoryBound.notApplicable(
+          id,
+          name,
+          Status.VERIFIED,
+          LOWER_LIP,
+          assumptions,
+          "no isoperimetry constant is known for data = " + sm.data());
+    }
     double eps = bsEpsilon(r);
     if (Double.isNaN(eps)) {
       return TheoryBound.notApplicable(
@@ -177,20 +229,24 @@ public final class TheoryBounds {
           assumptions,
           "needs an MSE or interpolation fit; a margin fit does not bound the training MSE");
     }
-    if (r.fitType() == FitType.EXACT && r.tol() * r.tol() > 1 - eps) {
+    if (!(eps > 0)) {
+      return TheoryBound.notApplicable(
+          id, name, Status.VERIFIED, LOWER_LIP, assumptions, "the MSE fit does not reach below σ²");
+    }
+    if (r.fitType() == FitType.EXACT && r.tol() * r.tol() > sigma2 - eps) {
       return TheoryBound.notApplicable(
           id,
           name,
           Status.VERIFIED,
           LOWER_LIP,
           assumptions,
-          "interpolation tolerance too loose: tol² > 1 − ε");
+          "interpolation tolerance too loose: tol² > σ² − ε");
     }
     if (!(r.maxAbsWeight() > 0) || r.parameters() < 1 || !(r.isoperimetryC() > 0)) {
       return TheoryBound.notApplicable(
           id, name, Status.VERIFIED, LOWER_LIP, assumptions, "needs W_max > 0, p ≥ 1 and c > 0");
     }
-    double need = 4096 * Math.log(8 / r.delta());
+    double need = 4096.0 * mix * Math.log(8 * mix / r.delta());
     if (r.n() * eps * eps < need) {
       return TheoryBound.notApplicable(
           id,
@@ -199,7 +255,11 @@ public final class TheoryBounds {
           LOWER_LIP,
           assumptions,
           String.format(
-              "precondition n·ε² ≥ 4096·ln(8/δ) fails: %.4g < %.4g", r.n() * eps * eps, need));
+              java.util.Locale.ROOT,
+              "precondition n·ε² ≥ 4096·K·ln(8K/δ) fails: %.4g < %.4g (K = %d)",
+              r.n() * eps * eps,
+              need,
+              mix));
     }
     double p = r.parameters();
     double w = Math.max(r.maxAbsWeight(), 1);
@@ -319,6 +379,16 @@ public final class TheoryBounds {
     String kind = "lower bound on depth (layers)";
     String assumptions = "every ‖W_j‖_F ≤ M₀ = " + m0 + "; F8's assumptions";
     TheoryBound req = f1(r);
+    TheoryBound f8 = f8(r);
+    if (!f8.applicable()) {
+      return TheoryBound.notApplicable(
+          id,
+          name,
+          Status.CLAIM_WITHDRAWN,
+          kind,
+          assumptions,
+          "F8's assumptions fail: " + f8.notApplicableReason());
+    }
     if (!(m0 > 1)) {
       return TheoryBound.notApplicable(
           id,

@@ -145,13 +145,20 @@ final class EstimateCommand implements Callable<Integer> {
     } else {
       progress(s);
       out.println();
-      out.printf(Locale.ROOT, "%-28s  %-16s  %s%n", "method", "kind", "value");
+      out.printf(Locale.ROOT, "%-28s  %-16s  %-16s  %s%n", "method", "kind", "value", "meaning");
       for (Bound b : bounds) {
-        out.printf(Locale.ROOT, "%-28s  %-16s  %.9g%n", b.method(), b.kind(), b.value());
+        out.printf(
+            Locale.ROOT,
+            "%-28s  %-16s  %-16.9g  %s%n",
+            b.method(),
+            b.kind(),
+            b.value(),
+            b.meaning());
       }
       out.printf(
           Locale.ROOT,
-          "%nlocal constant (ball radius %.6g): %.9g ≤ L ≤ %.9g;  global: %.9g ≤ L ≤ %.9g%s%n",
+          "%nlocal constant (ball radius %.6g): %.9g ≤ L_local ≤ %.9g;  global: %.9g ≤ L_global ≤"
+              + " %.9g (certified, rounding-safe)%s%n",
           s.domainRadius(),
           s.lower(),
           s.upper(),
@@ -159,7 +166,10 @@ final class EstimateCommand implements Callable<Integer> {
           s.upper(),
           Double.isNaN(s.exactValue())
               ? ""
-              : String.format(Locale.ROOT, " (exact %.9g)", s.exactValue()));
+              : String.format(
+                  Locale.ROOT,
+                  "; exact formula in floating point: %.9g (not a bound)",
+                  s.exactValue()));
       out.printf(
           Locale.ROOT,
           "%d gradient evaluations, %d LipSDP iterations, %d ms%n",
@@ -209,7 +219,8 @@ final class EstimateCommand implements Callable<Integer> {
     o.put("upper", s.upper());
     o.put("upper_method", s.upperMethod());
     if (!Double.isNaN(s.exactValue())) {
-      o.put("exact", s.exactValue());
+      // The exact formula evaluated in floating point; the certified pair encloses the truth.
+      o.put("exact_float", s.exactValue());
     }
     o.put("evaluations", s.evaluations());
     o.put("lipsdp_iterations", s.lipSdpIterations());
@@ -220,6 +231,7 @@ final class EstimateCommand implements Callable<Integer> {
       e.put("method", b.method());
       e.put("kind", b.kind().name());
       e.put("value", b.value());
+      e.put("meaning", b.meaning());
     }
     return o.toString();
   }

@@ -113,8 +113,31 @@ final class UpperBounds {
   }
 
   /**
-   * For a linear (identity-activation) net, L = σ_max(W_L ⋯ W_1) exactly; the CP bound with all
-   * layers merged is exactly that product norm, so reuse the product code path via one block.
+   * σ_max(W_L ⋯ W_1) of an affine net, the constant itself.
+   *
+   * @param value computed in floating point (neither rounded up nor down: the EXACT entry)
+   * @param upper certified upper bound (product and norm rounding included)
+   */
+  record Linear(double value, double upper) {}
+
+  /** The affine net's constant, as computed value and certified upper bound. */
+  static Linear linear(Mlp m) {
+    double[] p = m.w[0];
+    int rows = m.width[1];
+    int cols = m.width[0];
+    for (int j = 1; j < m.depth; j++) {
+      double[] q = new double[m.width[j + 1] * cols];
+      multiply(m.w[j], m.width[j + 1], rows, p, cols, q);
+      p = q;
+      rows = m.width[j + 1];
+    }
+    double value = Math.sqrt(Math.max(0, Mlp.topGram(p, rows, cols, null)));
+    return new Linear(value, linearProduct(m));
+  }
+
+  /**
+   * For a linear (identity-activation) net, an upper bound on L = σ_max(W_L ⋯ W_1): the product is
+   * formed with an error bound, whose norm is added to the certified σ_max of the computed product.
    */
   static double linearProduct(Mlp m) {
     double[] p = m.w[0];
@@ -136,8 +159,17 @@ final class UpperBounds {
     return NetworkMath.spectralNormUpper(rows, cols, p) + err * (1 + SAFETY);
   }
 
-  /** Result of the activation-pattern enumeration. */
-  record Enumeration(double value, boolean exact) {}
+  /**
+   * Result of the activation-pattern enumeration.
+   *
+   * @param value ‖Σ_j s_j a_j w_j‖ of the best pattern s, computed in floating point
+   * @param exact whether the maximum over patterns is the Lipschitz constant (every pattern is
+   *     realised: (leaky) ReLU with linearly independent w_j)
+   * @param lower a certified lower bound on the exact norm of the best pattern's gradient (a lower
+   *     bound on the constant when {@code exact})
+   * @param upper a certified upper bound on the exact maximum over all patterns
+   */
+  record Enumeration(double value, boolean exact, double lower, double upper) {}
 
   /**
    * Two-layer net with scalar output, k ≤ {@value #MAX_ENUMERATION_UNITS} hidden units and an
@@ -161,11 +193,14 @@ final class UpperBounds {
     // Pattern s: v = α·Σ_j a_j w_j + (1 − α)·Σ_{s_j = 1} a_j w_j; aw holds the toggled terms.
     double[][] aw = new double[k][d];
     double[] base = new double[d];
+    // M_c bounds every partial sum of coordinate c; rounding errors are relative to it.
+    double[] mass = new double[d];
     for (int j = 0; j < k; j++) {
       double a = m.w[1][j];
       for (int c = 0; c < d; c++) {
         aw[j][c] = (1 - lo) * a * m.w[0][j * d + c];
         base[c] += lo * a * m.w[0][j * d + c];
+        mass[c] += Math.abs(aw[j][c]) + Math.abs(lo * a * m.w[0][j * d + c]);
       }
     }
     double[] v = base.clone();
@@ -213,7 +248,17 @@ final class UpperBounds {
     }
     double value = Mlp.norm(v, d);
     boolean independent = m.act.piecewiseLinear() && k <= d && rowsIndependent(m.w[0], k, d);
-    return new Enumeration(value, independent);
+    // Every value the loop formed went through at most k + 4096 additions (re-synchronised every
+    // 4096 steps) of terms each rounded ≤ 4 times, all partial sums bounded by (1 + …)·M_c.
+    double[] err = new double[d];
+    double g = Rounding.gamma(k + 4096 + 8);
+    for (int c = 0; c < d; c++) {
+      err[c] = 2 * g * mass[c] + Rounding.underflow(4L * k + 4096);
+    }
+    double errNorm = Rounding.normUp(err, d);
+    double upper = Rounding.up(Math.sqrt(best * (1 + 2 * Rounding.gamma(d + 2))) + errNorm);
+    double lower = Math.max(0, Rounding.normLower(v, err, d));
+    return new Enumeration(value, independent, lower, upper);
   }
 
   /** Whether the k rows of the k×d matrix are numerically linearly independent. */

@@ -26,6 +26,7 @@ import lipfarm.analysis.ScalingAnalysis.Quantity;
 import lipfarm.bounds.FitType;
 import lipfarm.bounds.NetworkNorms;
 import lipfarm.bounds.RunFacts;
+import lipfarm.bounds.Sampling;
 import lipfarm.bounds.TheoryBound;
 import lipfarm.bounds.TheoryBounds;
 import lipfarm.config.RunConfig;
@@ -86,9 +87,8 @@ public final class ReportWriter {
         m == null ? (long) c.k() * (d + 2) + 1 : m.parameters(),
         c.bias(),
         radius,
-        // Gaussian N(0, I/d): c = 1; uniform sphere S^{d−1} (and the other models, as an
-        // assumption stated with F5): c = d/(d−1) (theory.md section 3); the tiny term avoids 0/0.
-        "gaussian".equals(c.data()) ? 1.0 : d / (d - 1.0 + 1e-300),
+        // Decides which bounds apply (label model) and Bubeck–Sellke's c (data model).
+        new Sampling(c.data(), c.labels(), c.labelNoise(), c.components()),
         DELTA,
         PEELING_M,
         fit,
@@ -650,10 +650,12 @@ public final class ReportWriter {
             violations));
     doc.paragraph(
         "Columns: **Lip lower** is a certified lower bound on the Lipschitz constant (a gradient norm the network attains "
-            + "in the unit ball); **Lip upper** is a certified upper bound (the smallest of the computed norm bounds); "
+            + "in the data domain, rounded down by its floating-point error bound); **Lip upper** is a certified upper bound "
+            + "(the smallest of the computed norm bounds, rounding errors included); "
             + "√(n/k) is the conjectured scaling (BLN, constant unknown); **F3** is a theory floor on ‖a‖₂‖W‖_op (not on "
             + "Lip), shown next to the measured ‖a‖₂‖W‖_op; **F5** is the Bubeck–Sellke lower bound on Lip; **F10** is "
-            + "the rigorous data lower bound on Lip. n/a: the bound's precondition fails for this run.");
+            + "the rigorous data lower bound on Lip. n/a: the bound's assumptions (label model, data model, biases, depth) "
+            + "or its precondition fail for this run; results.json gives the reason.");
     List<List<String>> rows = new ArrayList<>();
     for (RunResult r : results) {
       RunConfig c = r.config();
@@ -748,9 +750,9 @@ public final class ReportWriter {
     doc.paragraph(
         "theory.md section 6: F10 ≤ measured lower ≤ measured upper ≤ F11 for every run (certified: a violation is an "
             + "estimator or bound error); for interpolating nets the weight norms must clear the floors F2 (path norm), "
-            + "F3 (‖a‖₂‖W‖_op, two-layer) and F8 (Π‖W_j‖_F), each with probability ≥ 1 − δ (δ = "
+            + "F3 (‖a‖₂‖W‖_op, bias-free two-layer) and F8 (Π‖W_j‖_F), each with probability ≥ 1 − δ (δ = "
             + DELTA
-            + ") over the random labels. Comparisons allow a relative rounding slack of "
+            + ") over i.i.d. uniform ±1 labels (not checked for other label models). Comparisons allow a relative rounding slack of "
             + String.format(Locale.ROOT, "%.0e", ConsistencyChecks.RELATIVE_TOLERANCE)
             + ". A check with 0 runs checked could not be made (bound not applicable or not computed, or the measured "
             + "norm missing); see results.json for the reason per run.");

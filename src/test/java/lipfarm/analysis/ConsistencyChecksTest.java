@@ -16,7 +16,11 @@ import org.junit.jupiter.api.Test;
 
 /** The checks on hand-made bounds (not the stub's values): which hold, which are flagged. */
 class ConsistencyChecksTest {
-  private static final RunConfig CONFIG = FarmDefinition.parse("farm { }").expand().get(0);
+  /** Bias-free, so every floor applies (F3's comparison needs a bias-free net). */
+  private static final RunConfig CONFIG =
+      FarmDefinition.parse("farm { defaults { bias = false } }").expand().get(0);
+
+  private static final RunConfig BIASED = FarmDefinition.parse("farm { }").expand().get(0);
   // path norm 9, ‖a‖‖W‖_op 5, Frobenius product 7, spectral product 6
   private static final NetworkMeasures MEASURES =
       new NetworkMeasures(100, 9.0, 5.0, 7.0, 6.0, 1.2, 0.5);
@@ -26,9 +30,13 @@ class ConsistencyChecksTest {
   }
 
   private static RunResult run(String outcome, double lower, double upper) {
+    return run(CONFIG, outcome, lower, upper);
+  }
+
+  private static RunResult run(RunConfig config, String outcome, double lower, double upper) {
     return new RunResult(
         "r",
-        CONFIG,
+        config,
         outcome,
         1,
         0,
@@ -145,5 +153,18 @@ class ConsistencyChecksTest {
         .isEqualTo(Outcome.VIOLATED);
     assertThat(ConsistencyChecks.of(fitted, Check.PATH_NORM_GE_F2).csv()).isEqualTo("false");
     assertThat(ConsistencyChecks.of(fitted, Check.SPECTRAL_PROXY_GE_F3).csv()).isEmpty();
+  }
+
+  /** With biases F3 floors ‖a‖‖[W b]‖_op, not the measured ‖a‖‖W‖_op: no comparison. */
+  @Test
+  void spectralProxyFloorNeedsABiasFreeNet() {
+    assertThat(BIASED.bias()).isTrue();
+    List<TheoryBound> b = List.of(bound("F3", 100.0));
+    var biased = ConsistencyChecks.evaluate(run(BIASED, "converged", 3.0, 5.5), b);
+    var f3 = ConsistencyChecks.of(biased, Check.SPECTRAL_PROXY_GE_F3);
+    assertThat(f3.outcome()).isEqualTo(Outcome.NOT_APPLICABLE);
+    assertThat(f3.reason()).contains("biases");
+    var free = ConsistencyChecks.evaluate(run(CONFIG, "converged", 3.0, 5.5), b);
+    assertThat(ConsistencyChecks.of(free, Check.SPECTRAL_PROXY_GE_F3).violated()).isTrue();
   }
 }

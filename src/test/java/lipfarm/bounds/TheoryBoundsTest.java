@@ -73,7 +73,7 @@ class TheoryBoundsTest {
             1000,
             false,
             1,
-            20 / 19.0,
+            Sampling.RANDOM_SPHERE,
             0.05,
             64,
             FitType.EXACT,
@@ -143,7 +143,7 @@ class TheoryBoundsTest {
             1_000_000,
             true,
             1,
-            100 / 99.0,
+            Sampling.RANDOM_SPHERE,
             0.05,
             64,
             FitType.EXACT,
@@ -286,5 +286,100 @@ class TheoryBoundsTest {
       a[i] = rng.nextDouble() - 0.5;
     }
     return a;
+  }
+
+  /** Large enough that F5's precondition holds for random sphere labels. */
+  private static final RunFacts LARGE = RunFacts.twoLayerSphere(200_000, 20, 20, false, 2.0, 1.25);
+
+  @Test
+  void rademacherBoundsNeedRandomLabels() {
+    for (String labels : List.of("teacher", "cluster", "noisy")) {
+      RunFacts r = BASE.withSampling(new Sampling("sphere", labels, 0.1, 2));
+      for (TheoryBound b :
+          List.of(
+              TheoryBounds.f1(r),
+              TheoryBounds.f2(r),
+              TheoryBounds.f3(r),
+              TheoryBounds.f8(r),
+              TheoryBounds.f9(r, 3.0))) {
+        assertThat(b.applicable()).as("%s %s", labels, b.id()).isFalse();
+        assertThat(b.value()).isNaN();
+        assertThat(b.notApplicableReason()).as(b.id()).contains("labels = " + labels);
+      }
+    }
+    // The data lower bound holds for any labels the net fits.
+    RunFacts teacher = BASE.withSampling(new Sampling("sphere", "teacher", 0, 1));
+    assertThat(TheoryBounds.f10(teacher).applicable()).isTrue();
+    assertThat(TheoryBounds.f1(BASE).applicable()).isTrue();
+  }
+
+  @Test
+  void f5NeedsAPositiveKnownLabelVariance() {
+    assertThat(TheoryBounds.f5(LARGE).applicable()).isTrue();
+    TheoryBound clean =
+        TheoryBounds.f5(LARGE.withSampling(new Sampling("sphere", "teacher", 0, 1)));
+    assertThat(clean.applicable()).isFalse();
+    assertThat(clean.notApplicableReason()).contains("σ²").contains("= 0");
+    TheoryBound cluster =
+        TheoryBounds.f5(LARGE.withSampling(new Sampling("mixture", "cluster", 0.1, 2)));
+    assertThat(cluster.applicable()).isFalse();
+    assertThat(cluster.notApplicableReason()).contains("not known");
+    // Teacher labels flipped with probability η: σ² = 4η(1 − η), ε = 0.99σ², everything else as
+    // for random labels, so the bound scales by σ² (it is linear in ε apart from ln(1/ε)).
+    double eta = 0.25;
+    double sigma2 = 4 * eta * (1 - eta);
+    RunFacts noisy = LARGE.withSampling(new Sampling("sphere", "teacher", eta, 1));
+    TheoryBound b = TheoryBounds.f5(noisy);
+    assertThat(b.applicable()).isTrue();
+    assertThat(b.value()).isCloseTo(f5ByHand(noisy, 0.99 * sigma2, 20 / 19.0), within(1e-12));
+  }
+
+  @Test
+  void f5UsesTheDataModelsIsoperimetryConstant() {
+    // Uniform cube [−1, 1]^d: c = 2d/π; Gaussian N(0, I/d): c = 1; files: unknown.
+    RunFacts cube = LARGE.withSampling(new Sampling("cube", "random", 0, 1));
+    assertThat(TheoryBounds.f5(cube).value())
+        .isCloseTo(f5ByHand(cube, 0.99, 2 * 20 / Math.PI), within(1e-12));
+    RunFacts gauss = LARGE.withSampling(new Sampling("gaussian", "random", 0, 1));
+    assertThat(TheoryBounds.f5(gauss).value()).isCloseTo(f5ByHand(gauss, 0.99, 1), within(1e-12));
+    TheoryBound file = TheoryBounds.f5(LARGE.withSampling(new Sampling("csv", "random", 0, 1)));
+    assertThat(file.applicable()).isFalse();
+    assertThat(file.notApplicableReason()).contains("isoperimetry").contains("csv");
+  }
+
+  @Test
+  void mixturesUseTheirComponentCountInThePrecondition() {
+    // n·ε² ≥ 4096·K·ln(8K/δ): with ε = 0.99, δ = 0.05 and K = 8 that needs n ≥ 2.5·10⁵.
+    RunFacts mix = LARGE.withSampling(new Sampling("mixture", "random", 0, 8));
+    TheoryBound b = TheoryBounds.f5(mix);
+    double need = 4096 * 8 * Math.log(64 / 0.05);
+    assertThat(200_000 * 0.99 * 0.99).isLessThan(need);
+    assertThat(b.applicable()).isFalse();
+    assertThat(b.notApplicableReason()).contains("K = 8");
+    RunFacts two = LARGE.withSampling(new Sampling("mixture", "random", 0, 2));
+    assertThat(TheoryBounds.f5(two).value()).isCloseTo(f5ByHand(two, 0.99, 1), within(1e-12));
+    // The components count is ignored for other data models.
+    RunFacts sphere = LARGE.withSampling(new Sampling("sphere", "random", 0, 8));
+    assertThat(TheoryBounds.f5(sphere).applicable()).isTrue();
+  }
+
+  @Test
+  void f9OnlyWhereF8Applies() {
+    RunFacts biased = RunFacts.twoLayerSphere(400, 20, 20, true, 2, 1);
+    assertThat(TheoryBounds.f8(biased).applicable()).isFalse();
+    TheoryBound f9 = TheoryBounds.f9(biased, 3.0);
+    assertThat(f9.applicable()).isFalse();
+    assertThat(f9.notApplicableReason()).startsWith("F8's assumptions fail");
+    assertThat(TheoryBounds.f9(BASE, 3.0).applicable()).isTrue();
+  }
+
+  /** Bubeck–Sellke Theorem 3 with Lemma 3.1, written out from theory.md for a two-layer net. */
+  private static double f5ByHand(RunFacts r, double eps, double c) {
+    double p = r.parameters();
+    double w = Math.max(r.maxAbsWeight(), 1);
+    double diam = 2 * w * Math.sqrt(p);
+    double logJ = Math.log(r.inputRadius()) + 2 * Math.log(w * p);
+    double denom = p * (Math.log(60 * diam / eps) + logJ) + Math.log(4 / 0.05);
+    return eps / (512 * Math.sqrt(c)) * Math.sqrt(r.n() * r.d() / denom);
   }
 }

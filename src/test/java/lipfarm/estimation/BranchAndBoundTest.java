@@ -78,4 +78,30 @@ class BranchAndBoundTest {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> BranchAndBound.cube(net, 1))
         .hasMessageContaining("ReLU");
   }
+
+  /**
+   * Branch and bound counts its boxes against the evaluation budget: a bias-free 4→64→64→1 net
+   * (where it runs inside the sandwich) spends at most the budget, counted, not timed.
+   */
+  @Test
+  void staysWithinTheEvaluationBudget() {
+    NetworkSnapshot net = TestNets.random(new SplittableRandom(13), false, 4, 64, 64, 1);
+    lipfarm.data.Dataset data = lipfarm.data.DataModels.sphereRandomLabels(20, 4, 3);
+    for (long budget : new long[] {1000, 5000}) {
+      LipschitzSandwich s = new LipschitzSandwich(net, data, 1, budget);
+      int steps = 0;
+      while (s.step(1000)) {
+        steps++;
+        assertThat(steps).as("the sandwich stops once the budget is spent").isLessThan(1000);
+      }
+      assertThat(s.evaluations()).as("budget %d", budget).isLessThanOrEqualTo(budget);
+      assertThat(s.bounds()).anyMatch(b -> b.method().equals("branch-and-bound"));
+    }
+    // Standalone: stepWithin never spends more than its allowance.
+    BranchAndBound bb = BranchAndBound.cube(net, 1.0);
+    long before = bb.evaluations();
+    long spent = bb.stepWithin(700, 0);
+    assertThat(spent).isLessThanOrEqualTo(700).isEqualTo(bb.evaluations() - before);
+    assertThat(spent).isGreaterThan(0);
+  }
 }
