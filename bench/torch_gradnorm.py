@@ -11,6 +11,8 @@ import time
 import numpy as np
 import torch
 
+from torch_blas import require_optimised_blas
+
 D, K, BATCH = 100, 500, 10_000
 
 
@@ -22,6 +24,7 @@ def main():
     directory = sys.argv[1] if len(sys.argv) > 1 else "/tmp"
     seconds = float(sys.argv[2]) if len(sys.argv) > 2 else 3.0
     torch.set_num_threads(1)
+    require_optimised_blas()
     w = load(f"{directory}/bench_w.f32", (K, D))
     b = load(f"{directory}/bench_b.f32", (K,))
     a = load(f"{directory}/bench_a.f32", (K,))

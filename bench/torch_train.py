@@ -9,8 +9,11 @@ import time
 
 import torch
 
+from torch_blas import require_optimised_blas
+
 torch.set_num_threads(1)
 torch.manual_seed(0)
+require_optimised_blas()
 
 
 def ms_per_epoch(n, d, k, dtype):

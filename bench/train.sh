@@ -3,14 +3,12 @@
 # machine's single-thread GEMM peak measured in the same run. Usage: bash bench/train.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=/usr/bin/python3
-if ! "$PY" -c "import torch" 2>/dev/null; then
-  echo "installing Debian's python3-torch (needs root)..." >&2
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch >/dev/null
-fi
-mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath >/dev/null
-export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
-java -cp "target/classes:target/test-classes:$(cat target/bench.classpath)" lipfarm.bench.TrainBench 2>/dev/null > target/bench-java.tsv
+source bench/lib.sh
+ensure_torch
+torch_blas_report
+load_line
+CP=$(bench_classpath)
+java -cp "$CP" lipfarm.bench.TrainBench 2>/dev/null > target/bench-java.tsv
 "$PY" bench/torch_train.py > target/bench-torch.tsv
 "$PY" - target/bench-java.tsv target/bench-torch.tsv <<'PY'
 import sys
