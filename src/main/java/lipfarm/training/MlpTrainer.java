@@ -137,6 +137,8 @@ public final class MlpTrainer {
     da = new INDArray[layersCount];
     deriv = new INDArray[layersCount];
     powerVectors = new INDArray[layersCount];
+    // The fused kernel keeps its own buffers: the n×width ND4J buffers serve the ND4J path only.
+    boolean fused = fusedKernel && TwoLayerKernel.supports(spec, dtype);
     int off = 0;
     for (int l = 0; l < layersCount; l++) {
       int out = sizes[l + 1];
@@ -147,11 +149,10 @@ public final class MlpTrainer {
       b[l] = view(theta, off, 1, out);
       gb[l] = view(grad, off, 1, out);
       off += out;
-      z[l] = Nd4j.zeros(dtype, n, out);
-      a[l] = Nd4j.zeros(dtype, n, out);
-      da[l] = Nd4j.zeros(dtype, n, out);
-      // σ'(z) buffers serve only the ND4J path of activations other than ReLU.
-      boolean fused = fusedKernel && TwoLayerKernel.supports(spec, dtype);
+      z[l] = fused ? null : Nd4j.zeros(dtype, n, out);
+      a[l] = fused ? null : Nd4j.zeros(dtype, n, out);
+      da[l] = fused ? null : Nd4j.zeros(dtype, n, out);
+      // σ'(z) buffers serve only activations other than ReLU.
       deriv[l] = fused || spec.activation() == Activation.RELU ? null : Nd4j.zeros(dtype, n, out);
     }
     SplittableRandom rng = new SplittableRandom(initSeed);
@@ -173,9 +174,9 @@ public final class MlpTrainer {
       adamState = null;
     }
     kernel =
-        fusedKernel && TwoLayerKernel.supports(spec, dtype)
+        fused
             ? TwoLayerKernel.create(
-                spec, dtype, x, theta, grad, adam != null ? adamState : velocity, z[0], a[0], da[0])
+                spec, dtype, x, theta, grad, adam != null ? adamState : velocity)
             : null;
     project();
   }

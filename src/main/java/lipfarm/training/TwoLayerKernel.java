@@ -24,6 +24,8 @@ abstract class TwoLayerKernel {
   final int d;
   final int k;
   final int kd;
+  final int d1; // d + 1: the bias is folded into the products as a column of ones
+  final int nk;
   final int total;
   final boolean bias;
   final Activation activation;
@@ -38,6 +40,8 @@ abstract class TwoLayerKernel {
     this.d = d;
     this.k = spec.hidden().get(0);
     this.kd = k * d;
+    this.d1 = d + 1;
+    this.nk = n * k;
     this.total = kd + 2 * k + 1;
     this.bias = spec.bias();
     this.activation = spec.activation();
@@ -59,10 +63,9 @@ abstract class TwoLayerKernel {
   }
 
   /**
-   * @param x n×d data, c-order
-   * @param theta flat parameters, grad flat gradients (same layout)
-   * @param optState Adam's [m | v], SGD's velocity, or null for GD
-   * @param z n×k buffer (pre-activations, kept for softplus), h n×k (activations), dh n×k
+   * @param x n×d data, c-order (copied)
+   * @param theta flat parameters, grad flat gradients (same layout); read and written in place
+   * @param optState Adam's [m | v], SGD's velocity, or null for GD; read and written in place
    */
   static TwoLayerKernel create(
       TrainingSpec spec,
@@ -70,15 +73,11 @@ abstract class TwoLayerKernel {
       INDArray x,
       INDArray theta,
       INDArray grad,
-      INDArray optState,
-      INDArray z,
-      INDArray h,
-      INDArray dh) {
-    int n = (int) x.rows();
-    int d = (int) x.columns();
+      INDArray optState) {
+    Nd4jRuntime.configure();
     return dtype == DataType.FLOAT
-        ? new TwoLayerKernelF32(spec, n, d, x, theta, grad, optState, z, h, dh)
-        : new TwoLayerKernelF64(spec, n, d, x, theta, grad, optState, z, h, dh);
+        ? new TwoLayerKernelF32(spec, x, theta, grad, optState)
+        : new TwoLayerKernelF64(spec, x, theta, grad, optState);
   }
 
   /** Forward pass on the full data; returns the outputs (a buffer owned by the kernel). */
