@@ -35,5 +35,5 @@ bench_classpath() {
 }
 
 load_line() {
-  echo "load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (shared with other jobs: ratios are measured within one run)"
+  echo "load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc --all) cores (shared with other jobs: ratios are measured within one run)"
 }

@@ -176,7 +176,7 @@ public final class MlpTrainer {
     kernel =
         fused
             ? TwoLayerKernel.create(
-                spec, dtype, x, theta, grad, adam != null ? adamState : velocity)
+                spec, 1, dtype, x, theta, grad, adam != null ? adamState : velocity)
             : null;
     project();
   }
@@ -234,6 +234,11 @@ public final class MlpTrainer {
 
   public TrainingSpec spec() {
     return spec;
+  }
+
+  /** The fused kernel, or null when this trainer runs on ND4J's ops (for the profile bench). */
+  TwoLayerKernel kernel() {
+    return kernel;
   }
 
   /** Forward pass over rows [from, to) of {@code input}; returns the output buffer view. */
@@ -372,12 +377,13 @@ public final class MlpTrainer {
 
   /** {@link #step()} through the fused kernel: the same measurement, update and projection. */
   private EpochStats fusedStep() {
-    EpochStats stats = fitStats(kernel.forward(), Double.NaN, Double.NaN, Double.NaN);
+    // The gradient comes with the measuring pass; it is dropped when the net already fits.
+    EpochStats stats =
+        fitStats(kernel.forwardBackward(targets), Double.NaN, Double.NaN, Double.NaN);
     if (spec.fit().fitted(stats) || !stats.finite()) {
       return stats;
     }
     double lr = spec.optimizer().rateAt(epoch, spec.maxEpochs());
-    kernel.backward(targets);
     updates++;
     // ND4J's AdamUpdater corrects the bias with step count (iteration + 1): keep its trajectory.
     kernel.update(lr, updates + 1);
@@ -684,7 +690,8 @@ public final class MlpTrainer {
   /** Mean loss (½‖r‖² per point for the squared loss) and its gradient, for gradient checks. */
   double[] lossAndGradient() {
     INDArray out = kernel != null ? null : forward(x, 0, n);
-    double[] f = kernel != null ? kernel.forward().clone() : out.data().dup().asDouble();
+    double[] f =
+        kernel != null ? kernel.forwardBackward(targets).clone() : out.data().dup().asDouble();
     double[] t = y.data().asDouble();
     int m = sizes[layersCount];
     double loss = 0;
@@ -700,9 +707,7 @@ public final class MlpTrainer {
             };
       }
     }
-    if (kernel != null) {
-      kernel.backward(targets);
-    } else {
+    if (kernel == null) {
       backward(x, y, 0, n, out);
     }
     double[] g = grad.dup().data().asDouble();

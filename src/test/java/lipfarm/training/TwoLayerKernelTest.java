@@ -90,6 +90,33 @@ class TwoLayerKernelTest {
     }
   }
 
+  /** Several row blocks (n > block): their gradients add up to the full-batch gradient. */
+  @Test
+  void rowBlocksAddUpToTheFullBatchGradient() {
+    Dataset data = DataModels.sphereRandomLabels(200, 5, 9);
+    TrainingSpec s =
+        new TrainingSpec(
+            List.of(450),
+            1,
+            true,
+            Activation.RELU,
+            0,
+            Loss.SQUARED,
+            FitCriterion.exact(0.0),
+            Optimizer.adam(0.01),
+            WeightBound.none(),
+            100);
+    assertThat(TwoLayerKernel.blockRows(200, 450)).isLessThan(100); // at least three blocks
+    double[][] t = MlpTrainer.targetsFromLabels(data.y(), 1);
+    MlpTrainer fused = new MlpTrainer(data, t, s, 3, DataType.DOUBLE, true);
+    MlpTrainer reference = new MlpTrainer(data, t, s, 3, DataType.DOUBLE, false);
+    double[] gf = fused.lossAndGradient();
+    double[] gr = reference.lossAndGradient();
+    for (int i = 0; i < gf.length; i++) {
+      assertThat(gf[i]).as("entry %d", i).isCloseTo(gr[i], within(DOUBLE_TOL));
+    }
+  }
+
   /** The float kernel's gradient is the double kernel's, rounded: same parameters, both paths. */
   @Test
   void floatGradientAgreesWithDouble() {
