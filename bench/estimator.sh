@@ -6,18 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER=${1:-3}
-PY=/usr/bin/python3
-if ! "$PY" -c "import torch, numpy" 2>/dev/null; then
-  echo "installing python3-torch (Debian package) ..." >&2
-  apt-get update -qq && apt-get install -y -qq python3-torch python3-numpy >/dev/null
-fi
-mvn -B -q -o test-compile
-CP_FILE=target/bench.classpath
-[ -f "$CP_FILE" ] || mvn -B -q -o dependency:build-classpath -Dmdep.outputFile="$CP_FILE" >/dev/null
+source bench/lib.sh
+ensure_torch
+torch_blas_report
+CP=$(bench_classpath)
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
-OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 java -cp "target/classes:target/test-classes:$(cat "$CP_FILE")" lipfarm.bench.GradNormBench "$WORK" "$SECONDS_PER" > "$WORK/java.txt" 2> "$WORK/java.err" || { cat "$WORK/java.err" >&2; exit 1; }
-OMP_NUM_THREADS=1 "$PY" bench/torch_gradnorm.py "$WORK" "$SECONDS_PER" > "$WORK/torch.txt"
+java -cp "$CP" lipfarm.bench.GradNormBench "$WORK" "$SECONDS_PER" > "$WORK/java.txt" 2> "$WORK/java.err" || { cat "$WORK/java.err" >&2; exit 1; }
+"$PY" bench/torch_gradnorm.py "$WORK" "$SECONDS_PER" > "$WORK/torch.txt"
 get() { grep "^$1=" "$WORK"/*.txt | head -1 | cut -d= -f2; }
 JAVA=$(get java_grads_per_s); JGF=$(get java_gflops)
 TORCH=$(get torch_grads_per_s); TGF=$(get torch_gflops)

@@ -1,39 +1,55 @@
 #!/usr/bin/env bash
-# Training speed: lipfarm's ND4J trainer vs the same step in PyTorch (CPU, one thread), plus the
-# machine's single-thread GEMM peak measured in the same run. Usage: bash bench/train.sh
+# Training speed: lipfarm's trainer (MlpTrainer; the two-layer full-batch case runs the fused
+# kernel TwoLayerKernel) vs the same step in PyTorch (CPU, one thread, OpenBLAS), plus the
+# machine's single-thread GEMM peak. The machine is shared, so both sides run in alternation, ROUNDS
+# times (default 3), and the table reports medians: of each side's time and of the per-round
+# ratios (each measured minutes apart at most). Usage: bash bench/train.sh   (ROUNDS=5 bash ...)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=/usr/bin/python3
-if ! "$PY" -c "import torch" 2>/dev/null; then
-  echo "installing Debian's python3-torch (needs root)..." >&2
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch >/dev/null
-fi
-mvn -B -q -DskipTests test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath >/dev/null
-export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
-java -cp "target/classes:target/test-classes:$(cat target/bench.classpath)" lipfarm.bench.TrainBench 2>/dev/null > target/bench-java.tsv
-"$PY" bench/torch_train.py > target/bench-torch.tsv
-"$PY" - target/bench-java.tsv target/bench-torch.tsv <<'PY'
-import sys
-peak = {}; java = {}; torch = {}; batched = {}
-for line in open(sys.argv[1]):
-    f = line.split("\t")
-    if f[0] == "peak": peak[f[1]] = float(f[2])
-    if f[0] == "train": java[(f[1], f[2], f[3], f[4])] = (float(f[5]), float(f[6]))
-    if f[0] == "batched": batched[(f[1], f[2], f[3], f[4])] = (int(f[5]), float(f[6]), float(f[7]))
-for line in open(sys.argv[2]):
-    f = line.split("\t")
-    torch[(f[1], f[2], f[3], f[4])] = float(f[5])
-print(f"single-thread GEMM peak (ND4J/OpenBLAS 2000^3): float32 {peak['float']:.1f} GFLOP/s, float64 {peak['double']:.1f} GFLOP/s")
-print(f"{'n':>6} {'d':>4} {'k':>4} {'dtype':>8} {'lipfarm ms/ep':>14} {'torch ms/ep':>12} {'speed-up':>9} {'GFLOP/s':>8} {'% peak':>7}")
-for key, (ms, gf) in java.items():
-    t = torch.get(key, float("nan"))
-    p = peak["float" if key[3] == "float32" else "double"]
-    print(f"{key[0]:>6} {key[1]:>4} {key[2]:>4} {key[3]:>8} {ms:14.3f} {t:12.3f} {t/ms:8.2f}x {gf:8.1f} {100*gf/p:6.0f}%")
+source bench/lib.sh
+ROUNDS=${ROUNDS:-3}
+ensure_torch
+torch_blas_report
+CP=$(bench_classpath)
+for r in $(seq 1 "$ROUNDS"); do
+  load_line
+  java -cp "$CP" lipfarm.bench.TrainBench 2>/dev/null > "target/bench-java-$r.tsv"
+  "$PY" bench/torch_train.py > "target/bench-torch-$r.tsv"
+done
+load_line
+"$PY" - "$ROUNDS" <<'PY'
+import statistics as st, sys
+rounds = int(sys.argv[1])
+peak, java, torch, batched = {}, {}, {}, {}
+for r in range(1, rounds + 1):
+    for line in open(f"target/bench-java-{r}.tsv"):
+        f = line.rstrip("\n").split("\t")
+        if f[0] == "peak": peak.setdefault(f[1], []).append(float(f[2]))
+        if f[0] == "train": java.setdefault(tuple(f[1:5]), {})[r] = float(f[5])
+        if f[0] == "batched": batched.setdefault(tuple(f[1:5]), {})[r] = (int(f[5]), float(f[6]))
+    for line in open(f"target/bench-torch-{r}.tsv"):
+        f = line.rstrip("\n").split("\t")
+        torch.setdefault(tuple(f[1:5]), {})[r] = float(f[5])
+pk = {t: st.median(v) for t, v in peak.items()}
+print(f"medians of {rounds} alternating rounds; single-thread GEMM peak (OpenBLAS via ND4J, 2000^3): "
+      f"float32 {pk['float']:.1f} GFLOP/s, float64 {pk['double']:.1f} GFLOP/s")
+def flops(n, d, k): return 4.0 * n * d * k + 6.0 * n * k
+def row(key, per_round, label=""):
+    n, d, k, dt = key
+    ms = st.median(per_round.values())
+    tms = st.median(torch[key].values())
+    ratio = st.median(torch[key][r] / per_round[r] for r in per_round)
+    gf = flops(int(n), int(d), int(k)) / (ms * 1e6)
+    p = pk["float" if dt == "float32" else "double"]
+    print(f"{n:>6} {d:>4} {k:>4} {dt:>8} {label:>8} {ms:14.3f} {tms:12.3f} {ratio:8.2f}x {gf:8.1f} {100 * gf / p:6.0f}%")
+hdr = f"{'n':>6} {'d':>4} {'k':>4} {'dtype':>8} {'restarts':>8} {'lipfarm ms/ep':>14} {'torch ms/ep':>12} {'speed-up':>9} {'GFLOP/s':>8} {'% peak':>7}"
+print(hdr)
+for key, v in java.items():
+    row(key, v, "1")
 print()
-print("restarts of the same net trained as one computation (lipfarm.training.BatchedRestarts), per network-epoch:")
-print(f"{'n':>6} {'d':>4} {'k':>4} {'dtype':>8} {'restarts':>8} {'lipfarm ms/ep':>14} {'torch ms/ep':>12} {'speed-up':>9} {'GFLOP/s':>8} {'% peak':>7}")
-for key, (r, ms, gf) in batched.items():
-    t = torch.get(key, float("nan"))
-    p = peak["float" if key[3] == "float32" else "double"]
-    print(f"{key[0]:>6} {key[1]:>4} {key[2]:>4} {key[3]:>8} {r:>8} {ms:14.3f} {t:12.3f} {t/ms:8.2f}x {gf:8.1f} {100*gf/p:6.0f}%")
+print("restarts of the same net trained as one computation (BatchedRestarts), per network-epoch:")
+print(hdr)
+for key, v in batched.items():
+    restarts = next(iter(v.values()))[0]
+    row(key, {r: ms for r, (_, ms) in v.items()}, str(restarts))
 PY

@@ -65,6 +65,7 @@ public final class MlpTrainer {
   private final SplittableRandom shuffleRng;
   private final int[] perm;
   private final INDArray[] powerVectors; // warm starts of the spectral-norm power iteration
+  private final TwoLayerKernel kernel; // the fused full-batch step, when the spec allows it
 
   private int epoch;
   private int updates;
@@ -90,6 +91,20 @@ public final class MlpTrainer {
    */
   public MlpTrainer(
       Dataset data, double[][] targets, TrainingSpec spec, long initSeed, DataType dtype) {
+    this(data, targets, spec, initSeed, dtype, true);
+  }
+
+  /**
+   * @param fusedKernel whether the full-batch step of a two-layer net may use {@link
+   *     TwoLayerKernel} (false only to test it against the ND4J path)
+   */
+  MlpTrainer(
+      Dataset data,
+      double[][] targets,
+      TrainingSpec spec,
+      long initSeed,
+      DataType dtype,
+      boolean fusedKernel) {
     Nd4jRuntime.configure();
     this.dtype = dtype;
     this.spec = spec;
@@ -122,6 +137,8 @@ public final class MlpTrainer {
     da = new INDArray[layersCount];
     deriv = new INDArray[layersCount];
     powerVectors = new INDArray[layersCount];
+    // The fused kernel keeps its own buffers: the n×width ND4J buffers serve the ND4J path only.
+    boolean fused = fusedKernel && TwoLayerKernel.supports(spec, dtype);
     int off = 0;
     for (int l = 0; l < layersCount; l++) {
       int out = sizes[l + 1];
@@ -132,10 +149,11 @@ public final class MlpTrainer {
       b[l] = view(theta, off, 1, out);
       gb[l] = view(grad, off, 1, out);
       off += out;
-      z[l] = Nd4j.zeros(dtype, n, out);
-      a[l] = Nd4j.zeros(dtype, n, out);
-      da[l] = Nd4j.zeros(dtype, n, out);
-      deriv[l] = Nd4j.zeros(dtype, n, out);
+      z[l] = fused ? null : Nd4j.zeros(dtype, n, out);
+      a[l] = fused ? null : Nd4j.zeros(dtype, n, out);
+      da[l] = fused ? null : Nd4j.zeros(dtype, n, out);
+      // σ'(z) buffers serve only activations other than ReLU.
+      deriv[l] = fused || spec.activation() == Activation.RELU ? null : Nd4j.zeros(dtype, n, out);
     }
     SplittableRandom rng = new SplittableRandom(initSeed);
     initialise(rng);
@@ -155,6 +173,11 @@ public final class MlpTrainer {
       adam = null;
       adamState = null;
     }
+    kernel =
+        fused
+            ? TwoLayerKernel.create(
+                spec, 1, dtype, x, theta, grad, adam != null ? adamState : velocity)
+            : null;
     project();
   }
 
@@ -211,6 +234,11 @@ public final class MlpTrainer {
 
   public TrainingSpec spec() {
     return spec;
+  }
+
+  /** The fused kernel, or null when this trainer runs on ND4J's ops (for the profile bench). */
+  TwoLayerKernel kernel() {
+    return kernel;
   }
 
   /** Forward pass over rows [from, to) of {@code input}; returns the output buffer view. */
@@ -317,8 +345,11 @@ public final class MlpTrainer {
    * epoch costs no more ops than the step itself.
    */
   public EpochStats step() {
+    if (kernel != null) {
+      return fusedStep();
+    }
     INDArray out = forward(x, 0, n);
-    EpochStats stats = fitStats(out, Double.NaN, Double.NaN, Double.NaN);
+    EpochStats stats = fitStats(out.data().dup().asDouble(), Double.NaN, Double.NaN, Double.NaN);
     if (spec.fit().fitted(stats) || !stats.finite()) {
       return stats;
     }
@@ -340,6 +371,23 @@ public final class MlpTrainer {
         update(lr);
       }
     }
+    epoch++;
+    return stats;
+  }
+
+  /** {@link #step()} through the fused kernel: the same measurement, update and projection. */
+  private EpochStats fusedStep() {
+    // The gradient comes with the measuring pass; it is dropped when the net already fits.
+    EpochStats stats =
+        fitStats(kernel.forwardBackward(targets), Double.NaN, Double.NaN, Double.NaN);
+    if (spec.fit().fitted(stats) || !stats.finite()) {
+      return stats;
+    }
+    double lr = spec.optimizer().rateAt(epoch, spec.maxEpochs());
+    updates++;
+    // ND4J's AdamUpdater corrects the bias with step count (iteration + 1): keep its trajectory.
+    kernel.update(lr, updates + 1);
+    project();
     epoch++;
     return stats;
   }
@@ -600,7 +648,7 @@ public final class MlpTrainer {
 
   /** Measures the current weights on the full data without changing them, norms included. */
   public EpochStats evaluate() {
-    INDArray out = forward(x, 0, n);
+    double[] out = kernel != null ? kernel.forward() : forward(x, 0, n).data().dup().asDouble();
     return fitStats(
         out,
         w[0].norm2Number().doubleValue(),
@@ -608,8 +656,7 @@ public final class MlpTrainer {
         constraintValue());
   }
 
-  private EpochStats fitStats(INDArray out, double normW, double normA, double constraint) {
-    double[] f = out.data().dup().asDouble();
+  private EpochStats fitStats(double[] f, double normW, double normA, double constraint) {
     int m = sizes[layersCount];
     double sq = 0;
     double lossSum = 0;
@@ -642,8 +689,9 @@ public final class MlpTrainer {
 
   /** Mean loss (½‖r‖² per point for the squared loss) and its gradient, for gradient checks. */
   double[] lossAndGradient() {
-    INDArray out = forward(x, 0, n);
-    double[] f = out.data().dup().asDouble();
+    INDArray out = kernel != null ? null : forward(x, 0, n);
+    double[] f =
+        kernel != null ? kernel.forwardBackward(targets).clone() : out.data().dup().asDouble();
     double[] t = y.data().asDouble();
     int m = sizes[layersCount];
     double loss = 0;
@@ -659,7 +707,9 @@ public final class MlpTrainer {
             };
       }
     }
-    backward(x, y, 0, n, out);
+    if (kernel == null) {
+      backward(x, y, 0, n, out);
+    }
     double[] g = grad.dup().data().asDouble();
     double[] result = new double[g.length + 1];
     result[0] = loss / n;

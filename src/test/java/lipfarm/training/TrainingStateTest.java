@@ -62,6 +62,21 @@ class TrainingStateTest {
     }
   }
 
+  /** The fused two-layer kernel (full batch) resumes bit-identically in both precisions. */
+  @Test
+  void fusedKernelResumesBitIdenticallyInBothPrecisions() {
+    for (DataType dtype : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+      checkResumeIsBitIdentical(
+          spec(Optimizer.adam(0.02), WeightBound.none(), Activation.RELU), dtype);
+      checkResumeIsBitIdentical(
+          spec(
+              new Optimizer(Optimizer.Kind.SGD, 0.05, 0.9, 0, Optimizer.Schedule.CONSTANT, 1, 1),
+              WeightBound.none(),
+              Activation.SOFTPLUS),
+          dtype);
+    }
+  }
+
   @Test
   void floatPrecisionAndSpectralBoundResumeBitIdentically() {
     checkResumeIsBitIdentical(

@@ -58,6 +58,46 @@ class Nd4jGradientNormsTest {
     }
   }
 
+  /** Batches larger than one row block (wide nets): every block's norms are right. */
+  @Test
+  void manyRowBlocks() {
+    int d = 5;
+    int k = 700; // about 94 rows per block
+    int n = 250;
+    SplittableRandom rng = new SplittableRandom(78);
+    double[] w = new double[k * d];
+    double[] b = new double[k];
+    double[] a = new double[k];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = rng.nextGaussian();
+    }
+    for (int j = 0; j < k; j++) {
+      b[j] = rng.nextGaussian();
+      a[j] = rng.nextGaussian() / Math.sqrt(k);
+    }
+    float[] xs = new float[n * d];
+    for (int i = 0; i < xs.length; i++) {
+      xs[i] = (float) rng.nextGaussian();
+    }
+    NetworkSnapshot net =
+        new NetworkSnapshot(
+            "relu",
+            List.of(
+                new NetworkSnapshot.Layer(k, d, w, b),
+                new NetworkSnapshot.Layer(1, k, a, new double[] {0})));
+    float[] norms = new Nd4jGradientNorms(d, k, w, b, a, "relu").norms(xs, n);
+    for (int i = 0; i < n; i++) {
+      double[] x = new double[d];
+      for (int c = 0; c < d; c++) {
+        x[c] = xs[i * d + c];
+      }
+      double expected = NetworkMath.gradientNorm(net, x);
+      assertThat((double) norms[i])
+          .as("point %d", i)
+          .isCloseTo(expected, within(FLOAT_TOL * Math.max(1, expected)));
+    }
+  }
+
   /**
    * Screening returns sphere points, best first, whose exact gradient norms are the largest seen.
    */
