@@ -77,6 +77,21 @@ final class ServeCommand implements Callable<Integer> {
       defaultValue = "0")
   int computeThreads;
 
+  @Option(
+      names = "--max-configurations",
+      paramLabel = "N",
+      description =
+          "most configurations one submitted farm's grid may span; larger grids are refused with 413 before anything starts (default: ${DEFAULT-VALUE})",
+      defaultValue = "100000")
+  long maxConfigurations;
+
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description =
+          "a directory whose files submitted farms may read (file, label-file), besides the working directory; repeatable")
+  java.util.List<Path> dataDirs = new java.util.ArrayList<>();
+
   ServeCommand(PrintStream out, PrintStream err) {
     this.out = out;
     this.err = err;
@@ -89,24 +104,41 @@ final class ServeCommand implements Callable<Integer> {
         || maxBodyBytes < 1
         || heartbeatSeconds < 1
         || eventLogCapacity < 1
-        || computeThreads < 0) {
+        || computeThreads < 0
+        || maxConfigurations < 1) {
       err.println(
-          "lipfarm: --port must be in [0, 65535]; --max-body-bytes, --heartbeat-seconds and --event-log-capacity must be positive");
+          "lipfarm: --port must be in [0, 65535]; --max-body-bytes, --heartbeat-seconds, --event-log-capacity and --max-configurations must be positive");
       return Main.EXIT_USAGE;
     }
+    for (Path d : dataDirs) {
+      if (!java.nio.file.Files.isDirectory(d)) {
+        err.println("lipfarm: --data-dir " + d + " is not a directory");
+        return Main.EXIT_USAGE;
+      }
+    }
     String tok = token != null ? token : System.getenv("LIPFARM_TOKEN");
-    ServiceConfig.TokenDecision decision =
-        ServiceConfig.defaults()
-            .withHost(bind)
-            .withPort(port)
-            .withToken(tok)
-            .withOutputRoot(outputDir)
-            .withMaxBodyBytes(maxBodyBytes)
-            .withHeartbeat(Duration.ofSeconds(heartbeatSeconds))
-            .withEventLogCapacity(eventLogCapacity)
-            .withComputeThreads(
-                computeThreads == 0 ? Runtime.getRuntime().availableProcessors() : computeThreads)
-            .withTokenPolicy(new SecureRandom());
+    ServiceConfig.TokenDecision decision;
+    try {
+      decision =
+          ServiceConfig.defaults()
+              .withHost(bind)
+              .withPort(port)
+              .withToken(tok)
+              .withOutputRoot(outputDir)
+              .withMaxBodyBytes(maxBodyBytes)
+              .withHeartbeat(Duration.ofSeconds(heartbeatSeconds))
+              .withEventLogCapacity(eventLogCapacity)
+              .withComputeThreads(
+                  computeThreads == 0 ? Runtime.getRuntime().availableProcessors() : computeThreads)
+              .withMaxConfigurations(maxConfigurations)
+              .withDataDirs(dataDirs)
+              .withTokenPolicy(new SecureRandom());
+    } catch (IllegalArgumentException e) {
+      // A token with spaces could never match a request: refused here rather than ignored there.
+      err.println(
+          "lipfarm: " + (token != null ? "--token" : "LIPFARM_TOKEN") + ": " + e.getMessage());
+      return Main.EXIT_USAGE;
+    }
     FarmService service;
     try {
       service =

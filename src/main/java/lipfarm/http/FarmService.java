@@ -88,7 +88,9 @@ public final class FarmService implements AutoCloseable {
     return refs.thenCompose(
             r -> {
               HttpApi api = new HttpApi(system, r.manager(), r.eventLog(), registry, config);
-              return Http.get(system).newServerAt(config.host(), config.port()).bind(api.routes());
+              return Http.get(system)
+                  .newServerAt(config.host(), config.port())
+                  .bind(new RouteGuard().wrap(api.routes()));
             })
         .handle(
             (b, e) -> {
@@ -113,7 +115,14 @@ public final class FarmService implements AutoCloseable {
                 + Math.max(1, config.computeThreads())
                 + "\npekko.http.server.parsing.max-content-length = "
                 + Math.max(config.maxBodyBytes(), 1024)
-                + "\npekko.http.server.remote-address-attribute = on")
+                + "\npekko.http.server.remote-address-attribute = on"
+                // Requests too malformed to reach the routes are answered in JSON as well.
+                + "\npekko.http.server.parsing.error-handler = \""
+                + JsonParsingErrors.class.getName()
+                + "\""
+                // A fatal error is not a reason to exit the JVM under the running farms; request
+                // handling cannot raise one (see SubmitCheck), the rest is logged and shut down.
+                + "\npekko.jvm-exit-on-fatal-error = off")
         .withFallback(ConfigFactory.load());
   }
 

@@ -22,7 +22,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
-import lipfarm.config.ConfigException;
 import lipfarm.config.FarmDefinition;
 import lipfarm.farm.EventJournal;
 import lipfarm.farm.FarmManager;
@@ -153,11 +152,7 @@ final class HttpApi extends AllDirectives {
   // ---- errors ---------------------------------------------------------------------------------
 
   private HttpResponse error(StatusCode status, String message, String key) {
-    ObjectNode n = mapper.createObjectNode().put("error", message);
-    if (key != null) {
-      n.put("key", key);
-    }
-    return json(status, n);
+    return JsonErrors.of(status, message, key, 0);
   }
 
   private HttpResponse json(StatusCode status, Object body) {
@@ -207,7 +202,7 @@ final class HttpApi extends AllDirectives {
                   status = StatusCodes.PAYLOAD_TOO_LARGE;
                   text = "request body larger than " + config.maxBodyBytes() + " bytes";
                 }
-                return error(status, text, null).addHeaders(resp.getHeaders());
+                return error(status, JsonErrors.clean(text), null).addHeaders(resp.getHeaders());
               }
               return resp;
             });
@@ -249,48 +244,29 @@ final class HttpApi extends AllDirectives {
         () ->
             entity(
                 Unmarshaller.entityToString(),
-                body -> {
-                  FarmDefinition def;
-                  try {
-                    def = FarmDefinition.parse(body);
-                    ServicePolicy.check(
-                        def,
-                        com.typesafe.config.ConfigFactory.parseString(body)
-                            .hasPath("farm.output-dir"));
-                    if (def.expand().isEmpty()) {
-                      return complete(
-                          error(
-                              StatusCodes.BAD_REQUEST,
-                              "farm.grid: expands to no configurations",
-                              "farm.grid"));
-                    }
-                  } catch (ConfigException e) {
-                    return complete(
-                        error(StatusCodes.BAD_REQUEST, oneLine(e.getMessage()), e.key()));
-                  } catch (com.typesafe.config.ConfigException e) {
-                    return complete(
-                        error(
-                            StatusCodes.BAD_REQUEST,
-                            "not valid HOCON or JSON: " + oneLine(e.getMessage()),
-                            "FILE"));
-                  }
-                  CompletionStage<HttpResponse> r =
-                      this.<FarmManager.Submitted>ask(
-                              replyTo -> new FarmManager.Submit(def, replyTo), ASK)
-                          .thenApply(
-                              s -> {
-                                if (s.status() == null) {
-                                  return error(StatusCodes.INTERNAL_SERVER_ERROR, s.error(), null);
-                                }
-                                return json(StatusCodes.CREATED, s.status())
-                                    .addHeader(Location.create("/farms/" + s.status().id()));
-                              });
-                  return completeWithFuture(r);
-                }));
-  }
-
-  private static String oneLine(String s) {
-    return s == null ? "" : s.replaceAll("\\s+", " ").trim();
+                body ->
+                    onSuccess(
+                        SubmitCheck.checkAsync(body, config.limits(), system),
+                        checked -> {
+                          if (checked instanceof SubmitCheck.Rejected rejected) {
+                            return complete(rejected.response());
+                          }
+                          FarmDefinition def = ((SubmitCheck.Accepted) checked).definition();
+                          CompletionStage<HttpResponse> r =
+                              this.<FarmManager.Submitted>ask(
+                                      replyTo -> new FarmManager.Submit(def, replyTo), ASK)
+                                  .thenApply(
+                                      s -> {
+                                        if (s.status() == null) {
+                                          return error(
+                                              StatusCodes.INTERNAL_SERVER_ERROR, s.error(), null);
+                                        }
+                                        return json(StatusCodes.CREATED, s.status())
+                                            .addHeader(
+                                                Location.create("/farms/" + s.status().id()));
+                                      });
+                          return completeWithFuture(r);
+                        })));
   }
 
   private Route listFarms() {
