@@ -96,6 +96,7 @@ public final class FarmText {
     if (!root.isResolved()) {
       throw new Refused("FILE", 0, "substitutions ${...} are not allowed here");
     }
+    checkPrintable(root.root());
     try {
       return new Parsed(FarmDefinition.fromConfig(root), root);
     } catch (ConfigException e) {
@@ -107,6 +108,70 @@ public final class FarmText {
     } catch (StackOverflowError e) {
       throw new Refused("FILE", 0, "nested too deeply to read");
     }
+  }
+
+  /**
+   * Refuses control characters and unpaired surrogates in every key and string: no farm setting
+   * needs them, and they could not be written to the farm's files as UTF-8. Iterative: the tree is
+   * walked with an explicit stack.
+   */
+  private static void checkPrintable(ConfigObject root) {
+    java.util.ArrayDeque<Object[]> todo = new java.util.ArrayDeque<>();
+    todo.push(new Object[] {"", root});
+    while (!todo.isEmpty()) {
+      Object[] item = todo.pop();
+      String path = (String) item[0];
+      ConfigValue v = (ConfigValue) item[1];
+      if (v instanceof ConfigObject o) {
+        for (java.util.Map.Entry<String, ConfigValue> e : o.entrySet()) {
+          String child = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+          refuseUnprintable(e.getKey(), child, e.getValue());
+          todo.push(new Object[] {child, e.getValue()});
+        }
+      } else if (v instanceof com.typesafe.config.ConfigList l) {
+        for (int i = 0; i < l.size(); i++) {
+          todo.push(new Object[] {path + "[" + i + "]", l.get(i)});
+        }
+      } else if (v.unwrapped() instanceof String text) {
+        refuseUnprintable(text, path, v);
+      }
+    }
+  }
+
+  private static void refuseUnprintable(String text, String key, ConfigValue where) {
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      boolean unpaired =
+          Character.isHighSurrogate(c)
+              ? i + 1 >= text.length() || !Character.isLowSurrogate(text.charAt(i + 1))
+              : Character.isLowSurrogate(c)
+                  && (i == 0 || !Character.isHighSurrogate(text.charAt(i - 1)));
+      if (Character.isISOControl(c) || unpaired) {
+        throw new Refused(
+            excerpt(printable(key)),
+            lineOf(where.origin()),
+            String.format(
+                "contains the character U+%04X; only printable text is allowed here", (int) c));
+      }
+    }
+  }
+
+  /** {@code s} with control characters and unpaired surrogates replaced by U+FFFD. */
+  public static String printable(String s) {
+    StringBuilder b = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c)
+          && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1))) {
+        b.append(c).append(s.charAt(++i));
+      } else if (Character.isISOControl(c) || Character.isSurrogate(c)) {
+        b.append('\uFFFD');
+      } else {
+        b.append(c);
+      }
+    }
+    return b.toString();
   }
 
   /** At most {@link #EXCERPT} characters of {@code s}, for quoting in a message. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.UncheckedIOException;
 import java.util.regex.Pattern;
+import lipfarm.config.FarmText;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
@@ -75,10 +76,12 @@ final class JsonErrors {
     return bound(t, MAX_MESSAGE);
   }
 
+  /** Bounded, and printable: an unpaired surrogate could not even be encoded as UTF-8. */
   private static String bound(String s, int max) {
     if (s == null) {
       return "";
     }
-    return s.length() <= max ? s : s.substring(0, max) + "…";
+    String p = FarmText.printable(s);
+    return p.length() <= max ? p : p.substring(0, max) + "…";
   }
 }
