@@ -128,6 +128,23 @@ class FarmTextTest {
   }
 
   @Test
+  void controlCharactersAndUnpairedSurrogatesAreRefused() {
+    for (String v : List.of("a\\u0000b", "\\u001b[31m", "x\\ud800", "\\udc00y", "tab\\there")) {
+      FarmText.Refused r = refused("farm {\n defaults {\n positive-classes = \"" + v + "\"\n } }");
+      assertThat(r.key()).as(v).isEqualTo("farm.defaults.positive-classes");
+      assertThat(r.line()).isEqualTo(3);
+      assertThat(r.detail()).contains("U+");
+    }
+    // Printable text in any script is data like any other.
+    assertThat(
+            FarmText.parse("farm { defaults { positive-classes = \"é,中,\ud83d\ude00\" } }", DEPTH)
+                .definition()
+                .defaults()
+                .get("positive-classes"))
+        .isEqualTo("é,中,\ud83d\ude00");
+  }
+
+  @Test
   void countComesFromListSizes() {
     FarmDefinition def =
         FarmDefinition.parse(
