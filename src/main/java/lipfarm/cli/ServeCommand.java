@@ -165,7 +165,16 @@ final class ServeCommand implements Callable<Integer> {
           "lipfarm serve: POST and DELETE need 'Authorization: Bearer <token>' (the configured token)");
     }
     out.flush();
+    // Stopped by a signal, the JVM is shutting down; otherwise the actor system ended on its own
+    // (a fatal error: pekko.jvm-exit-on-fatal-error is off), which is a failure.
+    java.util.concurrent.atomic.AtomicBoolean signalled =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> signalled.set(true)));
     service.whenTerminated().toCompletableFuture().join();
+    if (!signalled.get()) {
+      err.println("lipfarm serve: the service stopped after a fatal error; see the log");
+      return Main.EXIT_FAILED;
+    }
     return 0;
   }
 }

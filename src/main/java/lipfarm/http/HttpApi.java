@@ -216,7 +216,11 @@ final class HttpApi extends AllDirectives {
         "Authorization",
         h -> {
           String given =
-              h.filter(v -> v.startsWith("Bearer ")).map(v -> v.substring(7).trim()).orElse("");
+              // The scheme is case-insensitive (RFC 7235); the token is trimmed, and a configured
+              // token never has spaces (ServiceConfig refuses them).
+              h.filter(v -> v.regionMatches(true, 0, "Bearer ", 0, 7))
+                  .map(v -> v.substring(7).trim())
+                  .orElse("");
           if (MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), token)) {
             return inner.get();
           }

@@ -279,6 +279,38 @@ class ServiceHardeningTest {
     assertThat(d.withToken("a-Z_0.9~!").token()).isEqualTo("a-Z_0.9~!");
   }
 
+  /** The header's scheme is case-insensitive and its token trimmed; anything else is 401 JSON. */
+  @Test
+  void theTokenRuleIsTheSameOnBothSides() throws Exception {
+    String token = "tok-123";
+    FarmService guarded =
+        FarmService.start(
+                ServiceConfig.defaults()
+                    .withPort(0)
+                    .withOutputRoot(tmp.resolve("guarded"))
+                    .withComputeThreads(1)
+                    .withToken(token),
+                RunChildren.real())
+            .toCompletableFuture()
+            .get(30, TimeUnit.SECONDS);
+    try {
+      Api client = new Api(guarded.baseUri(), null);
+      for (String header : List.of("Bearer tok-123", "bearer tok-123", "Bearer   tok-123  ")) {
+        Api.Response r =
+            client.send(client.req("/farms/none-1").header("Authorization", header).DELETE());
+        assertThat(r.status()).as(header).isEqualTo(404);
+      }
+      for (String header : List.of("Bearer tok-1234", "Bearer tok", "tok-123", "Basic tok-123")) {
+        Api.Response r =
+            client.send(client.req("/farms/none-1").header("Authorization", header).DELETE());
+        assertJsonError(r, 401);
+      }
+      assertJsonError(client.delete("/farms/none-1"), 401);
+    } finally {
+      guarded.close();
+    }
+  }
+
   /** Micrometer holds gauges weakly: a finished farm's meters must not turn NaN after a GC. */
   @Test
   void finishedFarmsKeepTheirMetersAfterGc() throws Exception {
