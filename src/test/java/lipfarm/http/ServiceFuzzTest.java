@@ -168,6 +168,8 @@ class ServiceFuzzTest {
         .as("the surefire configuration in pom.xml plants %s for this test", ENV)
         .isNotBlank();
     System.setProperty(PROP, PROP_SECRET);
+    // Typesafe Config caches system properties on first use: make the planted one visible to it.
+    ConfigFactory.invalidateCaches();
     out = Files.createDirectories(tmp.resolve("out"));
     dataDir = Files.createDirectories(tmp.resolve("data"));
     Path secrets = Files.createDirectories(tmp.resolve("secrets"));
@@ -212,6 +214,7 @@ class ServiceFuzzTest {
       leakServer.stop(0);
     }
     System.clearProperty(PROP);
+    ConfigFactory.invalidateCaches();
   }
 
   String leakUrl() {
