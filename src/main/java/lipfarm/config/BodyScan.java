@@ -114,7 +114,7 @@ final class BodyScan {
           startField();
         }
         i++;
-      } else if (Character.isWhitespace(c) || c == '\uFEFF') {
+      } else if (isWhitespace(c)) {
         i++;
       } else if (c == '#' || (c == '/' && i + 1 < n && s.charAt(i + 1) == '/')) {
         while (i < n && s.charAt(i) != '\n') {
@@ -174,6 +174,15 @@ final class BodyScan {
     }
   }
 
+  /** Whitespace as the HOCON parser sees it: Java's, plus the no-break spaces and the BOM. */
+  private static boolean isWhitespace(char c) {
+    return Character.isWhitespace(c)
+        || c == '\u00A0'
+        || c == '\u2007'
+        || c == '\u202F'
+        || c == '\uFEFF';
+  }
+
   /** A quoted or triple-quoted string from {@code i}; returns the index after it. */
   private int quoted(int i) {
     int n = s.length();
@@ -213,7 +222,7 @@ final class BodyScan {
     int j = i;
     while (j < n) {
       char c = s.charAt(j);
-      if (Character.isWhitespace(c)
+      if (isWhitespace(c)
           || NOT_UNQUOTED.indexOf(c) >= 0
           || (c == '/' && j + 1 < n && s.charAt(j + 1) == '/')) {
         break;

@@ -51,6 +51,8 @@ class FarmTextTest {
             "include required(file(\"" + f + "\"))",
             "include required(\"" + f + "\")",
             "include\"" + f + "\"",
+            "include\u00a0\"" + f + "\"", // a no-break space is whitespace to the parser
+            "include\ufeff file(\"" + f + "\")",
             "include \"\"\"" + f + "\"\"\"");
     for (String form : forms) {
       FarmText.Refused top = refused("# comment\n" + form + "\n");

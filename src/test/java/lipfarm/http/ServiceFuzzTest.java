@@ -437,7 +437,7 @@ class ServiceFuzzTest {
             "required(\"" + secretConf + "\")",
             "\"\"\"" + secretConf + "\"\"\"",
             "\"" + leakUrl() + "\"");
-    List<String> spacing = List.of(" ", "  ", "\t", "", " \n ");
+    List<String> spacing = List.of(" ", "  ", "\t", "", " \n ", "\u00a0", "\ufeff", "\u2007");
     List<Case> cases = new ArrayList<>();
     for (String t : targets) {
       for (int where = 0; where < 4; where++) {
