@@ -114,7 +114,7 @@ public final class FarmService implements AutoCloseable {
             "lipfarm.compute-dispatcher.thread-pool-executor.fixed-pool-size = "
                 + Math.max(1, config.computeThreads())
                 + "\npekko.http.server.parsing.max-content-length = "
-                + Math.max(config.maxBodyBytes(), 1024)
+                + SafeBody.discardLimit(config.maxBodyBytes())
                 + "\npekko.http.server.remote-address-attribute = on"
                 // Requests too malformed to reach the routes are answered in JSON as well.
                 + "\npekko.http.server.parsing.error-handler = \""

@@ -243,6 +243,10 @@ final class HttpApi extends AllDirectives {
   }
 
   private Route submit() {
+    return new SafeBody(config.maxBodyBytes(), system).limited(this::readAndSubmit);
+  }
+
+  private Route readAndSubmit() {
     return withSizeLimit(
         config.maxBodyBytes(),
         () ->

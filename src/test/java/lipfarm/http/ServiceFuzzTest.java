@@ -292,7 +292,12 @@ class ServiceFuzzTest {
       Case c = cases.get(i);
       String bodyText = new String(c.body(), StandardCharsets.UTF_8);
       String what = "case " + i + " (" + c.kind() + "): " + abbreviate(bodyText);
-      HttpResponse<String> r = post(c.body());
+      HttpResponse<String> r;
+      try {
+        r = post(c.body());
+      } catch (RuntimeException e) {
+        throw new AssertionError(what, e);
+      }
       assertThat(c.allowed())
           .as(what + "\n→ " + r.statusCode() + " " + r.body())
           .contains(r.statusCode());
