@@ -78,6 +78,21 @@ final class ServeCommand implements Callable<Integer> {
       defaultValue = "0")
   int computeThreads;
 
+  @Option(
+      names = "--max-configurations",
+      paramLabel = "N",
+      description =
+          "most configurations one submitted farm's grid may span; larger grids are refused with 413 before anything starts (default: ${DEFAULT-VALUE})",
+      defaultValue = "100000")
+  long maxConfigurations;
+
+  @Option(
+      names = "--data-dir",
+      paramLabel = "DIR",
+      description =
+          "a directory whose files submitted farms may read (file, label-file), besides the working directory; repeatable")
+  java.util.List<Path> dataDirs = new java.util.ArrayList<>();
+
   ServeCommand(PrintStream out, PrintStream err) {
     this.out = out;
     this.err = err;
@@ -90,24 +105,41 @@ final class ServeCommand implements Callable<Integer> {
         || maxBodyBytes < 1
         || heartbeatSeconds < 1
         || eventLogCapacity < 1
-        || computeThreads < 0) {
+        || computeThreads < 0
+        || maxConfigurations < 1) {
       err.println(
-          "lipfarm: --port must be in [0, 65535]; --max-body-bytes, --heartbeat-seconds and --event-log-capacity must be positive");
+          "lipfarm: --port must be in [0, 65535]; --max-body-bytes, --heartbeat-seconds, --event-log-capacity and --max-configurations must be positive");
       return Main.EXIT_USAGE;
     }
+    for (Path d : dataDirs) {
+      if (!java.nio.file.Files.isDirectory(d)) {
+        err.println("lipfarm: --data-dir " + d + " is not a directory");
+        return Main.EXIT_USAGE;
+      }
+    }
     String tok = token != null ? token : System.getenv("LIPFARM_TOKEN");
-    ServiceConfig.TokenDecision decision =
-        ServiceConfig.defaults()
-            .withHost(bind)
-            .withPort(port)
-            .withToken(tok)
-            .withOutputRoot(outputDir)
-            .withMaxBodyBytes(maxBodyBytes)
-            .withHeartbeat(Duration.ofSeconds(heartbeatSeconds))
-            .withEventLogCapacity(eventLogCapacity)
-            .withComputeThreads(
-                computeThreads == 0 ? Runtime.getRuntime().availableProcessors() : computeThreads)
-            .withTokenPolicy(new SecureRandom());
+    ServiceConfig.TokenDecision decision;
+    try {
+      decision =
+          ServiceConfig.defaults()
+              .withHost(bind)
+              .withPort(port)
+              .withToken(tok)
+              .withOutputRoot(outputDir)
+              .withMaxBodyBytes(maxBodyBytes)
+              .withHeartbeat(Duration.ofSeconds(heartbeatSeconds))
+              .withEventLogCapacity(eventLogCapacity)
+              .withComputeThreads(
+                  computeThreads == 0 ? Runtime.getRuntime().availableProcessors() : computeThreads)
+              .withMaxConfigurations(maxConfigurations)
+              .withDataDirs(dataDirs)
+              .withTokenPolicy(new SecureRandom());
+    } catch (IllegalArgumentException e) {
+      // A token with spaces could never match a request: refused here rather than ignored there.
+      err.println(
+          "lipfarm: " + (token != null ? "--token" : "LIPFARM_TOKEN") + ": " + e.getMessage());
+      return Main.EXIT_USAGE;
+    }
     Faults faults = Faults.parse(System.getProperty("lipfarm.faults"));
     FarmService service;
     try {
@@ -137,7 +169,16 @@ final class ServeCommand implements Callable<Integer> {
           "lipfarm serve: POST and DELETE need 'Authorization: Bearer <token>' (the configured token)");
     }
     out.flush();
+    // Stopped by a signal, the JVM is shutting down; otherwise the actor system ended on its own
+    // (a fatal error: pekko.jvm-exit-on-fatal-error is off), which is a failure.
+    java.util.concurrent.atomic.AtomicBoolean signalled =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> signalled.set(true)));
     service.whenTerminated().toCompletableFuture().join();
+    if (!signalled.get()) {
+      err.println("lipfarm serve: the service stopped after a fatal error; see the log");
+      return Main.EXIT_FAILED;
+    }
     return 0;
   }
 }

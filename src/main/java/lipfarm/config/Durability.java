@@ -175,7 +175,7 @@ public record Durability(
         throw new ConfigException(
             full,
             "'"
-                + v.unwrapped()
+                + FarmText.excerpt(String.valueOf(v.unwrapped()))
                 + "' is not a duration; use for example \"500ms\", \"30s\", \"10m\" or \"2h\"");
       }
     } else {

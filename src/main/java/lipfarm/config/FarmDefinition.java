@@ -127,15 +127,17 @@ public record FarmDefinition(
     return fromConfig(config);
   }
 
-  /** Parses HOCON or JSON text (for example a request body). */
+  /**
+   * Parses HOCON or JSON text as data: no includes, no substitutions, bounded nesting (see {@link
+   * FarmText}).
+   */
   public static FarmDefinition parse(String text) {
-    Config config;
     try {
-      config = ConfigFactory.parseString(text).resolve();
-    } catch (com.typesafe.config.ConfigException e) {
-      throw new ConfigException("FILE", "not valid HOCON: " + e.getMessage());
+      return FarmText.parse(text, FarmText.DEFAULT_MAX_DEPTH).definition();
+    } catch (FarmText.Refused e) {
+      throw new ConfigException(
+          e.key(), (e.line() > 0 ? "line " + e.line() + ": " : "") + e.detail());
     }
-    return fromConfig(config);
   }
 
   /** Validates the {@code farm} block of a parsed config. */
@@ -161,7 +163,7 @@ public record FarmDefinition(
       throw new ConfigException(
           "farm.name",
           "'"
-              + name
+              + FarmText.excerpt(name)
               + "' is not allowed; use 1-64 letters, digits, '.', '_' or '-', not only dots");
     }
     int cores = Runtime.getRuntime().availableProcessors();
@@ -250,6 +252,11 @@ public record FarmDefinition(
     return List.copyOf(byId.values());
   }
 
+  /** Checks one point of the grid (every parameter set) without keeping it; see GridCheck. */
+  void checkPoint(Map<String, Object> point) {
+    checkConsistent(toRunConfig(point));
+  }
+
   /** Checks that hold between keys; the message names the key that would have to change. */
   private void checkConsistent(RunConfig rc) {
     String where = grid.isEmpty() ? "farm.defaults." : "farm (defaults and grid).";
@@ -281,7 +288,7 @@ public record FarmDefinition(
       throw new ConfigException(
           where + "hidden-widths",
           "'"
-              + rc.hiddenWidths()
+              + FarmText.excerpt(rc.hiddenWidths())
               + "' gives "
               + rc.hiddenLayerWidths().size()
               + " hidden layers but depth = "
@@ -379,7 +386,9 @@ public record FarmDefinition(
   }
 
   static String typeName(ConfigValue v) {
-    return v.valueType().name().toLowerCase() + " " + v.render(ConfigRenderOptions.concise());
+    return v.valueType().name().toLowerCase()
+        + " "
+        + FarmText.excerpt(v.render(ConfigRenderOptions.concise()));
   }
 
   /** One parameter: its key, type, default and allowed values. */
@@ -497,7 +506,7 @@ public record FarmDefinition(
           for (String name : names) {
             if (name.contains(",")) {
               throw new ConfigException(
-                  fullKey, "class names may not contain ',', got '" + name + "'");
+                  fullKey, "class names may not contain ',', got '" + FarmText.excerpt(name) + "'");
             }
           }
           return String.join(",", names);

@@ -98,7 +98,7 @@ public final class FarmService implements AutoCloseable {
     HttpApi api = new HttpApi(system, runtime.manager(), runtime.eventLog(), registry, config);
     return Http.get(system)
         .newServerAt(config.host(), config.port())
-        .bind(api.routes())
+        .bind(new RouteGuard().wrap(api.routes()))
         .handle(
             (b, e) -> {
               if (e != null) {
@@ -130,8 +130,15 @@ public final class FarmService implements AutoCloseable {
   public static Config systemConfig(ServiceConfig config) {
     return ConfigFactory.parseString(
         "pekko.http.server.parsing.max-content-length = "
-            + Math.max(config.maxBodyBytes(), 1024)
-            + "\npekko.http.server.remote-address-attribute = on");
+            + SafeBody.discardLimit(config.maxBodyBytes())
+            + "\npekko.http.server.remote-address-attribute = on"
+            // Requests too malformed to reach the routes are answered in JSON as well.
+            + "\npekko.http.server.parsing.error-handler = \""
+            + JsonParsingErrors.class.getName()
+            + "\""
+            // A fatal error is not a reason to exit the JVM under the running farms; request
+            // handling cannot raise one (see SubmitCheck), the rest is logged and shut down.
+            + "\npekko.jvm-exit-on-fatal-error = off");
   }
 
   /** The port actually bound (useful with port 0). */

@@ -22,7 +22,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
-import lipfarm.config.ConfigException;
 import lipfarm.config.FarmDefinition;
 import lipfarm.farm.EventJournal;
 import lipfarm.farm.FarmManager;
@@ -153,11 +152,7 @@ final class HttpApi extends AllDirectives {
   // ---- errors ---------------------------------------------------------------------------------
 
   private HttpResponse error(StatusCode status, String message, String key) {
-    ObjectNode n = mapper.createObjectNode().put("error", message);
-    if (key != null) {
-      n.put("key", key);
-    }
-    return json(status, n);
+    return JsonErrors.of(status, message, key, 0);
   }
 
   private HttpResponse json(StatusCode status, Object body) {
@@ -207,7 +202,7 @@ final class HttpApi extends AllDirectives {
                   status = StatusCodes.PAYLOAD_TOO_LARGE;
                   text = "request body larger than " + config.maxBodyBytes() + " bytes";
                 }
-                return error(status, text, null).addHeaders(resp.getHeaders());
+                return error(status, JsonErrors.clean(text), null).addHeaders(resp.getHeaders());
               }
               return resp;
             });
@@ -221,7 +216,11 @@ final class HttpApi extends AllDirectives {
         "Authorization",
         h -> {
           String given =
-              h.filter(v -> v.startsWith("Bearer ")).map(v -> v.substring(7).trim()).orElse("");
+              // The scheme is case-insensitive (RFC 7235); the token is trimmed, and a configured
+              // token never has spaces (ServiceConfig refuses them).
+              h.filter(v -> v.regionMatches(true, 0, "Bearer ", 0, 7))
+                  .map(v -> v.substring(7).trim())
+                  .orElse("");
           if (MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), token)) {
             return inner.get();
           }
@@ -244,52 +243,39 @@ final class HttpApi extends AllDirectives {
   }
 
   private Route submit() {
+    return new SafeBody(config.maxBodyBytes(), system).limited(this::readAndSubmit);
+  }
+
+  private Route readAndSubmit() {
     return withSizeLimit(
         config.maxBodyBytes(),
         () ->
             entity(
                 Unmarshaller.entityToString(),
-                body -> {
-                  FarmDefinition def;
-                  String note;
-                  try {
-                    def = FarmDefinition.parse(body);
-                    note = ServicePolicy.ignoredKeys(def);
-                    ServicePolicy.check(def, false);
-                    if (def.expand().isEmpty()) {
-                      return complete(
-                          error(
-                              StatusCodes.BAD_REQUEST,
-                              "farm.grid: expands to no configurations",
-                              "farm.grid"));
-                    }
-                  } catch (ConfigException e) {
-                    return complete(
-                        error(StatusCodes.BAD_REQUEST, oneLine(e.getMessage()), e.key()));
-                  } catch (com.typesafe.config.ConfigException e) {
-                    return complete(
-                        error(
-                            StatusCodes.BAD_REQUEST,
-                            "not valid HOCON or JSON: " + oneLine(e.getMessage()),
-                            "FILE"));
-                  }
-                  CompletionStage<HttpResponse> r =
-                      this.<FarmManager.Submitted>ask(
-                              replyTo -> new FarmManager.Submit(def, note, replyTo), ASK)
-                          .thenApply(
-                              s -> {
-                                if (s.status() == null) {
-                                  return error(StatusCodes.INTERNAL_SERVER_ERROR, s.error(), null);
-                                }
-                                return json(StatusCodes.CREATED, s.status())
-                                    .addHeader(Location.create("/farms/" + s.status().id()));
-                              });
-                  return completeWithFuture(r);
-                }));
-  }
-
-  private static String oneLine(String s) {
-    return s == null ? "" : s.replaceAll("\\s+", " ").trim();
+                body ->
+                    onSuccess(
+                        SubmitCheck.checkAsync(body, config.limits(), system),
+                        checked -> {
+                          if (checked instanceof SubmitCheck.Rejected rejected) {
+                            return complete(rejected.response());
+                          }
+                          FarmDefinition def = ((SubmitCheck.Accepted) checked).definition();
+                          String note = ServicePolicy.ignoredKeys(def);
+                          CompletionStage<HttpResponse> r =
+                              this.<FarmManager.Submitted>ask(
+                                      replyTo -> new FarmManager.Submit(def, note, replyTo), ASK)
+                                  .thenApply(
+                                      s -> {
+                                        if (s.status() == null) {
+                                          return error(
+                                              StatusCodes.INTERNAL_SERVER_ERROR, s.error(), null);
+                                        }
+                                        return json(StatusCodes.CREATED, s.status())
+                                            .addHeader(
+                                                Location.create("/farms/" + s.status().id()));
+                                      });
+                          return completeWithFuture(r);
+                        })));
   }
 
   private Route listFarms() {

@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
+import lipfarm.config.FarmText;
 
 /**
  * Settings of {@code lipfarm serve}.
@@ -19,6 +21,7 @@ import java.util.HexFormat;
  * @param heartbeat idle time after which an event stream sends a comment line
  * @param eventLogCapacity how many of the newest events are kept for streams and resume
  * @param computeThreads threads of the compute dispatcher shared by every farm's runs
+ * @param limits what a submitted farm may ask for
  */
 public record ServiceConfig(
     String host,
@@ -28,7 +31,39 @@ public record ServiceConfig(
     long maxBodyBytes,
     Duration heartbeat,
     int eventLogCapacity,
-    int computeThreads) {
+    int computeThreads,
+    Limits limits) {
+
+  /** A token must be printable ASCII without spaces, or it could never be sent and matched. */
+  public ServiceConfig {
+    if (token != null && token.isEmpty()) {
+      token = null;
+    }
+    if (token != null && !token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+      throw new IllegalArgumentException(
+          "the token must be printable ASCII characters without spaces (it is sent in an HTTP header)");
+    }
+  }
+
+  /**
+   * What a farm submitted over HTTP may ask for.
+   *
+   * @param maxConfigurations most configurations one farm's grid may span
+   * @param maxDepth deepest nesting of a request body (objects, lists, dotted keys)
+   * @param dataDirs directories besides the working directory whose files farms may read
+   */
+  public record Limits(long maxConfigurations, int maxDepth, List<Path> dataDirs) {
+    public Limits {
+      if (maxConfigurations < 1 || maxDepth < 1) {
+        throw new IllegalArgumentException("limits must be positive");
+      }
+      dataDirs = List.copyOf(dataDirs);
+    }
+
+    public static Limits defaults() {
+      return new Limits(100_000, FarmText.DEFAULT_MAX_DEPTH, List.of());
+    }
+  }
 
   public static ServiceConfig defaults() {
     return new ServiceConfig(
@@ -39,47 +74,97 @@ public record ServiceConfig(
         64 * 1024,
         Duration.ofSeconds(15),
         200_000,
-        Runtime.getRuntime().availableProcessors());
+        Runtime.getRuntime().availableProcessors(),
+        Limits.defaults());
   }
 
   public ServiceConfig withHost(String h) {
     return new ServiceConfig(
-        h, port, token, outputRoot, maxBodyBytes, heartbeat, eventLogCapacity, computeThreads);
+        h,
+        port,
+        token,
+        outputRoot,
+        maxBodyBytes,
+        heartbeat,
+        eventLogCapacity,
+        computeThreads,
+        limits);
   }
 
   public ServiceConfig withPort(int p) {
     return new ServiceConfig(
-        host, p, token, outputRoot, maxBodyBytes, heartbeat, eventLogCapacity, computeThreads);
+        host,
+        p,
+        token,
+        outputRoot,
+        maxBodyBytes,
+        heartbeat,
+        eventLogCapacity,
+        computeThreads,
+        limits);
   }
 
   public ServiceConfig withToken(String t) {
     return new ServiceConfig(
-        host, port, t, outputRoot, maxBodyBytes, heartbeat, eventLogCapacity, computeThreads);
+        host,
+        port,
+        t,
+        outputRoot,
+        maxBodyBytes,
+        heartbeat,
+        eventLogCapacity,
+        computeThreads,
+        limits);
   }
 
   public ServiceConfig withOutputRoot(Path r) {
     return new ServiceConfig(
-        host, port, token, r, maxBodyBytes, heartbeat, eventLogCapacity, computeThreads);
+        host, port, token, r, maxBodyBytes, heartbeat, eventLogCapacity, computeThreads, limits);
   }
 
   public ServiceConfig withMaxBodyBytes(long b) {
     return new ServiceConfig(
-        host, port, token, outputRoot, b, heartbeat, eventLogCapacity, computeThreads);
+        host, port, token, outputRoot, b, heartbeat, eventLogCapacity, computeThreads, limits);
   }
 
   public ServiceConfig withHeartbeat(Duration h) {
     return new ServiceConfig(
-        host, port, token, outputRoot, maxBodyBytes, h, eventLogCapacity, computeThreads);
+        host, port, token, outputRoot, maxBodyBytes, h, eventLogCapacity, computeThreads, limits);
   }
 
   public ServiceConfig withEventLogCapacity(int c) {
     return new ServiceConfig(
-        host, port, token, outputRoot, maxBodyBytes, heartbeat, c, computeThreads);
+        host, port, token, outputRoot, maxBodyBytes, heartbeat, c, computeThreads, limits);
   }
 
   public ServiceConfig withComputeThreads(int c) {
     return new ServiceConfig(
-        host, port, token, outputRoot, maxBodyBytes, heartbeat, eventLogCapacity, c);
+        host, port, token, outputRoot, maxBodyBytes, heartbeat, eventLogCapacity, c, limits);
+  }
+
+  public ServiceConfig withLimits(Limits l) {
+    return new ServiceConfig(
+        host,
+        port,
+        token,
+        outputRoot,
+        maxBodyBytes,
+        heartbeat,
+        eventLogCapacity,
+        computeThreads,
+        l);
+  }
+
+  public ServiceConfig withMaxConfigurations(long max) {
+    return withLimits(new Limits(max, limits.maxDepth(), limits.dataDirs()));
+  }
+
+  public ServiceConfig withMaxDepth(int depth) {
+    return withLimits(new Limits(limits.maxConfigurations(), depth, limits.dataDirs()));
+  }
+
+  public ServiceConfig withDataDirs(List<Path> dirs) {
+    return withLimits(new Limits(limits.maxConfigurations(), limits.maxDepth(), dirs));
   }
 
   /** Whether {@code host} names only this machine (127.0.0.0/8, ::1, localhost). */

@@ -1,15 +1,19 @@
 package lipfarm.http;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import lipfarm.config.ConfigException;
 import lipfarm.config.FarmDefinition;
+import lipfarm.config.FarmText;
 
 /**
  * What a farm submitted over HTTP may not do, beyond {@link FarmDefinition}'s own validation: a
  * remote user must not choose where results are written nor read files outside the service's
- * working directory.
+ * working directory and its data directories.
  */
 final class ServicePolicy {
   private ServicePolicy() {}
@@ -36,10 +40,12 @@ final class ServicePolicy {
   }
 
   /**
+   * Where results go: never chosen by the client.
+   *
    * @param hasOutputDir whether the submitted text sets {@code farm.output-dir}
    * @throws ConfigException naming the offending key
    */
-  static void check(FarmDefinition def, boolean hasOutputDir) {
+  static void checkPlacement(FarmDefinition def, boolean hasOutputDir) {
     if (hasOutputDir) {
       throw new ConfigException(
           "farm.output-dir",
@@ -50,42 +56,94 @@ final class ServicePolicy {
           "farm.name",
           "'" + def.name() + "' is not allowed in service mode; use a name with a letter or digit");
     }
+  }
+
+  /**
+   * Which files are read: only regular files whose real path lies inside the working directory or
+   * one of {@code dataDirs}.
+   *
+   * @throws ConfigException naming the offending key
+   */
+  static void checkDataFiles(FarmDefinition def, List<Path> dataDirs) {
+    Roots roots = null;
     for (String key : FILE_KEYS) {
       Object v = def.defaults().get(key);
-      if (v != null) {
-        checkRelative(String.valueOf(v), "farm.defaults." + key);
-      }
       List<Object> values = def.grid().getOrDefault(key, List.of());
+      if ((v == null || String.valueOf(v).isEmpty()) && values.isEmpty()) {
+        continue;
+      }
+      if (roots == null) {
+        roots = Roots.of(dataDirs);
+      }
+      if (v != null && !def.grid().containsKey(key)) {
+        checkInside(String.valueOf(v), "farm.defaults." + key, roots);
+      }
       for (int i = 0; i < values.size(); i++) {
-        checkRelative(String.valueOf(values.get(i)), "farm.grid." + key + "[" + i + "]");
+        checkInside(String.valueOf(values.get(i)), "farm.grid." + key + "[" + i + "]", roots);
       }
     }
   }
 
-  private static void checkRelative(String file, String key) {
+  /**
+   * The directories files may be read from, each as given (absolute, normalised) and as its real
+   * path: a path is first checked lexically, without touching the file system, then by its real
+   * path (symlinks followed).
+   */
+  private record Roots(List<Path> lexical, List<Path> real) {
+    static Roots of(List<Path> dataDirs) {
+      List<Path> lexical = new ArrayList<>();
+      List<Path> real = new ArrayList<>();
+      List<Path> all = new ArrayList<>();
+      all.add(Path.of(""));
+      all.addAll(dataDirs);
+      for (Path d : all) {
+        Path abs = d.toAbsolutePath().normalize();
+        lexical.add(abs);
+        try {
+          Path r = abs.toRealPath();
+          lexical.add(r);
+          real.add(r);
+        } catch (IOException e) {
+          // A data directory that vanished allows nothing.
+        }
+      }
+      return new Roots(lexical, real);
+    }
+
+    static boolean within(Path p, List<Path> dirs) {
+      return dirs.stream().anyMatch(p::startsWith);
+    }
+  }
+
+  private static void checkInside(String file, String key, Roots roots) {
     if (file.isEmpty()) {
       return;
     }
-    try {
-      Path p = Path.of(file);
-      if (p.isAbsolute() || file.startsWith("~")) {
-        throw new ConfigException(
+    ConfigException refused =
+        new ConfigException(
             key,
-            "in service mode a data file must be a relative path inside the service's working directory, got '"
-                + file
+            "in service mode a data file must be an existing file inside the service's working"
+                + " directory or a --data-dir (symlinks are followed), got '"
+                + FarmText.excerpt(file)
                 + "'");
-      }
-      for (Path part : p) {
-        if (part.toString().equals("..")) {
-          throw new ConfigException(
-              key,
-              "in service mode a data file must be a relative path inside the service's working directory, got '"
-                  + file
-                  + "'");
-        }
-      }
+    Path abs;
+    try {
+      abs = Path.of("").toAbsolutePath().resolve(file).normalize();
     } catch (InvalidPathException e) {
-      throw new ConfigException(key, "not a valid path: '" + file + "'");
+      throw new ConfigException(key, "not a valid path: '" + FarmText.excerpt(file) + "'");
+    }
+    // Lexically outside: refused before the file system is asked anything about it.
+    if (!Roots.within(abs, roots.lexical())) {
+      throw refused;
+    }
+    Path real;
+    try {
+      real = abs.toRealPath();
+    } catch (IOException | SecurityException e) {
+      throw refused;
+    }
+    if (!Roots.within(real, roots.real()) || !Files.isRegularFile(real)) {
+      throw refused;
     }
   }
 }

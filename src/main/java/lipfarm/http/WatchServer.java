@@ -30,7 +30,7 @@ public final class WatchServer extends AllDirectives {
     WatchServer w = new WatchServer();
     return Http.get(runtime.system())
         .newServerAt(config.host(), config.port())
-        .bind(w.readOnly(api.routes()))
+        .bind(new RouteGuard().wrap(w.readOnly(api.routes())))
         .toCompletableFuture()
         .get();
   }

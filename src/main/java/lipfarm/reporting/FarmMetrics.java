@@ -23,10 +23,12 @@ import lipfarm.protocol.RunResult;
 
 /**
  * Micrometer meters of one farm. Per-run gauges are tagged with the run id and removed when the run
- * finishes (or the farm ends), so tag cardinality is bounded by {@code max-concurrent-runs}. Gauge
- * state is held strongly here (Micrometer keeps only weak references). Called from the reporter
- * actor only. The names below are Micrometer's; Prometheus sees dots as underscores and counters
- * with a {@code _total} suffix. docs/events.md lists them all.
+ * finishes (or the farm ends), so tag cardinality is bounded by {@code max-concurrent-runs}.
+ * Micrometer keeps only weak references to gauge state: the farm's gauges are registered with
+ * strong references, so they keep their final values after the farm's actors (and this object) are
+ * gone, as long as the registry keeps the meters. Called from the reporter actor only. The names
+ * below are Micrometer's; Prometheus sees dots as underscores and counters with a {@code _total}
+ * suffix. docs/events.md lists them all.
  *
  * <ul>
  *   <li>{@code lipfarm.runs.total} (Prometheus: {@code lipfarm_runs}), {@code lipfarm.runs.active}:
@@ -90,10 +92,12 @@ public final class FarmMetrics {
     Gauge.builder("lipfarm.runs.total", total, AtomicInteger::get)
         .tag("farm", farm)
         .description("configurations in the farm")
+        .strongReference(true)
         .register(registry);
     Gauge.builder("lipfarm.runs.active", active, AtomicInteger::get)
         .tag("farm", farm)
         .description("configurations training or estimating")
+        .strongReference(true)
         .register(registry);
     for (String state : List.of("pending", "active", "finished", "failed", "cancelled")) {
       AtomicInteger v = new AtomicInteger();
@@ -102,6 +106,7 @@ public final class FarmMetrics {
           .tag("farm", farm)
           .tag("state", state)
           .description("configurations of the farm by state")
+          .strongReference(true)
           .register(registry);
     }
     epochs =
@@ -137,6 +142,7 @@ public final class FarmMetrics {
       Gauge.builder("lipfarm.coordinator.mailbox.backlog", coordinatorBacklog, s -> s.getAsInt())
           .tag("farm", farm)
           .description("messages waiting in the coordinator's mailbox")
+          .strongReference(true)
           .register(registry);
     }
   }

@@ -19,6 +19,24 @@ class ServeCommandTest {
     assertThat(help.out()).contains("--bind").contains("--token").contains("--max-body-bytes");
   }
 
+  /** A token that could never match a request, and limits that make no sense, stop the start. */
+  @Test
+  void badTokenAndLimitsExitTwo() {
+    MainTest.Result spaced = MainTest.run("serve", "--port", "0", "--token", "two words");
+    assertThat(spaced.code()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(spaced.err()).contains("--token").contains("without spaces");
+    MainTest.Result trailing = MainTest.run("serve", "--port", "0", "--token", "secret ");
+    assertThat(trailing.code()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(MainTest.run("serve", "--max-configurations", "0").code())
+        .isEqualTo(Main.EXIT_USAGE);
+    MainTest.Result noDir = MainTest.run("serve", "--data-dir", "does/not/exist");
+    assertThat(noDir.code()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(noDir.err()).contains("--data-dir");
+    assertThat(MainTest.run("serve", "--help").out())
+        .contains("--max-configurations")
+        .contains("--data-dir");
+  }
+
   @Test
   void portInUseExitsOneWithAPlainMessage() throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {

@@ -118,7 +118,7 @@ class ServiceApiTest {
     Api.Response up =
         api.post(
             "/farms",
-            "farm { defaults { data = csv }, grid { file = [\"a.csv\", \"data/../../b.csv\"] } }");
+            "farm { defaults { data = csv }, grid { file = [\"pom.xml\", \"data/../../b.csv\"] } }");
     assertThat(up.status()).as(up.body()).isEqualTo(400);
     assertThat(up.json().get("key").asText()).isEqualTo("farm.grid.file[1]");
 

@@ -1,0 +1,84 @@
+package lipfarm.http;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import lipfarm.config.ConfigException;
+import lipfarm.config.FarmDefinition;
+import lipfarm.config.FarmText;
+import lipfarm.config.GridCheck;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+
+/**
+ * The checks of {@code POST /farms}, cheapest first, all before anything is started: the body read
+ * as data ({@link FarmText}), the service policy, the grid's size from its list sizes against
+ * {@code --max-configurations}, the data files' real paths, and the checks between keys on every
+ * point without expanding the grid. Nothing here can end the JVM: recursion is bounded by the depth
+ * limit, and a stack overflow is still turned into an answer.
+ */
+final class SubmitCheck {
+  private SubmitCheck() {}
+
+  /** What the check concluded: a definition to run, or an answer to give. */
+  sealed interface Outcome permits Accepted, Rejected {}
+
+  /**
+   * @param configurations how many configurations the grid spans (from the list sizes)
+   */
+  record Accepted(FarmDefinition definition, long configurations) implements Outcome {}
+
+  record Rejected(StatusCode status, String message, String key, int line) implements Outcome {
+    HttpResponse response() {
+      return JsonErrors.of(status, message, key, line);
+    }
+  }
+
+  /**
+   * {@link #check} on the blocking dispatcher: checking every point of a grid at the cap takes
+   * about a second, which must not hold a thread that serves requests.
+   */
+  static CompletionStage<Outcome> checkAsync(
+      String body, ServiceConfig.Limits limits, ActorSystem<?> system) {
+    return CompletableFuture.supplyAsync(
+        () -> check(body, limits), system.dispatchers().lookup(DispatcherSelector.blocking()));
+  }
+
+  static Outcome check(String body, ServiceConfig.Limits limits) {
+    FarmText.Parsed parsed = null;
+    try {
+      parsed = FarmText.parse(body, limits.maxDepth());
+      FarmDefinition def = parsed.definition();
+      ServicePolicy.checkPlacement(def, false); // output-dir is ignored (see ignoredKeys)
+      long count = GridCheck.count(def);
+      if (count > limits.maxConfigurations()) {
+        return new Rejected(
+            StatusCodes.PAYLOAD_TOO_LARGE,
+            "the grid spans "
+                + (count == Long.MAX_VALUE ? "more than " + Long.MAX_VALUE : Long.toString(count))
+                + " configurations; this service accepts at most "
+                + limits.maxConfigurations()
+                + " per farm (--max-configurations); nothing was started",
+            "farm.grid",
+            FarmText.lineOfKey(parsed.root(), "farm.grid"));
+      }
+      ServicePolicy.checkDataFiles(def, limits.dataDirs());
+      GridCheck.checkAll(def);
+      return new Accepted(def, count);
+    } catch (FarmText.Refused e) {
+      return new Rejected(StatusCodes.BAD_REQUEST, e.detail(), e.key(), e.line());
+    } catch (ConfigException e) {
+      String detail = e.getMessage();
+      if (detail.startsWith(e.key() + ": ")) {
+        detail = detail.substring(e.key().length() + 2);
+      }
+      int line = parsed == null ? 0 : FarmText.lineOfKey(parsed.root(), e.key());
+      return new Rejected(StatusCodes.BAD_REQUEST, detail, FarmText.excerpt(e.key()), line);
+    } catch (StackOverflowError e) {
+      return new Rejected(
+          StatusCodes.BAD_REQUEST, "the body is nested too deeply to read", "FILE", 0);
+    }
+  }
+}
