@@ -261,6 +261,13 @@ public record FarmDefinition(
    * stable order.
    */
   public List<RunConfig> expand() {
+    List<RunConfig> runs = configurations();
+    runs.forEach(this::checkConsistent);
+    return runs;
+  }
+
+  /** {@link #expand()} without the cross-key and data checks (tests pin ids with it). */
+  List<RunConfig> configurations() {
     List<Map<String, Object>> points = new ArrayList<>();
     points.add(new LinkedHashMap<>(defaults));
     if (!rules.zip().isEmpty()) { // the zip group is the outermost axis
@@ -289,7 +296,6 @@ public record FarmDefinition(
         continue; // a where constraint does not hold
       }
       RunConfig rc = toRunConfig(p);
-      checkConsistent(rc);
       byId.putIfAbsent(rc.id(), rc);
     }
     if (byId.isEmpty()) {
