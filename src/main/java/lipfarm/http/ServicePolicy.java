@@ -41,6 +41,10 @@ final class ServicePolicy {
       for (int i = 0; i < values.size(); i++) {
         checkRelative(String.valueOf(values.get(i)), "farm.grid." + key + "[" + i + "]");
       }
+      List<Object> zipped = def.rules().zip().getOrDefault(key, List.of()); // grid language
+      for (int i = 0; i < zipped.size(); i++) {
+        checkRelative(String.valueOf(zipped.get(i)), "farm.zip." + key + "[" + i + "]");
+      }
     }
   }
 
