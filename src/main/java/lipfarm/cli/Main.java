@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
       ResumeCommand.class,
       ReportCommand.class,
       EstimateCommand.class,
-      ServeCommand.class
+      ServeCommand.class,
+      ExportCommand.class
     })
 public final class Main implements Runnable {
 
@@ -70,6 +71,9 @@ public final class Main implements Runnable {
       }
       if (cls == EstimateCommand.class) {
         return cls.cast(new EstimateCommand(out, err));
+      }
+      if (cls == ExportCommand.class) {
+        return cls.cast(new ExportCommand(out, err));
       }
       if (cls == ServeCommand.class) {
         return cls.cast(new ServeCommand(out, err));

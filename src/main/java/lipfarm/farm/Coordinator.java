@@ -75,6 +75,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     TrainingOutcome outcome;
     boolean trainerDone;
     long attempt; // which start of this run (time budgets of earlier attempts are ignored)
+    final long startNanos = System.nanoTime(); // wall times in RunResult
+    long trainedNanos; // when the trainer reported its outcome (0: not yet)
 
     ActiveRun(
         RunConfig config,
@@ -241,6 +243,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       }
       run.outcome = e.outcome();
       run.trainerDone = true;
+      run.trainedNanos = System.nanoTime();
       publish(e.outcome());
       if (e.weights() == null || e.outcome() instanceof Diverged && !finiteWeights(e)) {
         return finish(run, resultWithoutEstimate(run, null));
@@ -298,7 +301,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             e.evaluations(),
             e.bounds(),
             e.measures(),
-            null);
+            null,
+            trainSeconds(run),
+            (System.nanoTime() - run.trainedNanos) / 1e9);
     return finish(run, result);
   }
 
@@ -349,7 +354,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         0,
         List.of(),
         null,
-        error);
+        error,
+        trainSeconds(run),
+        run.trainedNanos == 0 ? 0 : (System.nanoTime() - run.trainedNanos) / 1e9);
+  }
+
+  /** Wall seconds of training, or until now if the trainer has not finished. */
+  private static double trainSeconds(ActiveRun run) {
+    return ((run.trainedNanos == 0 ? System.nanoTime() : run.trainedNanos) - run.startNanos) / 1e9;
   }
 
   static String outcomeName(TrainingOutcome o) {
@@ -445,7 +457,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         r.evaluations(),
         r.bounds(),
         r.measures(),
-        error);
+        error,
+        r.trainSeconds(),
+        r.estimateSeconds());
   }
 
   private final Map<String, Integer> retriesThisSession = new java.util.HashMap<>();

@@ -205,6 +205,10 @@ public final class ReportWriter {
 
   // ---------------------------------------------------------------- results.csv
 
+  /** Parameters already among the first columns of results.csv. */
+  private static final java.util.Set<String> LEADING_PARAMETERS =
+      java.util.Set.of("n", "d", "k", "depth", "seed");
+
   static final String CSV_HEADER =
       "run_id,n,d,k,depth,seed,parameters,outcome,fitted,epochs,loss,max_error,sign_fit,"
           + "lip_lower_certified,lip_lower_method,lip_upper_certified,lip_upper_method,estimator_evaluations,"
@@ -212,62 +216,94 @@ public final class ReportWriter {
           + "F10_le_lower,lower_le_upper,upper_le_F11,path_norm_ge_F2,spectral_proxy_ge_F3,frobenius_product_ge_F8,estimator_self_check,"
           + "path_norm_measured,frobenius_product_measured,spectral_product_measured,max_abs_weight,min_opposite_label_distance,"
           + String.join(",", THEORY_IDS.stream().map(id -> "theory_" + id).toList())
-          + ",error";
+          + ",error,train_seconds,estimate_seconds,"
+          + String.join(",", parameterColumns());
+
+  /**
+   * Every other configuration parameter, named by its farm key with '-' as '_'; the {@code loss}
+   * parameter is {@code loss_function} ({@code loss} is the final training loss).
+   */
+  static List<String> parameterColumns() {
+    return new RunConfig("sphere", "random", 1, 1, 1, 2, "relu", true, "adam", 0.01, 1, 0.01, 1, 1)
+        .asMap().keySet().stream()
+            .filter(key -> !LEADING_PARAMETERS.contains(key))
+            .map(key -> key.equals("loss") ? "loss_function" : key.replace('-', '_'))
+            .toList();
+  }
 
   public String csv(List<RunResult> results) {
     StringBuilder sb = new StringBuilder(CSV_HEADER).append('\n');
     for (RunResult r : results) {
-      RunConfig c = r.config();
-      NetworkMeasures m = r.measures();
-      List<TheoryBound> b = bounds(r);
-      List<ConsistencyChecks.Result> checks = ConsistencyChecks.evaluate(r, b);
-      List<String> cells = new ArrayList<>();
-      cells.add(r.runId());
-      cells.add(Integer.toString(c.n()));
-      cells.add(Integer.toString(c.d()));
-      cells.add(Integer.toString(c.k()));
-      cells.add(Integer.toString(c.depth()));
-      cells.add(Integer.toString(c.seed()));
-      cells.add(Long.toString(facts(r).parameters()));
-      cells.add(r.outcome());
-      cells.add(Boolean.toString(r.interpolated()));
-      cells.add(Integer.toString(r.epochs()));
-      cells.add(num(r.loss()));
-      cells.add(num(r.maxError()));
-      cells.add(num(r.signFit()));
-      cells.add(num(r.lipLower()));
-      cells.add(str(r.lipLowerMethod()));
-      cells.add(num(r.lipUpper()));
-      cells.add(str(r.lipUpperMethod()));
-      cells.add(Long.toString(r.evaluations()));
-      cells.add(num(Math.sqrt((double) c.n() / c.k())));
-      cells.add(num(value(b, "F3")));
-      cells.add(num(m == null ? Double.NaN : m.spectralProxy()));
-      cells.add(num(value(b, "F5")));
-      cells.add(num(value(b, "F10")));
-      for (Check ch :
-          List.of(
-              Check.F10_LE_LOWER,
-              Check.LOWER_LE_UPPER,
-              Check.UPPER_LE_F11,
-              Check.PATH_NORM_GE_F2,
-              Check.SPECTRAL_PROXY_GE_F3,
-              Check.FROBENIUS_GE_F8,
-              Check.ESTIMATOR_SELF_CHECK)) {
-        cells.add(ConsistencyChecks.of(checks, ch).csv());
-      }
-      cells.add(num(m == null ? Double.NaN : m.pathNorm()));
-      cells.add(num(m == null ? Double.NaN : m.frobeniusProduct()));
-      cells.add(num(m == null ? Double.NaN : m.spectralProduct()));
-      cells.add(num(m == null ? Double.NaN : m.maxAbsWeight()));
-      cells.add(num(m == null ? Double.NaN : m.minOppositeLabelDistance()));
-      for (String id : THEORY_IDS) {
-        cells.add(num(value(b, id)));
-      }
-      cells.add(str(r.error()));
-      sb.append(String.join(",", cells.stream().map(ReportWriter::csvCell).toList())).append('\n');
+      sb.append(csvRow(r)).append('\n');
     }
     return sb.toString();
+  }
+
+  /** The columns of results.csv, in order. */
+  public static List<String> csvColumns() {
+    return List.of(CSV_HEADER.split(","));
+  }
+
+  /** One row of results.csv (without its line end), quoted as RFC 4180 asks. */
+  public static String csvRow(RunResult r) {
+    RunConfig c = r.config();
+    NetworkMeasures m = r.measures();
+    List<TheoryBound> b = bounds(r);
+    List<ConsistencyChecks.Result> checks = ConsistencyChecks.evaluate(r, b);
+    List<String> cells = new ArrayList<>();
+    cells.add(r.runId());
+    cells.add(Integer.toString(c.n()));
+    cells.add(Integer.toString(c.d()));
+    cells.add(Integer.toString(c.k()));
+    cells.add(Integer.toString(c.depth()));
+    cells.add(Integer.toString(c.seed()));
+    cells.add(Long.toString(facts(r).parameters()));
+    cells.add(r.outcome());
+    cells.add(Boolean.toString(r.interpolated()));
+    cells.add(Integer.toString(r.epochs()));
+    cells.add(num(r.loss()));
+    cells.add(num(r.maxError()));
+    cells.add(num(r.signFit()));
+    cells.add(num(r.lipLower()));
+    cells.add(str(r.lipLowerMethod()));
+    cells.add(num(r.lipUpper()));
+    cells.add(str(r.lipUpperMethod()));
+    cells.add(Long.toString(r.evaluations()));
+    cells.add(num(Math.sqrt((double) c.n() / c.k())));
+    cells.add(num(value(b, "F3")));
+    cells.add(num(m == null ? Double.NaN : m.spectralProxy()));
+    cells.add(num(value(b, "F5")));
+    cells.add(num(value(b, "F10")));
+    for (Check ch :
+        List.of(
+            Check.F10_LE_LOWER,
+            Check.LOWER_LE_UPPER,
+            Check.UPPER_LE_F11,
+            Check.PATH_NORM_GE_F2,
+            Check.SPECTRAL_PROXY_GE_F3,
+            Check.FROBENIUS_GE_F8,
+            Check.ESTIMATOR_SELF_CHECK)) {
+      cells.add(ConsistencyChecks.of(checks, ch).csv());
+    }
+    cells.add(num(m == null ? Double.NaN : m.pathNorm()));
+    cells.add(num(m == null ? Double.NaN : m.frobeniusProduct()));
+    cells.add(num(m == null ? Double.NaN : m.spectralProduct()));
+    cells.add(num(m == null ? Double.NaN : m.maxAbsWeight()));
+    cells.add(num(m == null ? Double.NaN : m.minOppositeLabelDistance()));
+    for (String id : THEORY_IDS) {
+      cells.add(num(value(b, id)));
+    }
+    cells.add(str(r.error()));
+    cells.add(num(r.trainSeconds()));
+    cells.add(num(r.estimateSeconds()));
+    c.asMap()
+        .forEach(
+            (key, v) -> {
+              if (!LEADING_PARAMETERS.contains(key)) {
+                cells.add(String.valueOf(v));
+              }
+            });
+    return String.join(",", cells.stream().map(ReportWriter::csvCell).toList());
   }
 
   /** The bound's value, NaN when it is absent or not applicable. */
@@ -278,8 +314,8 @@ public final class ReportWriter {
         .orElse(Double.NaN);
   }
 
-  private static String csvCell(String s) {
-    if (s.contains(",") || s.contains("\"") || s.contains("\n")) {
+  static String csvCell(String s) {
+    if (s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r")) {
       return "\"" + s.replace("\"", "\"\"") + "\"";
     }
     return s;
