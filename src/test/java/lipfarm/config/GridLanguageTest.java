@@ -206,6 +206,26 @@ class GridLanguageTest {
         "grid { n = { range = [0, 10], points = 3 } }", "farm.grid.n (value 1)", "integer in [1,");
   }
 
+  /** conf/law-of-robustness.conf: every width with k ≥ 2n/d and k ≤ n, n on a log scale. */
+  @Test
+  void shippedLawOfRobustnessFarm() {
+    List<String> expected = new ArrayList<>();
+    for (int n : new int[] {100, 200, 400, 800, 1600}) {
+      for (int k : new int[] {5, 10, 20, 40, 80, 160, 320}) {
+        for (int seed = 1; seed <= 3; seed++) {
+          if (k >= 2.0 * n / 20 && k <= n) {
+            expected.add(n + "/" + k + "/" + seed);
+          }
+        }
+      }
+    }
+    FarmDefinition def = FarmDefinition.load(new java.io.File("conf/law-of-robustness.conf"));
+    assertThat(def.expand())
+        .extracting(r -> r.n() + "/" + r.k() + "/" + r.seed())
+        .containsExactlyElementsOf(expected);
+    assertThat(expected).hasSize(51);
+  }
+
   // ---- the count bound ------------------------------------------------------------------------
 
   @Test
