@@ -152,11 +152,31 @@ public final class ReportWriter {
   /** Writes every report file into {@code dir}; {@code events} give the loss curves. */
   public void write(Path dir, String farm, List<RunResult> results, List<FarmEvent> events)
       throws IOException {
-    writeAll(dir, render(farm, results, events));
+    writeAll(dir, render(farm, results, events, savedNetworks(dir, results)));
+  }
+
+  /** Runs whose network is saved in {@code dir} (see {@link NetworkFiles}). */
+  static java.util.Set<String> savedNetworks(Path dir, List<RunResult> results) {
+    java.util.Set<String> saved = new java.util.HashSet<>();
+    for (RunResult r : results) {
+      if (Files.isRegularFile(NetworkFiles.path(dir, r.runId()))) {
+        saved.add(r.runId());
+      }
+    }
+    return saved;
   }
 
   /** Every report file, by path relative to the results directory, rendered in memory. */
   public Map<String, byte[]> render(String farm, List<RunResult> results, List<FarmEvent> events)
+      throws IOException {
+    return render(farm, results, events, java.util.Set.of());
+  }
+
+  /**
+   * @param networks runs whose network is saved: results.json names their file
+   */
+  public Map<String, byte[]> render(
+      String farm, List<RunResult> results, List<FarmEvent> events, java.util.Set<String> networks)
       throws IOException {
     ScalingAnalysis.Result scaling = ScalingAnalysis.analyse(results);
     List<Plots.Plot> plots = Plots.all(results, scaling, events);
@@ -164,7 +184,7 @@ public final class ReportWriter {
     ReportDocument doc = document(farm, results, scaling, plots, !events.isEmpty(), finished);
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put("results.csv", ReportDocument.utf8(csv(results)));
-    files.put("results.json", ReportDocument.utf8(json(farm, results, scaling)));
+    files.put("results.json", ReportDocument.utf8(json(farm, results, scaling, networks)));
     files.put("report.md", ReportDocument.utf8(doc.markdown()));
     files.put("report.html", ReportDocument.utf8(doc.html()));
     for (Plots.Plot p : plots) {
@@ -183,7 +203,9 @@ public final class ReportWriter {
    */
   public static List<String> rebuild(Path dir) throws EventLog.BadEventLog, IOException {
     EventLog log = EventLog.read(dir);
-    Map<String, byte[]> files = new ReportWriter().render(log.farm(), log.results(), log.events());
+    Map<String, byte[]> files =
+        new ReportWriter()
+            .render(log.farm(), log.results(), log.events(), savedNetworks(dir, log.results()));
     writeAll(dir, files);
     return List.copyOf(files.keySet());
   }
@@ -338,6 +360,15 @@ public final class ReportWriter {
 
   String json(String farm, List<RunResult> results, ScalingAnalysis.Result scaling)
       throws IOException {
+    return json(farm, results, scaling, java.util.Set.of());
+  }
+
+  String json(
+      String farm,
+      List<RunResult> results,
+      ScalingAnalysis.Result scaling,
+      java.util.Set<String> networks)
+      throws IOException {
     ObjectNode root = mapper.createObjectNode();
     root.put("farm", farm);
     root.put("schema", 1);
@@ -348,6 +379,11 @@ public final class ReportWriter {
       node.put("interpolated", r.interpolated());
       node.put("sqrtNOverK", Math.sqrt((double) r.config().n() / r.config().k()));
       node.put("f10LeLower", f10Holds(r));
+      if (networks.contains(r.runId())) {
+        node.put("network", NetworkFiles.relativePath(r.runId())); // lipfarm estimate reads it
+      } else {
+        node.putNull("network");
+      }
       ArrayNode theory = node.putArray("theoryBounds");
       for (TheoryBound b : bounds) {
         ObjectNode bn = mapper.valueToTree(b);

@@ -180,6 +180,9 @@ public final class Reporter extends AbstractBehavior<Reporter.Command> {
       subscriber.tell(new Recorded(farm, seq, time, e, json));
     }
     if (e instanceof RunFinished f) {
+      if (f.network() != null) {
+        NetworkFiles.write(dir, f.result().config(), f.network()); // before results.json lists it
+      }
       results.add(f.result());
     } else if (e instanceof FarmFinished || e instanceof FarmCancelled) {
       // Results sorted by configuration order of the grid would depend on timing; sort by
