@@ -50,7 +50,7 @@ public final class Main implements Runnable {
         (ex, a) -> {
           err.println("lipfarm: " + ex.getMessage());
           err.println(
-              "Usage: lipfarm run [--dry-run] [FILE] | lipfarm resume FARM_DIR | lipfarm report RUN_DIR | lipfarm estimate FILE   (lipfarm --help for more)");
+              "Usage: lipfarm run [--dry-run] [FILE] | lipfarm resume FARM_DIR | lipfarm report RUN_DIR | lipfarm estimate FILE | lipfarm export DIR... -o FILE   (lipfarm --help for more)");
           return EXIT_USAGE;
         });
     return cl.execute(args);

@@ -226,6 +226,19 @@ class GridLanguageTest {
     assertThat(expected).hasSize(51);
   }
 
+  /** farm.conf (the rendered source) reads back to the same farm: lipfarm resume relies on it. */
+  @Test
+  void renderedSourceReadsBackToTheSameConfigurations() {
+    FarmDefinition def =
+        parse(
+            "grid { n = { log-range = [100, 400], points = 3 } }\nzip { k = [5, 50], seed = [1, 2] }\n"
+                + "derive { learning-rate = \"0.1 / sqrt(n)\" }\n"
+                + "where = [\"k * d >= 2 * n\", \"activation == 'relu'\"]");
+    FarmDefinition again = FarmDefinition.parse("farm {\n" + def.source().strip() + "\n}\n");
+    assertThat(again.expand()).isEqualTo(def.expand());
+    assertThat(def.expand()).hasSizeBetween(1, 5);
+  }
+
   // ---- the count bound ------------------------------------------------------------------------
 
   @Test
