@@ -203,8 +203,9 @@ public record GridRules(
   boolean complete(Map<String, Object> point, Map<String, Param> params) {
     if (!derive.isEmpty()) {
       Map<String, Object> values = new LinkedHashMap<>();
-      for (Formula f : derive.values()) {
-        Param p = params.get(f.key().substring("farm.derive.".length()));
+      for (Map.Entry<String, Formula> d : derive.entrySet()) {
+        Formula f = d.getValue();
+        Param p = params.get(d.getKey());
         double x = (Double) f.expr().eval(point);
         String at = "'" + f.source() + "' gives " + x + " at " + variables(f.expr(), point);
         if (!Double.isFinite(x)) {
