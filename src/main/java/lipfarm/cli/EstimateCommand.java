@@ -13,12 +13,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import lipfarm.config.RunConfig;
 import lipfarm.data.DataModels;
+import lipfarm.data.DataSets;
 import lipfarm.data.Dataset;
 import lipfarm.estimation.Bound;
 import lipfarm.estimation.LipschitzSandwich;
 import lipfarm.estimation.NetworkMath;
+import lipfarm.estimation.nd4j.FarmSandwich;
 import lipfarm.protocol.NetworkSnapshot;
+import lipfarm.reporting.NetworkFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -58,8 +62,9 @@ final class EstimateCommand implements Callable<Integer> {
   @Option(
       names = "--budget",
       paramLabel = "N",
-      description = "gradient evaluations (default: ${DEFAULT-VALUE})")
-  long budget = LipschitzSandwich.DEFAULT_BUDGET;
+      description =
+          "gradient evaluations (default: 20000; for a saved network, its run's estimator-budget)")
+  Long budget;
 
   @Option(
       names = "--points",
@@ -75,8 +80,8 @@ final class EstimateCommand implements Callable<Integer> {
 
   @Option(
       names = "--seed",
-      description = "seed of the points and probes (default: ${DEFAULT-VALUE})")
-  long seed = 1;
+      description = "seed of the points and probes (default: 1; for a saved network, its run's)")
+  Long seed;
 
   @Option(names = "--json", description = "print one JSON object instead of the progress and table")
   boolean json;
@@ -97,20 +102,37 @@ final class EstimateCommand implements Callable<Integer> {
   public Integer call() {
     NetworkSnapshot net;
     Dataset data;
+    RunConfig run; // a saved network's run (networks/<run-id>.json), else null
     try {
-      if (budget <= 0 || points <= 0 || !(radius > 0)) {
+      if (budget != null && budget <= 0 || points <= 0 || !(radius > 0)) {
         throw new InputException("--budget and --points must be positive and --radius > 0");
       }
       JsonNode root = readJson(file);
       net = parseNetwork(root);
-      data = parseData(root, net.inputDim());
+      run = savedRun(root);
+      // A saved network's training data is regenerated from its configuration.
+      data =
+          run != null && !root.has("data")
+              ? DataSets.create(run.dataSpec(), run.dataSeed())
+              : parseData(root, net.inputDim());
       NetworkMath.gradientNorm(net, new double[net.inputDim()]); // rejects unknown activations
-    } catch (InputException | IllegalArgumentException e) {
+    } catch (InputException | IllegalArgumentException | lipfarm.data.DataException e) {
       err.println("lipfarm: " + file + ": " + e.getMessage());
       return Main.EXIT_USAGE;
     }
     long start = System.nanoTime();
-    LipschitzSandwich s = new LipschitzSandwich(net, data, seed, budget);
+    long seed = this.seed != null ? this.seed : run != null ? run.estimatorSeed() : 1;
+    long budget =
+        this.budget != null
+            ? this.budget
+            : run != null && run.estimatorBudget() > 0
+                ? run.estimatorBudget()
+                : LipschitzSandwich.DEFAULT_BUDGET;
+    // A saved network is estimated as its farm did (FarmSandwich), so the bounds are the run's.
+    LipschitzSandwich s =
+        run != null
+            ? FarmSandwich.start(net, data, seed, budget, "cube".equals(run.data()))
+            : new LipschitzSandwich(net, data, seed, budget);
     if (!json) {
       out.printf(
           Locale.ROOT,
@@ -130,14 +152,14 @@ final class EstimateCommand implements Callable<Integer> {
     }
     double lastLower = s.lower();
     double lastUpper = s.upper();
-    while (s.step(1000)) {
+    while (run != null ? !FarmSandwich.refine(s) : s.step(1000)) {
       if (!json && (s.lower() != lastLower || s.upper() != lastUpper)) {
         progress(s);
         lastLower = s.lower();
         lastUpper = s.upper();
       }
     }
-    s.clever(50, 100);
+    s.clever(FarmSandwich.CLEVER_BATCHES, FarmSandwich.CLEVER_BATCH_SIZE);
     long millis = (System.nanoTime() - start) / 1_000_000;
     List<Bound> bounds = s.bounds();
     if (json) {
@@ -183,6 +205,15 @@ final class EstimateCommand implements Callable<Integer> {
       return Main.EXIT_FAILED;
     }
     return 0;
+  }
+
+  /** The run of a saved network file (see NetworkFiles), or null for any other network. */
+  private static RunConfig savedRun(JsonNode root) throws InputException {
+    try {
+      return NetworkFiles.config(root);
+    } catch (IOException e) {
+      throw new InputException(e.getMessage());
+    }
   }
 
   private void progress(LipschitzSandwich s) {
@@ -363,7 +394,7 @@ final class EstimateCommand implements Callable<Integer> {
   private Dataset parseData(JsonNode root, int d) throws InputException {
     JsonNode data = root.get("data");
     if (data == null) {
-      Dataset base = DataModels.sphereRandomLabels(points, d, seed);
+      Dataset base = DataModels.sphereRandomLabels(points, d, seed == null ? 1 : seed);
       if (radius == 1.0) {
         return base;
       }

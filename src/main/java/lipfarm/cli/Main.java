@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
       ResumeCommand.class,
       ReportCommand.class,
       EstimateCommand.class,
-      ServeCommand.class
+      ServeCommand.class,
+      ExportCommand.class
     })
 public final class Main implements Runnable {
 
@@ -49,7 +50,7 @@ public final class Main implements Runnable {
         (ex, a) -> {
           err.println("lipfarm: " + ex.getMessage());
           err.println(
-              "Usage: lipfarm run [--dry-run] [FILE] | lipfarm resume FARM_DIR | lipfarm report RUN_DIR | lipfarm estimate FILE   (lipfarm --help for more)");
+              "Usage: lipfarm run [--dry-run] [FILE] | lipfarm resume FARM_DIR | lipfarm report RUN_DIR | lipfarm estimate FILE | lipfarm export DIR... -o FILE   (lipfarm --help for more)");
           return EXIT_USAGE;
         });
     return cl.execute(args);
@@ -70,6 +71,9 @@ public final class Main implements Runnable {
       }
       if (cls == EstimateCommand.class) {
         return cls.cast(new EstimateCommand(out, err));
+      }
+      if (cls == ExportCommand.class) {
+        return cls.cast(new ExportCommand(out, err));
       }
       if (cls == ServeCommand.class) {
         return cls.cast(new ServeCommand(out, err));

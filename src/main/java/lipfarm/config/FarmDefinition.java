@@ -31,6 +31,7 @@ import lipfarm.data.DataSpec;
  * @param defaults the resolved scalar parameters
  * @param grid list-valued keys whose Cartesian product over {@code defaults} is the farm
  * @param source the farm block rendered as HOCON, written beside the results
+ * @param rules zip, derive and where ({@link GridRules#NONE} for a plain product)
  */
 public record FarmDefinition(
     String name,
@@ -38,7 +39,8 @@ public record FarmDefinition(
     String outputDir,
     Map<String, Object> defaults,
     Map<String, List<Object>> grid,
-    String source) {
+    String source,
+    GridRules rules) {
 
   /** Every parameter key with its type and allowed values, in canonical order. */
   private static final Map<String, Param> BUILDING = new LinkedHashMap<>();
@@ -97,6 +99,7 @@ public record FarmDefinition(
         new java.util.HashSet<>(
             Set.of("name", "max-concurrent-runs", "output-dir", "defaults", "grid"));
     keys.addAll(Durability.KEYS); // journal, checkpoints and retries: see Durability
+    keys.addAll(GridRules.KEYS); // zip, derive, where: see GridRules
     return Set.copyOf(keys);
   }
 
@@ -202,7 +205,9 @@ public record FarmDefinition(
         }
         String key = "farm.grid." + p.key();
         List<Object> values = new ArrayList<>();
-        if (v.valueType() == ConfigValueType.LIST
+        if (v.valueType() == ConfigValueType.OBJECT) {
+          values.addAll(GridRanges.values(p, (ConfigObject) v, key)); // see GridRanges
+        } else if (v.valueType() == ConfigValueType.LIST
             && !(p.type().equals("classes") && !isListOfLists((ConfigList) v))) {
           ConfigList list = (ConfigList) v;
           if (list.isEmpty()) {
@@ -222,16 +227,60 @@ public record FarmDefinition(
         param("farm.grid." + key, key);
       }
     }
+    GridRules rules =
+        GridRules.read(
+            farm,
+            PARAMS,
+            grid.keySet(),
+            farm.containsKey("defaults")
+                ? ((ConfigObject) farm.get("defaults")).keySet()
+                : Set.of());
     String source = farm.render(ConfigRenderOptions.concise().setFormatted(true).setJson(false));
-    return new FarmDefinition(name, maxConcurrent, outputDir, Map.copyOf(defaults), grid, source);
+    return new FarmDefinition(
+        name, maxConcurrent, outputDir, Map.copyOf(defaults), grid, source, rules);
   }
 
   /**
-   * The Cartesian product of the grid over the defaults, without duplicate ids, in a stable order.
+   * How many configurations the grid can give, from the list sizes alone and without expanding: the
+   * product of the grid lists' sizes times the zip group's length (saturating at {@link
+   * Long#MAX_VALUE}). An upper bound: {@code where} may drop configurations, and equal ids are run
+   * once.
+   */
+  public long configurationCountBound() {
+    long count = rules.zipLength();
+    for (List<Object> values : grid.values()) {
+      count =
+          values.size() != 0 && count > Long.MAX_VALUE / values.size()
+              ? Long.MAX_VALUE
+              : count * values.size();
+    }
+    return count;
+  }
+
+  /**
+   * The Cartesian product of the grid (and the zip group) over the defaults, completed by {@code
+   * derive} and filtered by {@code where} (see {@link GridRules}), without duplicate ids, in a
+   * stable order.
    */
   public List<RunConfig> expand() {
+    List<RunConfig> runs = configurations();
+    runs.forEach(this::checkConsistent);
+    return runs;
+  }
+
+  /** {@link #expand()} without the cross-key and data checks (tests pin ids with it). */
+  List<RunConfig> configurations() {
     List<Map<String, Object>> points = new ArrayList<>();
     points.add(new LinkedHashMap<>(defaults));
+    if (!rules.zip().isEmpty()) { // the zip group is the outermost axis
+      List<Map<String, Object>> zipped = new ArrayList<>();
+      for (int i = 0; i < rules.zipLength(); i++) {
+        Map<String, Object> p = new LinkedHashMap<>(defaults);
+        p.putAll(rules.zipPoint(i));
+        zipped.add(p);
+      }
+      points = zipped;
+    }
     for (Map.Entry<String, List<Object>> axis : grid.entrySet()) {
       List<Map<String, Object>> next = new ArrayList<>();
       for (Map<String, Object> point : points) {
@@ -245,9 +294,18 @@ public record FarmDefinition(
     }
     Map<String, RunConfig> byId = new LinkedHashMap<>();
     for (Map<String, Object> p : points) {
+      if (!rules.isEmpty() && !rules.complete(p, PARAMS)) {
+        continue; // a where constraint does not hold
+      }
       RunConfig rc = toRunConfig(p);
-      checkConsistent(rc);
       byId.putIfAbsent(rc.id(), rc);
+    }
+    if (byId.isEmpty()) {
+      throw new ConfigException(
+          "farm.where",
+          "no configuration satisfies every constraint ("
+              + String.join("; ", rules.where().stream().map(GridRules.Formula::source).toList())
+              + ")");
     }
     return List.copyOf(byId.values());
   }

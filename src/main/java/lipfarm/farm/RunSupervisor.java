@@ -14,6 +14,7 @@ import lipfarm.protocol.FarmEvent.TrainingOutcome;
 import lipfarm.protocol.LipfarmSerializable;
 import lipfarm.protocol.NetworkSnapshot;
 import lipfarm.protocol.RunResult;
+import lipfarm.reporting.NetworkFiles;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -81,6 +82,8 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
   private boolean trainerDone;
   private int estimatingEpoch = -1; // snapshot the estimator works on; -1: idle
   private long trainingStartNanos;
+  private long trainedNanos; // when the trainer reported its outcome (0: not yet)
+  private NetworkSnapshot finalWeights;
   private long intermediateMillis; // estimator time spent on intermediate snapshots
   private boolean waiting; // recording a failure or waiting for the retry
 
@@ -159,6 +162,8 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
     estimatingEpoch = -1;
     intermediateMillis = 0;
     waiting = false;
+    trainedNanos = 0;
+    finalWeights = null;
     DispatcherSelector compute = DispatcherSelector.fromConfig(Coordinator.COMPUTE_DISPATCHER);
     trainer =
         getContext()
@@ -199,6 +204,8 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
       }
       outcome = e.outcome();
       trainerDone = true;
+      trainedNanos = System.nanoTime();
+      finalWeights = e.weights();
       publish(e.outcome());
       if (e.weights() == null || e.outcome() instanceof Diverged && !finite(e.weights())) {
         return end(resultWithoutEstimate(null));
@@ -343,8 +350,29 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
 
   private Behavior<Command> end(RunResult result) {
     stopChildren();
-    parent.tell(new Ended(result));
+    long now = System.nanoTime();
+    long trained = trainedNanos == 0 ? now : trainedNanos;
+    RunResult timed =
+        result.withTimes(
+            (trained - trainingStartNanos) / 1e9, trainedNanos == 0 ? 0 : (now - trained) / 1e9);
+    saveNetwork(timed);
+    parent.tell(new Ended(timed));
     return Behaviors.stopped();
+  }
+
+  /**
+   * The final network goes to {@code networks/<run-id>.json} before the result is persisted, so
+   * results.json can list it and {@code lipfarm estimate} or {@code reestimate} can read it again.
+   */
+  private void saveNetwork(RunResult result) {
+    if (checkpoints == null || finalWeights == null || !finite(finalWeights)) {
+      return;
+    }
+    try {
+      NetworkFiles.write(checkpoints.dir().getParent(), config, finalWeights);
+    } catch (java.io.IOException e) {
+      getContext().getLog().warn("run {}: could not save its network", result.runId(), e);
+    }
   }
 
   private RunResult resultWithoutEstimate(String error) {

@@ -69,7 +69,8 @@ final class ServicePolicy {
     for (String key : FILE_KEYS) {
       Object v = def.defaults().get(key);
       List<Object> values = def.grid().getOrDefault(key, List.of());
-      if ((v == null || String.valueOf(v).isEmpty()) && values.isEmpty()) {
+      List<Object> zipped = def.rules().zip().getOrDefault(key, List.of()); // grid language
+      if ((v == null || String.valueOf(v).isEmpty()) && values.isEmpty() && zipped.isEmpty()) {
         continue;
       }
       if (roots == null) {
@@ -80,6 +81,9 @@ final class ServicePolicy {
       }
       for (int i = 0; i < values.size(); i++) {
         checkInside(String.valueOf(values.get(i)), "farm.grid." + key + "[" + i + "]", roots);
+      }
+      for (int i = 0; i < zipped.size(); i++) {
+        checkInside(String.valueOf(zipped.get(i)), "farm.zip." + key + "[" + i + "]", roots);
       }
     }
   }

@@ -175,8 +175,24 @@ public sealed interface FarmEvent extends LipfarmSerializable {
     }
   }
 
-  /** Everything the reporter needs about one finished configuration. */
-  record RunFinished(String runId, RunResult result) implements FarmEvent {}
+  /**
+   * Everything the reporter needs about one finished configuration.
+   *
+   * @param network the run's final network, saved by the reporter to {@code
+   *     networks/<run-id>.json}; null when there is none (a failed run) or it was not passed. Not
+   *     part of the event's JSON form.
+   */
+  record RunFinished(
+      String runId,
+      RunResult result,
+      @com.fasterxml.jackson.annotation.JsonIgnore NetworkSnapshot network)
+      implements FarmEvent {
+
+    /** Without the network. */
+    public RunFinished(String runId, RunResult result) {
+      this(runId, result, null);
+    }
+  }
 
   record FarmFinished(String farm, int runsFinished, int runsFailed, long elapsedMillis)
       implements FarmEvent {}

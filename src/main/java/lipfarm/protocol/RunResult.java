@@ -10,6 +10,10 @@ import lipfarm.protocol.FarmEvent.NetworkMeasures;
  *
  * @param outcome "converged", "did-not-interpolate", "diverged" or "failed"
  * @param error why a run failed (null otherwise)
+ * @param trainSeconds wall seconds of training in the attempt that gave this result (a run resumed
+ *     from a checkpoint counts from its resume); 0 when unknown (events written before the field
+ *     existed)
+ * @param estimateSeconds wall seconds of the Lipschitz estimation; 0 when unknown or not run
  */
 public record RunResult(
     String runId,
@@ -26,8 +30,116 @@ public record RunResult(
     long evaluations,
     List<MeasuredBound> bounds,
     NetworkMeasures measures,
-    String error)
+    String error,
+    double trainSeconds,
+    double estimateSeconds)
     implements LipfarmSerializable {
+
+  /** Without wall times (0: unknown). */
+  public RunResult(
+      String runId,
+      RunConfig config,
+      String outcome,
+      int epochs,
+      double loss,
+      double maxError,
+      double signFit,
+      double lipLower,
+      String lipLowerMethod,
+      double lipUpper,
+      String lipUpperMethod,
+      long evaluations,
+      List<MeasuredBound> bounds,
+      NetworkMeasures measures,
+      String error) {
+    this(
+        runId,
+        config,
+        outcome,
+        epochs,
+        loss,
+        maxError,
+        signFit,
+        lipLower,
+        lipLowerMethod,
+        lipUpper,
+        lipUpperMethod,
+        evaluations,
+        bounds,
+        measures,
+        error,
+        0,
+        0);
+  }
+
+  /** The same result with other wall times. */
+  public RunResult withTimes(double trainSeconds, double estimateSeconds) {
+    return new RunResult(
+        runId,
+        config,
+        outcome,
+        epochs,
+        loss,
+        maxError,
+        signFit,
+        lipLower,
+        lipLowerMethod,
+        lipUpper,
+        lipUpperMethod,
+        evaluations,
+        bounds,
+        measures,
+        error,
+        trainSeconds,
+        estimateSeconds);
+  }
+
+  /**
+   * Equal results, whatever their wall times: the same configuration gives a bit-identical result
+   * on the same machine (resumed or not), but never the same wall seconds.
+   */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof RunResult r && sameAs(r);
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(
+        runId,
+        config,
+        outcome,
+        epochs,
+        loss,
+        maxError,
+        signFit,
+        lipLower,
+        lipLowerMethod,
+        lipUpper,
+        lipUpperMethod,
+        evaluations,
+        bounds,
+        measures,
+        error);
+  }
+
+  private boolean sameAs(RunResult r) {
+    return java.util.Objects.equals(runId, r.runId)
+        && java.util.Objects.equals(config, r.config)
+        && java.util.Objects.equals(outcome, r.outcome)
+        && epochs == r.epochs
+        && Double.compare(loss, r.loss) == 0
+        && Double.compare(maxError, r.maxError) == 0
+        && Double.compare(signFit, r.signFit) == 0
+        && Double.compare(lipLower, r.lipLower) == 0
+        && java.util.Objects.equals(lipLowerMethod, r.lipLowerMethod)
+        && Double.compare(lipUpper, r.lipUpper) == 0
+        && java.util.Objects.equals(lipUpperMethod, r.lipUpperMethod)
+        && evaluations == r.evaluations
+        && java.util.Objects.equals(bounds, r.bounds)
+        && java.util.Objects.equals(measures, r.measures)
+        && java.util.Objects.equals(error, r.error);
+  }
 
   public boolean interpolated() {
     return "converged".equals(outcome);

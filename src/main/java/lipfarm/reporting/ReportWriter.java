@@ -152,11 +152,31 @@ public final class ReportWriter {
   /** Writes every report file into {@code dir}; {@code events} give the loss curves. */
   public void write(Path dir, String farm, List<RunResult> results, List<FarmEvent> events)
       throws IOException {
-    writeAll(dir, render(farm, results, events));
+    writeAll(dir, render(farm, results, events, savedNetworks(dir, results)));
+  }
+
+  /** Runs whose network is saved in {@code dir} (see {@link NetworkFiles}). */
+  static java.util.Set<String> savedNetworks(Path dir, List<RunResult> results) {
+    java.util.Set<String> saved = new java.util.HashSet<>();
+    for (RunResult r : results) {
+      if (Files.isRegularFile(NetworkFiles.path(dir, r.runId()))) {
+        saved.add(r.runId());
+      }
+    }
+    return saved;
   }
 
   /** Every report file, by path relative to the results directory, rendered in memory. */
   public Map<String, byte[]> render(String farm, List<RunResult> results, List<FarmEvent> events)
+      throws IOException {
+    return render(farm, results, events, java.util.Set.of());
+  }
+
+  /**
+   * @param networks runs whose network is saved: results.json names their file
+   */
+  public Map<String, byte[]> render(
+      String farm, List<RunResult> results, List<FarmEvent> events, java.util.Set<String> networks)
       throws IOException {
     ScalingAnalysis.Result scaling = ScalingAnalysis.analyse(results);
     List<Plots.Plot> plots = Plots.all(results, scaling, events);
@@ -166,7 +186,7 @@ public final class ReportWriter {
         document(farm, results, scaling, plots, sandwich, !events.isEmpty(), finished);
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put("results.csv", ReportDocument.utf8(csv(results)));
-    files.put("results.json", ReportDocument.utf8(json(farm, results, scaling)));
+    files.put("results.json", ReportDocument.utf8(json(farm, results, scaling, networks)));
     files.put("report.md", ReportDocument.utf8(doc.markdown()));
     files.put("report.html", ReportDocument.utf8(doc.html()));
     for (Plots.Plot p : plots) {
@@ -186,7 +206,9 @@ public final class ReportWriter {
    */
   public static List<String> rebuild(Path dir) throws EventLog.BadEventLog, IOException {
     EventLog log = EventLog.read(dir);
-    Map<String, byte[]> files = new ReportWriter().render(log.farm(), log.results(), log.events());
+    Map<String, byte[]> files =
+        new ReportWriter()
+            .render(log.farm(), log.results(), log.events(), savedNetworks(dir, log.results()));
     writeAll(dir, files);
     return List.copyOf(files.keySet());
   }
@@ -208,6 +230,10 @@ public final class ReportWriter {
 
   // ---------------------------------------------------------------- results.csv
 
+  /** Parameters already among the first columns of results.csv. */
+  private static final java.util.Set<String> LEADING_PARAMETERS =
+      java.util.Set.of("n", "d", "k", "depth", "seed");
+
   static final String CSV_HEADER =
       "run_id,n,d,k,depth,seed,parameters,outcome,fitted,epochs,loss,max_error,sign_fit,"
           + "lip_lower_certified,lip_lower_method,lip_upper_certified,lip_upper_method,estimator_evaluations,"
@@ -215,62 +241,94 @@ public final class ReportWriter {
           + "F10_le_lower,lower_le_upper,upper_le_F11,path_norm_ge_F2,spectral_proxy_ge_F3,frobenius_product_ge_F8,estimator_self_check,"
           + "path_norm_measured,frobenius_product_measured,spectral_product_measured,max_abs_weight,min_opposite_label_distance,"
           + String.join(",", THEORY_IDS.stream().map(id -> "theory_" + id).toList())
-          + ",error";
+          + ",error,train_seconds,estimate_seconds,"
+          + String.join(",", parameterColumns());
+
+  /**
+   * Every other configuration parameter, named by its farm key with '-' as '_'; the {@code loss}
+   * parameter is {@code loss_function} ({@code loss} is the final training loss).
+   */
+  static List<String> parameterColumns() {
+    return new RunConfig("sphere", "random", 1, 1, 1, 2, "relu", true, "adam", 0.01, 1, 0.01, 1, 1)
+        .asMap().keySet().stream()
+            .filter(key -> !LEADING_PARAMETERS.contains(key))
+            .map(key -> key.equals("loss") ? "loss_function" : key.replace('-', '_'))
+            .toList();
+  }
 
   public String csv(List<RunResult> results) {
     StringBuilder sb = new StringBuilder(CSV_HEADER).append('\n');
     for (RunResult r : results) {
-      RunConfig c = r.config();
-      NetworkMeasures m = r.measures();
-      List<TheoryBound> b = bounds(r);
-      List<ConsistencyChecks.Result> checks = ConsistencyChecks.evaluate(r, b);
-      List<String> cells = new ArrayList<>();
-      cells.add(r.runId());
-      cells.add(Integer.toString(c.n()));
-      cells.add(Integer.toString(c.d()));
-      cells.add(Integer.toString(c.k()));
-      cells.add(Integer.toString(c.depth()));
-      cells.add(Integer.toString(c.seed()));
-      cells.add(Long.toString(facts(r).parameters()));
-      cells.add(r.outcome());
-      cells.add(Boolean.toString(r.interpolated()));
-      cells.add(Integer.toString(r.epochs()));
-      cells.add(num(r.loss()));
-      cells.add(num(r.maxError()));
-      cells.add(num(r.signFit()));
-      cells.add(num(r.lipLower()));
-      cells.add(str(r.lipLowerMethod()));
-      cells.add(num(r.lipUpper()));
-      cells.add(str(r.lipUpperMethod()));
-      cells.add(Long.toString(r.evaluations()));
-      cells.add(num(Math.sqrt((double) c.n() / c.k())));
-      cells.add(num(value(b, "F3")));
-      cells.add(num(m == null ? Double.NaN : m.spectralProxy()));
-      cells.add(num(value(b, "F5")));
-      cells.add(num(value(b, "F10")));
-      for (Check ch :
-          List.of(
-              Check.F10_LE_LOWER,
-              Check.LOWER_LE_UPPER,
-              Check.UPPER_LE_F11,
-              Check.PATH_NORM_GE_F2,
-              Check.SPECTRAL_PROXY_GE_F3,
-              Check.FROBENIUS_GE_F8,
-              Check.ESTIMATOR_SELF_CHECK)) {
-        cells.add(ConsistencyChecks.of(checks, ch).csv());
-      }
-      cells.add(num(m == null ? Double.NaN : m.pathNorm()));
-      cells.add(num(m == null ? Double.NaN : m.frobeniusProduct()));
-      cells.add(num(m == null ? Double.NaN : m.spectralProduct()));
-      cells.add(num(m == null ? Double.NaN : m.maxAbsWeight()));
-      cells.add(num(m == null ? Double.NaN : m.minOppositeLabelDistance()));
-      for (String id : THEORY_IDS) {
-        cells.add(num(value(b, id)));
-      }
-      cells.add(str(r.error()));
-      sb.append(String.join(",", cells.stream().map(ReportWriter::csvCell).toList())).append('\n');
+      sb.append(csvRow(r)).append('\n');
     }
     return sb.toString();
+  }
+
+  /** The columns of results.csv, in order. */
+  public static List<String> csvColumns() {
+    return List.of(CSV_HEADER.split(","));
+  }
+
+  /** One row of results.csv (without its line end), quoted as RFC 4180 asks. */
+  public static String csvRow(RunResult r) {
+    RunConfig c = r.config();
+    NetworkMeasures m = r.measures();
+    List<TheoryBound> b = bounds(r);
+    List<ConsistencyChecks.Result> checks = ConsistencyChecks.evaluate(r, b);
+    List<String> cells = new ArrayList<>();
+    cells.add(r.runId());
+    cells.add(Integer.toString(c.n()));
+    cells.add(Integer.toString(c.d()));
+    cells.add(Integer.toString(c.k()));
+    cells.add(Integer.toString(c.depth()));
+    cells.add(Integer.toString(c.seed()));
+    cells.add(Long.toString(facts(r).parameters()));
+    cells.add(r.outcome());
+    cells.add(Boolean.toString(r.interpolated()));
+    cells.add(Integer.toString(r.epochs()));
+    cells.add(num(r.loss()));
+    cells.add(num(r.maxError()));
+    cells.add(num(r.signFit()));
+    cells.add(num(r.lipLower()));
+    cells.add(str(r.lipLowerMethod()));
+    cells.add(num(r.lipUpper()));
+    cells.add(str(r.lipUpperMethod()));
+    cells.add(Long.toString(r.evaluations()));
+    cells.add(num(Math.sqrt((double) c.n() / c.k())));
+    cells.add(num(value(b, "F3")));
+    cells.add(num(m == null ? Double.NaN : m.spectralProxy()));
+    cells.add(num(value(b, "F5")));
+    cells.add(num(value(b, "F10")));
+    for (Check ch :
+        List.of(
+            Check.F10_LE_LOWER,
+            Check.LOWER_LE_UPPER,
+            Check.UPPER_LE_F11,
+            Check.PATH_NORM_GE_F2,
+            Check.SPECTRAL_PROXY_GE_F3,
+            Check.FROBENIUS_GE_F8,
+            Check.ESTIMATOR_SELF_CHECK)) {
+      cells.add(ConsistencyChecks.of(checks, ch).csv());
+    }
+    cells.add(num(m == null ? Double.NaN : m.pathNorm()));
+    cells.add(num(m == null ? Double.NaN : m.frobeniusProduct()));
+    cells.add(num(m == null ? Double.NaN : m.spectralProduct()));
+    cells.add(num(m == null ? Double.NaN : m.maxAbsWeight()));
+    cells.add(num(m == null ? Double.NaN : m.minOppositeLabelDistance()));
+    for (String id : THEORY_IDS) {
+      cells.add(num(value(b, id)));
+    }
+    cells.add(str(r.error()));
+    cells.add(num(r.trainSeconds()));
+    cells.add(num(r.estimateSeconds()));
+    c.asMap()
+        .forEach(
+            (key, v) -> {
+              if (!LEADING_PARAMETERS.contains(key)) {
+                cells.add(String.valueOf(v));
+              }
+            });
+    return String.join(",", cells.stream().map(ReportWriter::csvCell).toList());
   }
 
   /** The bound's value, NaN when it is absent or not applicable. */
@@ -281,8 +339,8 @@ public final class ReportWriter {
         .orElse(Double.NaN);
   }
 
-  private static String csvCell(String s) {
-    if (s.contains(",") || s.contains("\"") || s.contains("\n")) {
+  static String csvCell(String s) {
+    if (s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r")) {
       return "\"" + s.replace("\"", "\"\"") + "\"";
     }
     return s;
@@ -305,6 +363,15 @@ public final class ReportWriter {
 
   String json(String farm, List<RunResult> results, ScalingAnalysis.Result scaling)
       throws IOException {
+    return json(farm, results, scaling, java.util.Set.of());
+  }
+
+  String json(
+      String farm,
+      List<RunResult> results,
+      ScalingAnalysis.Result scaling,
+      java.util.Set<String> networks)
+      throws IOException {
     ObjectNode root = mapper.createObjectNode();
     root.put("farm", farm);
     root.put("schema", 1);
@@ -315,6 +382,11 @@ public final class ReportWriter {
       node.put("interpolated", r.interpolated());
       node.put("sqrtNOverK", Math.sqrt((double) r.config().n() / r.config().k()));
       node.put("f10LeLower", f10Holds(r));
+      if (networks.contains(r.runId())) {
+        node.put("network", NetworkFiles.relativePath(r.runId())); // lipfarm estimate reads it
+      } else {
+        node.putNull("network");
+      }
       ArrayNode theory = node.putArray("theoryBounds");
       for (TheoryBound b : bounds) {
         ObjectNode bn = mapper.valueToTree(b);

@@ -39,6 +39,31 @@ class CsvTest {
     assertThat(t.labels()).containsExactly("cat", "1");
   }
 
+  /** What spreadsheets write: a byte-order mark, CRLF line ends, quoted fields. */
+  @Test
+  void quotedFieldsBomAndCrlf() throws Exception {
+    Path f =
+        write(
+            "excel.csv",
+            "\uFEFF\"x 1\",\"x, 2\",class\r\n1,\"2.5\",\"T-shirt, top\"\r\n3,4,\"say \"\"hi\"\"\"\r\n");
+    Csv.Table t = Csv.read(f);
+    assertThat(t.header()).containsExactly("x 1", "x, 2", "class");
+    assertThat(t.features()).isDeepEqualTo(new double[][] {{1, 2.5}, {3, 4}});
+    assertThat(t.labels()).containsExactly("T-shirt, top", "say \"hi\"");
+  }
+
+  /** A quoted line break keeps later line numbers right; a bad quote is named by its line. */
+  @Test
+  void lineNumbersAcrossQuotedLineBreaksAndBadQuotes() throws Exception {
+    Path f = write("multi.csv", "a,b,y\r\n1,2,\"two\r\nlines\"\r\n# note\r\n3,x,1\r\n");
+    assertThatThrownBy(() -> Csv.read(f)).hasMessage(f + " line 5, column 2: 'x' is not a number");
+    Path g = write("quote.csv", "1,2,0\n3,4,\"open\n5,6,1\n");
+    assertThatThrownBy(() -> Csv.read(g))
+        .isInstanceOf(DataException.class)
+        .hasMessageStartingWith(g + " line ")
+        .hasMessageContaining("not valid CSV");
+  }
+
   @Test
   void withoutHeaderTheFirstLineIsData() throws Exception {
     Csv.Table t = Csv.read(write("b.csv", "1,2,0\n3,4,1\n"));

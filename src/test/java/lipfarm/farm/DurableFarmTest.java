@@ -134,6 +134,11 @@ class DurableFarmTest {
         .allSatisfy((id, c) -> assertThat(c).isEqualTo(1L));
     assertThat(log.results()).hasSize(3);
     assertThat(Files.readString(tmp.resolve("grow/farm.conf"))).contains("16");
+    // Every finished run's network is saved where results.json says.
+    for (RunResult r : grown.results()) {
+      assertThat(lipfarm.reporting.NetworkFiles.path(tmp.resolve("grow"), r.runId()))
+          .isRegularFile();
+    }
   }
 
   /**
