@@ -49,7 +49,7 @@ class FaultInjectionTest {
 
   @AfterAll
   static void stopReference() throws InterruptedException {
-    reference.kill();
+    LipfarmJvm.killAll();
   }
 
   private static Path referenceDir() throws Exception {

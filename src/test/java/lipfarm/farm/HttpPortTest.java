@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +34,11 @@ class HttpPortTest {
   @TempDir Path tmp;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  @AfterEach
+  void killLeftovers() throws InterruptedException {
+    LipfarmJvm.killAll();
+  }
 
   @Test
   void aRunningCliFarmServesItsMetersAndTheReadOnlyApi() throws Exception {

@@ -40,6 +40,9 @@ final class LipfarmJvm {
         + " grid { k = [10, 20], seed = [1, 2] }\n}\n";
   }
 
+  /** Every JVM started and not yet reaped, so a failed test leaves no farm or service running. */
+  private static final List<Process> STARTED = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   final Process process;
   final Path out;
   final Path err;
@@ -75,7 +78,9 @@ final class LipfarmJvm {
     Files.writeString(err, "", StandardCharsets.UTF_8);
     pb.redirectOutput(ProcessBuilder.Redirect.appendTo(new File(out.toString())));
     pb.redirectError(ProcessBuilder.Redirect.appendTo(new File(err.toString())));
-    return new LipfarmJvm(pb.start(), out, err);
+    Process p = pb.start();
+    STARTED.add(p);
+    return new LipfarmJvm(p, out, err);
   }
 
   /** Waits for the exit and returns its status; fails (killing the JVM) after the timeout. */
@@ -85,6 +90,16 @@ final class LipfarmJvm {
       throw new AssertionError("lipfarm did not exit within " + seconds + " s\n" + logs());
     }
     return process.exitValue();
+  }
+
+  /** Kills (SIGKILL) every JVM this class started that still runs; for {@code @AfterEach}. */
+  static void killAll() throws InterruptedException {
+    for (Process p : STARTED) {
+      if (p.isAlive()) {
+        p.destroyForcibly().waitFor();
+      }
+      STARTED.remove(p);
+    }
   }
 
   /** SIGKILL, and wait until the process is gone. */

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,6 +38,11 @@ class ServiceRestartTest {
   @TempDir Path tmp;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  @AfterEach
+  void killLeftovers() throws InterruptedException {
+    LipfarmJvm.killAll();
+  }
 
   @Test
   void killedServiceRecoversItsFarmAndStreamsEveryEventOnce() throws Exception {
