@@ -166,6 +166,9 @@ public final class EventJournal extends AbstractBehavior<EventJournal.Command> {
     Iterator<Parked> it = parked.iterator();
     while (it.hasNext()) {
       Parked p = it.next();
+      if (e.id() <= p.after) {
+        continue; // a reader ahead of a replay that is still catching up
+      }
       if (p.filter.matches(e)) {
         p.replyTo.tell(new Batch(e.id(), List.of(e), 0, 0));
         it.remove();

@@ -112,7 +112,16 @@ class CrashRecoveryTest {
               "--output-dir",
               crashed.toString(),
               conf.toString());
-      long wait = 1000 + rnd.nextInt(2500); // JVM start ~1 s; the whole farm ~8 s of work
+      // The kill lands a seeded random time after this attempt's farm has started (published an
+      // event): with the journal's start-up, a fixed delay from JVM start could kill every attempt
+      // before the farm exists, and recovery would never be exercised.
+      Path events = crashed.resolve(name).resolve("events.ndjson");
+      long linesBefore = lines(events);
+      long startDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (p.isAlive() && lines(events) <= linesBefore && System.nanoTime() < startDeadline) {
+        Thread.sleep(20);
+      }
+      long wait = 200 + rnd.nextInt(2500); // the whole farm ~8 s of work
       if (p.waitFor(wait, TimeUnit.MILLISECONDS)) {
         assertThat(p.exitValue()).as(Files.readString(log)).isZero();
         break; // finished before this kill
@@ -205,6 +214,17 @@ class CrashRecoveryTest {
       }
       return rows;
     }
+  }
+
+  private static long lines(Path file) throws java.io.IOException {
+    if (!Files.exists(file)) {
+      return 0;
+    }
+    long n = 0;
+    for (byte b : Files.readAllBytes(file)) {
+      n += b == '\n' ? 1 : 0;
+    }
+    return n;
   }
 
   private static Map<String, RunResult> byId(List<RunResult> results) {
