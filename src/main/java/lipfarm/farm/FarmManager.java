@@ -58,11 +58,15 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
    * Start a validated farm in the service; replies with its status (state {@code running}) or an
    * error. {@code note} (may be null) is shown in the answer, e.g. keys the service ignored.
    */
-  public record Submit(FarmDefinition definition, String note, ActorRef<Submitted> replyTo)
+  public record Submit(
+      FarmDefinition definition,
+      List<lipfarm.config.RunConfig> runs,
+      String note,
+      ActorRef<Submitted> replyTo)
       implements Command {
 
     public Submit(FarmDefinition definition, ActorRef<Submitted> replyTo) {
-      this(definition, null, replyTo);
+      this(definition, definition.expand(), null, replyTo);
     }
   }
 
@@ -368,12 +372,17 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   }
 
   private FarmSpec specOf(FarmDefinition def, ServiceRegistry.Entry e) {
+    return specOf(def, def.expand(), e);
+  }
+
+  private FarmSpec specOf(
+      FarmDefinition def, List<lipfarm.config.RunConfig> runs, ServiceRegistry.Entry e) {
     return new FarmSpec(
         e.id(),
         def.name(),
         settings.root().resolve(e.dir()).toAbsolutePath().toString(),
         e.persistenceId(),
-        def.expand(),
+        runs,
         def.maxConcurrentRuns(),
         RunPolicy.of(lipfarm.config.Durability.of(def)),
         farmFile(def.source()),
@@ -407,7 +416,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
             root.relativize(dir).toString(),
             "lipfarm|" + id + "|" + UUID.randomUUID(),
             def.source());
-    FarmSpec spec = specOf(def, entry);
+    FarmSpec spec = specOf(def, m.runs(), entry);
     Farm f = new Farm(spec, m.note());
     f.submitter = m.replyTo();
     farms.put(id, f);

@@ -259,11 +259,15 @@ final class HttpApi extends AllDirectives {
                           if (checked instanceof SubmitCheck.Rejected rejected) {
                             return complete(rejected.response());
                           }
-                          FarmDefinition def = ((SubmitCheck.Accepted) checked).definition();
+                          SubmitCheck.Accepted accepted = (SubmitCheck.Accepted) checked;
+                          FarmDefinition def = accepted.definition();
                           String note = ServicePolicy.ignoredKeys(def);
                           CompletionStage<HttpResponse> r =
                               this.<FarmManager.Submitted>ask(
-                                      replyTo -> new FarmManager.Submit(def, note, replyTo), ASK)
+                                      replyTo ->
+                                          new FarmManager.Submit(
+                                              def, accepted.runs(), note, replyTo),
+                                      ASK)
                                   .thenApply(
                                       s -> {
                                         if (s.status() == null) {

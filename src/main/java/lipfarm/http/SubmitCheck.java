@@ -28,7 +28,8 @@ final class SubmitCheck {
   /**
    * @param configurations how many configurations the grid spans (from the list sizes)
    */
-  record Accepted(FarmDefinition definition, long configurations) implements Outcome {}
+  record Accepted(FarmDefinition definition, java.util.List<lipfarm.config.RunConfig> runs)
+      implements Outcome {}
 
   record Rejected(StatusCode status, String message, String key, int line) implements Outcome {
     HttpResponse response() {
@@ -66,7 +67,9 @@ final class SubmitCheck {
       }
       ServicePolicy.checkDataFiles(def, limits.dataDirs());
       GridCheck.checkAll(def);
-      return new Accepted(def, count);
+      // Expanded here, once, within the cap: the grid language (where, derive, zip) is checked
+      // by expanding, and the farm manager takes these configurations as they are.
+      return new Accepted(def, def.expand());
     } catch (FarmText.Refused e) {
       return new Rejected(StatusCodes.BAD_REQUEST, e.detail(), e.key(), e.line());
     } catch (ConfigException e) {

@@ -59,6 +59,13 @@ class ReportCommandTest {
     Path copy = tmp.resolve("copy");
     Files.createDirectories(copy);
     Files.copy(farmDir.resolve("events.ndjson"), copy.resolve("events.ndjson"));
+    // The saved networks are listed in results.json when they are there.
+    Files.createDirectories(copy.resolve("networks"));
+    try (var nets = Files.list(farmDir.resolve("networks"))) {
+      for (Path n : nets.toList()) {
+        Files.copy(n, copy.resolve("networks").resolve(n.getFileName()));
+      }
+    }
 
     MainTest.Result r = MainTest.run("report", copy.toString());
     assertThat(r.code()).as(r.err()).isZero();

@@ -254,7 +254,7 @@ class DurableFarmTest {
    */
   @Test
   void gracefulStopCheckpointsAndResumesBitIdentically() throws Exception {
-    String grid = "k = [2], n = [20, 40], max-epochs = [6000]";
+    String grid = "k = [2], n = [100, 200], max-epochs = [40000]";
     Outcome straight = runToEnd(def("stop", grid, ""), tmp.resolve("a"));
 
     List<FarmEvent> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
