@@ -1,5 +1,6 @@
 package lipfarm.http;
 
+import com.typesafe.config.Config;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -22,16 +23,28 @@ final class ServicePolicy {
   static final List<String> FILE_KEYS = List.of("file", "label-file");
 
   /**
-   * Where results go: never chosen by the client.
+   * Farm keys the operator sets, never a client: where results go, and which journal database is
+   * used with which credentials (a client-chosen URL would make the service connect anywhere, and
+   * could be sent the operator's password from the environment).
+   */
+  static final List<String> OPERATOR_KEYS =
+      List.of("output-dir", "journal", "journal-url", "journal-user", "journal-password");
+
+  /**
+   * Where results go and which journal is used: never chosen by the client.
    *
-   * @param hasOutputDir whether the submitted text sets {@code farm.output-dir}
+   * @param root the submitted text as parsed
    * @throws ConfigException naming the offending key
    */
-  static void checkPlacement(FarmDefinition def, boolean hasOutputDir) {
-    if (hasOutputDir) {
-      throw new ConfigException(
-          "farm.output-dir",
-          "not allowed in service mode; results go under the service's --output-dir");
+  static void checkPlacement(FarmDefinition def, Config root) {
+    for (String key : OPERATOR_KEYS) {
+      if (root.hasPath("farm." + key)) {
+        throw new ConfigException(
+            "farm." + key,
+            key.equals("output-dir")
+                ? "not allowed in service mode; results go under the service's --output-dir"
+                : "not allowed in service mode; the service's operator configures the journal");
+      }
     }
     if (def.name().matches("\\.+")) {
       throw new ConfigException(

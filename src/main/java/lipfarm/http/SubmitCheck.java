@@ -51,7 +51,7 @@ final class SubmitCheck {
     try {
       parsed = FarmText.parse(body, limits.maxDepth());
       FarmDefinition def = parsed.definition();
-      ServicePolicy.checkPlacement(def, parsed.root().hasPath("farm.output-dir"));
+      ServicePolicy.checkPlacement(def, parsed.root());
       long count = GridCheck.count(def);
       if (count > limits.maxConfigurations()) {
         return new Rejected(

@@ -272,6 +272,7 @@ class ServiceFuzzTest {
       cases.add(huge(rnd));
     }
     cases.addAll(includes(rnd));
+    cases.addAll(operatorKeys(rnd));
     cases.addAll(substitutions(rnd));
     for (int i = 0; i < 150; i++) {
       cases.add(unicode(rnd));
@@ -333,7 +334,7 @@ class ServiceFuzzTest {
     System.out.printf("fuzz: %d bodies, %d created, %.1f s%n", cases.size(), created, seconds);
     assertThat(created).isGreaterThanOrEqualTo(VALID.size());
 
-    assertThat(leakHits.get()).as("URL includes fetched").isZero();
+    assertThat(leakHits.get()).as("URL includes fetched, journal URLs connected").isZero();
     assertThat(filesOutsideOutput()).isEqualTo(filesBefore);
     HttpResponse<String> farms = send(req("/farms").GET());
     assertNoSecret(farms.body(), "/farms");
@@ -457,6 +458,33 @@ class ServiceFuzzTest {
               };
           cases.add(Case.of("include", body, 400));
         }
+      }
+    }
+    return cases;
+  }
+
+  /** Keys only the operator sets: a journal URL pointing at the planted server, output dirs. */
+  List<Case> operatorKeys(Random rnd) {
+    String url = "jdbc:postgresql://127.0.0.1:" + leakServer.getAddress().getPort() + "/db";
+    List<String> fields =
+        List.of(
+            "journal = postgres, journal-url = \"" + url + "\"",
+            "journal-url = \"" + url + "\"",
+            "journal = postgres",
+            "journal = h2",
+            "journal-user = postgres, journal-password = x",
+            "output-dir = \"" + tmp.resolve("elsewhere") + "\"",
+            "output-dir = \"../../..\"",
+            "output-dir = \"/tmp\"");
+    List<Case> cases = new ArrayList<>();
+    for (String f : fields) {
+      for (int k = 0; k < 3; k++) {
+        String tiny = "n = 8, d = 2, k = 2, max-epochs = 5, estimator-budget = 50";
+        cases.add(
+            Case.of(
+                "operator key",
+                "farm { name = fzo" + k + ", " + f + ", defaults { " + tiny + " } }",
+                400));
       }
     }
     return cases;

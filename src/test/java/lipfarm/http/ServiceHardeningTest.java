@@ -183,6 +183,13 @@ class ServiceHardeningTest {
     assertJsonError(api.post("/farms", "farm { }\n#" + "x".repeat(70_000)), 413);
     assertJsonError(api.post("/farms", "farm { grid { n = [1, 2 }"), 400);
     assertJsonError(api.post("/farms", "farm { name = ${HOME} }"), 400);
+    for (String key : List.of("journal", "journal-url", "journal-user", "journal-password")) {
+      Api.Response r =
+          api.post("/farms", "farm { name = j\n " + key + " = \"jdbc:postgresql://x/y\" }");
+      assertJsonError(r, 400);
+      assertThat(r.json().get("key").asText()).isEqualTo("farm." + key);
+      assertThat(r.json().get("line").asInt()).isEqualTo(2);
+    }
     Api.Response include = api.post("/farms", "farm {\n include file(\"/etc/hostname\")\n}");
     assertJsonError(include, 400);
     assertThat(include.json().get("line").asInt()).isEqualTo(2);
