@@ -110,9 +110,11 @@ class ServiceFuzzTest {
           "restarts",
           "max-concurrent-runs");
 
-  /** No size key is given its maximum: a valid farm stays tiny. */
+  /** Large valid sizes are refused by --max-run-cells or cancelled at once. */
   static final List<String> BOUNDARY_NUMBERS =
       List.of(
+          "1000000",
+          "10000000",
           "-1",
           "0",
           "1",
@@ -665,7 +667,7 @@ class ServiceFuzzTest {
                     + " = ["
                     + value
                     + "] } }";
-    return Case.of("boundary " + key + " = " + value, body, 201, 400);
+    return Case.of("boundary " + key + " = " + value, body, 201, 400, 413);
   }
 
   // ---- helpers --------------------------------------------------------------------------------

@@ -124,6 +124,21 @@ class ServiceHardeningTest {
     assertThat(huge.json().get("error").asText()).contains("1000000000000");
     assertThat(started("big")).isFalse();
     assertThat(out.resolve("big")).doesNotExist();
+    // One configuration too large to hold in memory: refused by its estimated size, unstarted.
+    for (String big :
+        List.of(
+            "n = 10000000, d = 1000000",
+            "depth = 20, k = 1000000",
+            "hidden-widths = \"9999999\", d = 1000")) {
+      Api.Response r = api.post("/farms", "farm { name = big, defaults { " + big + " } }");
+      assertJsonError(r, 413);
+      assertThat(r.json().get("error").asText()).contains("--max-run-cells");
+      assertThat(r.json().get("key").asText()).isEqualTo("farm.defaults");
+    }
+    Api.Response inGrid =
+        api.post("/farms", "farm { name = big, grid { n = [10, 10000000], d = [2, 100000] } }");
+    assertJsonError(inGrid, 413);
+    assertThat(inGrid.json().get("key").asText()).isEqualTo("farm.grid");
     // A grid at the limit whose points cannot all run is refused, naming the key, still unstarted.
     Api.Response inconsistent =
         api.post("/farms", "farm { name = big, grid { restarts = [1, 2], depth = [2, 3] } }");
@@ -274,6 +289,16 @@ class ServiceHardeningTest {
     } finally {
       system.terminate();
     }
+  }
+
+  /** The README's example, posting the shipped default farm, passes every check with defaults. */
+  @Test
+  void theShippedFarmPassesTheDefaultLimits() throws Exception {
+    SubmitCheck.Outcome o =
+        SubmitCheck.check(
+            Files.readString(Path.of("conf/application.conf")), ServiceConfig.Limits.defaults());
+    assertThat(o).isInstanceOf(SubmitCheck.Accepted.class);
+    assertThat(((SubmitCheck.Accepted) o).configurations()).isEqualTo(36);
   }
 
   @Test
