@@ -291,14 +291,23 @@ class ServiceHardeningTest {
     }
   }
 
-  /** The README's example, posting the shipped default farm, passes every check with defaults. */
+  /**
+   * The README's example body passes every check with the default limits; the shipped farm file
+   * only for its output-dir, which a client may not choose.
+   */
   @Test
-  void theShippedFarmPassesTheDefaultLimits() throws Exception {
-    SubmitCheck.Outcome o =
-        SubmitCheck.check(
-            Files.readString(Path.of("conf/application.conf")), ServiceConfig.Limits.defaults());
+  void theReadmeExampleAndTheShippedFarmPassTheDefaultLimits() throws Exception {
+    String readme = Files.readString(Path.of("README.md"));
+    String example = "farm { name = demo, grid { n = [100, 200], k = [5, 10] } }";
+    assertThat(readme).contains("--data-binary '" + example + "'");
+    SubmitCheck.Outcome o = SubmitCheck.check(example, ServiceConfig.Limits.defaults());
     assertThat(o).isInstanceOf(SubmitCheck.Accepted.class);
-    assertThat(((SubmitCheck.Accepted) o).configurations()).isEqualTo(36);
+    assertThat(((SubmitCheck.Accepted) o).configurations()).isEqualTo(4);
+    String shipped =
+        Files.readString(Path.of("conf/application.conf")).replace("output-dir = \"runs\"", "");
+    SubmitCheck.Outcome s = SubmitCheck.check(shipped, ServiceConfig.Limits.defaults());
+    assertThat(s).isInstanceOf(SubmitCheck.Accepted.class);
+    assertThat(((SubmitCheck.Accepted) s).configurations()).isEqualTo(3 * 4 * 3);
   }
 
   @Test
