@@ -87,6 +87,14 @@ final class ServeCommand implements Callable<Integer> {
   long maxConfigurations;
 
   @Option(
+      names = "--max-run-cells",
+      paramLabel = "N",
+      description =
+          "most numbers one run of a submitted farm may hold at once (data, activations, weights; 8 bytes each); larger runs are refused with 413 (default: ${DEFAULT-VALUE})",
+      defaultValue = "50000000")
+  long maxRunCells;
+
+  @Option(
       names = "--data-dir",
       paramLabel = "DIR",
       description =
@@ -106,9 +114,10 @@ final class ServeCommand implements Callable<Integer> {
         || heartbeatSeconds < 1
         || eventLogCapacity < 1
         || computeThreads < 0
-        || maxConfigurations < 1) {
+        || maxConfigurations < 1
+        || maxRunCells < 1) {
       err.println(
-          "lipfarm: --port must be in [0, 65535]; --max-body-bytes, --heartbeat-seconds, --event-log-capacity and --max-configurations must be positive");
+          "lipfarm: --port must be in [0, 65535]; --max-body-bytes, --heartbeat-seconds, --event-log-capacity, --max-configurations and --max-run-cells must be positive");
       return Main.EXIT_USAGE;
     }
     for (Path d : dataDirs) {
@@ -132,6 +141,7 @@ final class ServeCommand implements Callable<Integer> {
               .withComputeThreads(
                   computeThreads == 0 ? Runtime.getRuntime().availableProcessors() : computeThreads)
               .withMaxConfigurations(maxConfigurations)
+              .withMaxRunCells(maxRunCells)
               .withDataDirs(dataDirs)
               .withTokenPolicy(new SecureRandom());
     } catch (IllegalArgumentException e) {

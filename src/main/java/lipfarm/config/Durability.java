@@ -66,14 +66,17 @@ public record Durability(
         farm.containsKey("journal") ? text(farm.get("journal"), "farm.journal") : d.journal;
     if (!journal.equals("h2") && !journal.equals("postgres")) {
       throw new ConfigException(
-          "farm.journal", "'" + journal + "' is not allowed; allowed values: h2, postgres");
+          "farm.journal",
+          "'" + FarmText.excerpt(journal) + "' is not allowed; allowed values: h2, postgres");
     }
     String url =
         farm.containsKey("journal-url") ? text(farm.get("journal-url"), "farm.journal-url") : "";
     if (!url.isEmpty() && !url.startsWith("jdbc:postgresql:")) {
       throw new ConfigException(
           "farm.journal-url",
-          "'" + url + "' is not a PostgreSQL JDBC URL; expected jdbc:postgresql://HOST:PORT/DB");
+          "'"
+              + FarmText.excerpt(url)
+              + "' is not a PostgreSQL JDBC URL; expected jdbc:postgresql://HOST:PORT/DB");
     }
     String user =
         farm.containsKey("journal-user") ? text(farm.get("journal-user"), "farm.journal-user") : "";

@@ -310,9 +310,11 @@ public record FarmDefinition(
     return List.copyOf(byId.values());
   }
 
-  /** Checks one point of the grid (every parameter set) without keeping it; see GridCheck. */
-  void checkPoint(Map<String, Object> point) {
-    checkConsistent(toRunConfig(point));
+  /** Checks one point of the grid (every parameter set); see GridCheck. */
+  RunConfig checkPoint(Map<String, Object> point) {
+    RunConfig rc = toRunConfig(point);
+    checkConsistent(rc);
+    return rc;
   }
 
   /** Checks that hold between keys; the message names the key that would have to change. */

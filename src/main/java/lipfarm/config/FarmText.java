@@ -111,8 +111,8 @@ public final class FarmText {
 
   /**
    * Refuses control characters and unpaired surrogates in every key and string: no farm setting
-   * needs them, and they could not be written to the farm's files as UTF-8. Iterative: the tree is
-   * walked with an explicit stack.
+   * needs them, and they would travel into reports, logs and terminals (escape sequences).
+   * Iterative: the tree is walked with an explicit stack.
    */
   private static void checkPrintable(ConfigObject root) {
     java.util.ArrayDeque<Object[]> todo = new java.util.ArrayDeque<>();

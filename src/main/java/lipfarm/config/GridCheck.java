@@ -40,6 +40,14 @@ public final class GridCheck {
    * @throws ConfigException for the first point that cannot run, naming the key to change
    */
   public static void checkAll(FarmDefinition def) {
+    checkAll(def, rc -> {});
+  }
+
+  /**
+   * {@link #checkAll(FarmDefinition)}, also handing each point to {@code each} (which may throw)
+   * before the next is made.
+   */
+  public static void checkAll(FarmDefinition def, java.util.function.Consumer<RunConfig> each) {
     List<Map.Entry<String, List<Object>>> axes = List.copyOf(def.grid().entrySet());
     Map<String, Object> point = new LinkedHashMap<>(def.defaults());
     int[] at = new int[axes.size()];
@@ -47,7 +55,7 @@ public final class GridCheck {
       point.put(axes.get(a).getKey(), axes.get(a).getValue().get(0));
     }
     while (true) {
-      def.checkPoint(point);
+      each.accept(def.checkPoint(point));
       // Odometer: the last axis turns fastest, as in expand().
       int a = axes.size() - 1;
       while (a >= 0 && at[a] == axes.get(a).getValue().size() - 1) {

@@ -132,6 +132,9 @@ public final class FarmService implements AutoCloseable {
         "pekko.http.server.parsing.max-content-length = "
             + SafeBody.discardLimit(config.maxBodyBytes())
             + "\npekko.http.server.remote-address-attribute = on"
+            // Longer than HttpApi's longest wait (a cancellation, 30 s), so that wait's own
+            // answer (202) is given rather than the timeout's 503.
+            + "\npekko.http.server.request-timeout = 40s"
             // Requests too malformed to reach the routes are answered in JSON as well.
             + "\npekko.http.server.parsing.error-handler = \""
             + JsonParsingErrors.class.getName()

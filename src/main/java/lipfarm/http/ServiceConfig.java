@@ -49,19 +49,22 @@ public record ServiceConfig(
    * What a farm submitted over HTTP may ask for.
    *
    * @param maxConfigurations most configurations one farm's grid may span
+   * @param maxRunCells most numbers one run may hold at once, as estimated by {@link RunSize}
    * @param maxDepth deepest nesting of a request body (objects, lists, dotted keys)
    * @param dataDirs directories besides the working directory whose files farms may read
    */
-  public record Limits(long maxConfigurations, int maxDepth, List<Path> dataDirs) {
+  public record Limits(
+      long maxConfigurations, long maxRunCells, int maxDepth, List<Path> dataDirs) {
     public Limits {
-      if (maxConfigurations < 1 || maxDepth < 1) {
+      if (maxConfigurations < 1 || maxRunCells < 1 || maxDepth < 1) {
         throw new IllegalArgumentException("limits must be positive");
       }
       dataDirs = List.copyOf(dataDirs);
     }
 
+    /** 100 000 configurations; 50 million numbers (400 MB as doubles) per run. */
     public static Limits defaults() {
-      return new Limits(100_000, FarmText.DEFAULT_MAX_DEPTH, List.of());
+      return new Limits(100_000, 50_000_000, FarmText.DEFAULT_MAX_DEPTH, List.of());
     }
   }
 
@@ -156,15 +159,22 @@ public record ServiceConfig(
   }
 
   public ServiceConfig withMaxConfigurations(long max) {
-    return withLimits(new Limits(max, limits.maxDepth(), limits.dataDirs()));
+    return withLimits(new Limits(max, limits.maxRunCells(), limits.maxDepth(), limits.dataDirs()));
   }
 
   public ServiceConfig withMaxDepth(int depth) {
-    return withLimits(new Limits(limits.maxConfigurations(), depth, limits.dataDirs()));
+    return withLimits(
+        new Limits(limits.maxConfigurations(), limits.maxRunCells(), depth, limits.dataDirs()));
   }
 
   public ServiceConfig withDataDirs(List<Path> dirs) {
-    return withLimits(new Limits(limits.maxConfigurations(), limits.maxDepth(), dirs));
+    return withLimits(
+        new Limits(limits.maxConfigurations(), limits.maxRunCells(), limits.maxDepth(), dirs));
+  }
+
+  public ServiceConfig withMaxRunCells(long cells) {
+    return withLimits(
+        new Limits(limits.maxConfigurations(), cells, limits.maxDepth(), limits.dataDirs()));
   }
 
   /** Whether {@code host} names only this machine (127.0.0.0/8, ::1, localhost). */

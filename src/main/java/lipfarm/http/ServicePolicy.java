@@ -1,5 +1,6 @@
 package lipfarm.http;
 
+import com.typesafe.config.Config;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
@@ -22,8 +23,7 @@ final class ServicePolicy {
   static final List<String> FILE_KEYS = List.of("file", "label-file");
 
   /** Farm keys a service ignores: it decides where results and the journal go. */
-  static final List<String> IGNORED_KEYS =
-      List.of("output-dir", "journal", "journal-url", "journal-user", "journal-password");
+  static final List<String> IGNORED_KEYS = List.of("output-dir");
 
   /**
    * The note for a submission that sets keys the service ignores (null if none), so a farm file
@@ -35,21 +35,33 @@ final class ServicePolicy {
     if (set.isEmpty()) {
       return null;
     }
-    return String.join(", ", set)
-        + " ignored: the service writes results under its --output-dir and uses its own journal";
+    return String.join(", ", set) + " ignored: the service writes results under its --output-dir";
   }
 
   /**
-   * Where results go: never chosen by the client.
+   * Farm keys the operator sets, never a client: where results go, and which journal database is
+   * used with which credentials (a client-chosen URL would make the service connect anywhere, and
+   * could be sent the operator's password from the environment).
+   */
+  static final List<String> OPERATOR_KEYS =
+      List.of("output-dir", "journal", "journal-url", "journal-user", "journal-password");
+
+  /**
+   * Where results go and which journal is used: never chosen by the client.
    *
-   * @param hasOutputDir whether the submitted text sets {@code farm.output-dir}
+   * @param root the submitted text as parsed
    * @throws ConfigException naming the offending key
    */
-  static void checkPlacement(FarmDefinition def, boolean hasOutputDir) {
-    if (hasOutputDir) {
-      throw new ConfigException(
-          "farm.output-dir",
-          "not allowed in service mode; results go under the service's --output-dir");
+  static void checkPlacement(FarmDefinition def, Config root) {
+    for (String key : OPERATOR_KEYS) {
+      // output-dir is ignored, with a note in the answer, so a CLI farm file is accepted as is.
+      if (!key.equals("output-dir") && root.hasPath("farm." + key)) {
+        throw new ConfigException(
+            "farm." + key,
+            key.equals("output-dir")
+                ? "not allowed in service mode; results go under the service's --output-dir"
+                : "not allowed in service mode; the service's operator configures the journal");
+      }
     }
     if (def.name().matches("\\.+")) {
       throw new ConfigException(

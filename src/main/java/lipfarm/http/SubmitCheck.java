@@ -15,9 +15,10 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
 /**
  * The checks of {@code POST /farms}, cheapest first, all before anything is started: the body read
  * as data ({@link FarmText}), the service policy, the grid's size from its list sizes against
- * {@code --max-configurations}, the data files' real paths, and the checks between keys on every
- * point without expanding the grid. Nothing here can end the JVM: recursion is bounded by the depth
- * limit, and a stack overflow is still turned into an answer.
+ * {@code --max-configurations}, the data files' real paths, and, on every point without expanding
+ * the grid, the checks between keys and the run's size against {@code --max-run-cells}. Nothing
+ * here can end the JVM: recursion is bounded by the depth limit, and a stack overflow is still
+ * turned into an answer.
  */
 final class SubmitCheck {
   private SubmitCheck() {}
@@ -47,12 +48,22 @@ final class SubmitCheck {
         () -> check(body, limits), system.dispatchers().lookup(DispatcherSelector.blocking()));
   }
 
+  /** A configuration over the per-run size limit. */
+  private static final class TooLarge extends RuntimeException {
+    final String key;
+
+    TooLarge(String key, String message) {
+      super(message, null, false, false);
+      this.key = key;
+    }
+  }
+
   static Outcome check(String body, ServiceConfig.Limits limits) {
     FarmText.Parsed parsed = null;
     try {
       parsed = FarmText.parse(body, limits.maxDepth());
       FarmDefinition def = parsed.definition();
-      ServicePolicy.checkPlacement(def, false); // output-dir is ignored (see ignoredKeys)
+      ServicePolicy.checkPlacement(def, parsed.root());
       long count = GridCheck.count(def);
       if (count > limits.maxConfigurations()) {
         return new Rejected(
@@ -66,10 +77,36 @@ final class SubmitCheck {
             FarmText.lineOfKey(parsed.root(), "farm.grid"));
       }
       ServicePolicy.checkDataFiles(def, limits.dataDirs());
-      GridCheck.checkAll(def);
+      String where = def.grid().isEmpty() ? "farm.defaults" : "farm.grid";
+      GridCheck.checkAll(
+          def,
+          rc -> {
+            double cells = RunSize.cells(rc);
+            if (cells > limits.maxRunCells()) {
+              throw new TooLarge(
+                  where,
+                  String.format(
+                      "a configuration (n = %d, d = %d, hidden widths %s) would hold about %.3g"
+                          + " numbers at once; this service accepts at most %d per run"
+                          + " (--max-run-cells); nothing was started",
+                      rc.n(),
+                      rc.d(),
+                      rc.hiddenLayerWidths().size() > 8
+                          ? rc.hiddenLayerWidths().subList(0, 8) + "…"
+                          : rc.hiddenLayerWidths(),
+                      cells,
+                      limits.maxRunCells()));
+            }
+          });
       // Expanded here, once, within the cap: the grid language (where, derive, zip) is checked
       // by expanding, and the farm manager takes these configurations as they are.
       return new Accepted(def, def.expand());
+    } catch (TooLarge e) {
+      return new Rejected(
+          StatusCodes.PAYLOAD_TOO_LARGE,
+          e.getMessage(),
+          e.key,
+          FarmText.lineOfKey(parsed.root(), e.key));
     } catch (FarmText.Refused e) {
       return new Rejected(StatusCodes.BAD_REQUEST, e.detail(), e.key(), e.line());
     } catch (ConfigException e) {

@@ -110,9 +110,11 @@ class ServiceFuzzTest {
           "restarts",
           "max-concurrent-runs");
 
-  /** No size key is given its maximum: a valid farm stays tiny. */
+  /** Large valid sizes are refused by --max-run-cells or cancelled at once. */
   static final List<String> BOUNDARY_NUMBERS =
       List.of(
+          "1000000",
+          "10000000",
           "-1",
           "0",
           "1",
@@ -272,6 +274,7 @@ class ServiceFuzzTest {
       cases.add(huge(rnd));
     }
     cases.addAll(includes(rnd));
+    cases.addAll(operatorKeys(rnd));
     cases.addAll(substitutions(rnd));
     for (int i = 0; i < 150; i++) {
       cases.add(unicode(rnd));
@@ -333,7 +336,7 @@ class ServiceFuzzTest {
     System.out.printf("fuzz: %d bodies, %d created, %.1f s%n", cases.size(), created, seconds);
     assertThat(created).isGreaterThanOrEqualTo(VALID.size());
 
-    assertThat(leakHits.get()).as("URL includes fetched").isZero();
+    assertThat(leakHits.get()).as("URL includes fetched, journal URLs connected").isZero();
     assertThat(filesOutsideOutput()).isEqualTo(filesBefore);
     HttpResponse<String> farms = send(req("/farms").GET());
     assertNoSecret(farms.body(), "/farms");
@@ -457,6 +460,33 @@ class ServiceFuzzTest {
               };
           cases.add(Case.of("include", body, 400));
         }
+      }
+    }
+    return cases;
+  }
+
+  /** Keys only the operator sets: a journal URL pointing at the planted server, output dirs. */
+  List<Case> operatorKeys(Random rnd) {
+    String url = "jdbc:postgresql://127.0.0.1:" + leakServer.getAddress().getPort() + "/db";
+    List<String> fields =
+        List.of(
+            "journal = postgres, journal-url = \"" + url + "\"",
+            "journal-url = \"" + url + "\"",
+            "journal = postgres",
+            "journal = h2",
+            "journal-user = postgres, journal-password = x",
+            "output-dir = \"" + tmp.resolve("elsewhere") + "\"",
+            "output-dir = \"../../..\"",
+            "output-dir = \"/tmp\"");
+    List<Case> cases = new ArrayList<>();
+    for (String f : fields) {
+      for (int k = 0; k < 3; k++) {
+        String tiny = "n = 8, d = 2, k = 2, max-epochs = 5, estimator-budget = 50";
+        cases.add(
+            Case.of(
+                "operator key",
+                "farm { name = fzo" + k + ", " + f + ", defaults { " + tiny + " } }",
+                400));
       }
     }
     return cases;
@@ -637,7 +667,7 @@ class ServiceFuzzTest {
                     + " = ["
                     + value
                     + "] } }";
-    return Case.of("boundary " + key + " = " + value, body, 201, 400);
+    return Case.of("boundary " + key + " = " + value, body, 201, 400, 413);
   }
 
   // ---- helpers --------------------------------------------------------------------------------

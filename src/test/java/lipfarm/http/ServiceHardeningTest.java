@@ -124,6 +124,21 @@ class ServiceHardeningTest {
     assertThat(huge.json().get("error").asText()).contains("1000000000000");
     assertThat(started("big")).isFalse();
     assertThat(out.resolve("big")).doesNotExist();
+    // One configuration too large to hold in memory: refused by its estimated size, unstarted.
+    for (String big :
+        List.of(
+            "n = 10000000, d = 1000000",
+            "depth = 20, k = 1000000",
+            "hidden-widths = \"9999999\", d = 1000")) {
+      Api.Response r = api.post("/farms", "farm { name = big, defaults { " + big + " } }");
+      assertJsonError(r, 413);
+      assertThat(r.json().get("error").asText()).contains("--max-run-cells");
+      assertThat(r.json().get("key").asText()).isEqualTo("farm.defaults");
+    }
+    Api.Response inGrid =
+        api.post("/farms", "farm { name = big, grid { n = [10, 10000000], d = [2, 100000] } }");
+    assertJsonError(inGrid, 413);
+    assertThat(inGrid.json().get("key").asText()).isEqualTo("farm.grid");
     // A grid at the limit whose points cannot all run is refused, naming the key, still unstarted.
     Api.Response inconsistent =
         api.post("/farms", "farm { name = big, grid { restarts = [1, 2], depth = [2, 3] } }");
@@ -183,6 +198,13 @@ class ServiceHardeningTest {
     assertJsonError(api.post("/farms", "farm { }\n#" + "x".repeat(70_000)), 413);
     assertJsonError(api.post("/farms", "farm { grid { n = [1, 2 }"), 400);
     assertJsonError(api.post("/farms", "farm { name = ${HOME} }"), 400);
+    for (String key : List.of("journal", "journal-url", "journal-user", "journal-password")) {
+      Api.Response r =
+          api.post("/farms", "farm { name = j\n " + key + " = \"jdbc:postgresql://x/y\" }");
+      assertJsonError(r, 400);
+      assertThat(r.json().get("key").asText()).isEqualTo("farm." + key);
+      assertThat(r.json().get("line").asInt()).isEqualTo(2);
+    }
     Api.Response include = api.post("/farms", "farm {\n include file(\"/etc/hostname\")\n}");
     assertJsonError(include, 400);
     assertThat(include.json().get("line").asInt()).isEqualTo(2);
@@ -267,6 +289,26 @@ class ServiceHardeningTest {
     } finally {
       system.terminate();
     }
+  }
+
+  /**
+   * The README's example bodies pass every check with the default limits: the inline one and the
+   * shipped farm file (whose output-dir the service ignores).
+   */
+  @Test
+  void theReadmeExampleAndTheShippedFarmPassTheDefaultLimits() throws Exception {
+    String readme = Files.readString(Path.of("README.md"));
+    String example = "farm { name = demo, grid { n = [100, 200], k = [5, 10] } }";
+    assertThat(readme).contains("--data-binary '" + example + "'");
+    SubmitCheck.Outcome o = SubmitCheck.check(example, ServiceConfig.Limits.defaults());
+    assertThat(o).isInstanceOf(SubmitCheck.Accepted.class);
+    assertThat(((SubmitCheck.Accepted) o).runs()).hasSize(4);
+    // The shipped farm file as it is: its output-dir is ignored (the answer says so).
+    assertThat(readme).contains("--data-binary @conf/application.conf");
+    String shipped = Files.readString(Path.of("conf/application.conf"));
+    SubmitCheck.Outcome s = SubmitCheck.check(shipped, ServiceConfig.Limits.defaults());
+    assertThat(s).isInstanceOf(SubmitCheck.Accepted.class);
+    assertThat(((SubmitCheck.Accepted) s).runs()).hasSize(3 * 4 * 3);
   }
 
   @Test
