@@ -71,6 +71,7 @@ public final class LipschitzSandwich {
   private final Mlp mlp;
   private final NetworkSnapshot net;
   private final boolean searchOnly;
+  private final boolean quick; // a snapshot while training: only the cheap methods
 
   /** The point where {@link #lowerGlobal} was certified (null when it came from no point). */
   private double[] lowerGlobalPoint;
@@ -162,7 +163,17 @@ public final class LipschitzSandwich {
    */
   public LipschitzSandwich(
       NetworkSnapshot net, Dataset data, long seed, long budget, boolean boxDomain) {
-    this(net, data, seed, budget, boxDomain, false);
+    this(net, data, seed, budget, boxDomain, false, false);
+  }
+
+  /**
+   * A quick sandwich for a snapshot taken while the network trains: the same certified probes and
+   * closed-form upper bounds, but no pattern enumeration, LipSDP, branch and bound or far-field
+   * search, whose cost grows with the network rather than the budget.
+   */
+  public static LipschitzSandwich quick(
+      NetworkSnapshot net, Dataset data, long seed, long budget, boolean boxDomain) {
+    return new LipschitzSandwich(net, data, seed, budget, boxDomain, false, true);
   }
 
   /**
@@ -175,9 +186,11 @@ public final class LipschitzSandwich {
       long seed,
       long budget,
       boolean boxDomain,
-      boolean searchOnly) {
+      boolean searchOnly,
+      boolean quick) {
     this.net = net;
     this.searchOnly = searchOnly;
+    this.quick = quick;
     if (data.d() != net.inputDim()) {
       throw new IllegalArgumentException(
           "data dimension " + data.d() + " != network input " + net.inputDim());
@@ -234,7 +247,7 @@ public final class LipschitzSandwich {
     if (mlp.depth >= 2 && !Double.isNaN(cp)) {
       addUpper("combettes-pesquet", cp);
     }
-    lipSdp = !searchOnly && LipSdp.applicable(mlp) ? new LipSdp(mlp) : null;
+    lipSdp = !searchOnly && !quick && LipSdp.applicable(mlp) ? new LipSdp(mlp) : null;
     if (lipSdp != null) {
       double ef = lipSdp.eclipseFast();
       if (!Double.isNaN(ef)) {
@@ -251,7 +264,7 @@ public final class LipschitzSandwich {
       ex = new Bound("linear-product", BoundKind.EXACT, lin.value());
       // The Jacobian is the same everywhere: its rounding-safe norm at 0 is the lower end.
       exLower = safe.lowerNorm(new double[dim]);
-    } else {
+    } else if (!quick) {
       UpperBounds.Enumeration e = UpperBounds.enumerate(mlp);
       if (e != null && e.exact()) {
         ex = new Bound("pattern-enumeration", BoundKind.EXACT, e.value());
@@ -279,6 +292,7 @@ public final class LipschitzSandwich {
     // the cube [−R, R]^d gives the global constant, which here equals the local one.
     bnb =
         globalEqualsLocal
+                && !quick
                 && !mlp.linear
                 && mlp.depth >= 2
                 && dim <= BNB_MAX_DIM
@@ -667,7 +681,7 @@ public final class LipschitzSandwich {
    * carry exactly the gradients of f₀, and their largest norm is Lip(f₀).
    */
   private boolean farFieldApplies() {
-    return !searchOnly && hasBias && mlp.act.piecewiseLinear() && mlp.depth >= 2;
+    return !searchOnly && !quick && hasBias && mlp.act.piecewiseLinear() && mlp.depth >= 2;
   }
 
   /** Distances t·R at which far-field directions are evaluated on f itself. */
@@ -688,7 +702,8 @@ public final class LipschitzSandwich {
       layers.add(new NetworkSnapshot.Layer(l.rows(), l.cols(), l.weights(), null));
     }
     NetworkSnapshot f0 = new NetworkSnapshot(net.activation(), layers);
-    LipschitzSandwich sub = new LipschitzSandwich(f0, data, rng.nextLong(), share, false, true);
+    LipschitzSandwich sub =
+        new LipschitzSandwich(f0, data, rng.nextLong(), share, false, true, false);
     while (sub.step(1000)) {
       // the bias-free search runs to its share of the budget
     }

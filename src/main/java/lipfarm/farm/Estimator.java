@@ -127,7 +127,10 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
     long budget = msg.budget() > 0 ? Math.min(msg.budget(), full) : full;
     // Data on the cube lives in a box: the local constant is taken there, not on a ball.
     boolean box = "cube".equals(c.data());
-    sandwich = new LipschitzSandwich(msg.weights(), data, c.estimatorSeed(), budget, box);
+    sandwich =
+        msg.intermediate()
+            ? LipschitzSandwich.quick(msg.weights(), data, c.estimatorSeed(), budget, box)
+            : new LipschitzSandwich(msg.weights(), data, c.estimatorSeed(), budget, box);
     if (!box) {
       int screened = msg.intermediate() ? SCREENED_POINTS / 10 : SCREENED_POINTS;
       // Screen many sphere points in large single-precision batches; only the best few are

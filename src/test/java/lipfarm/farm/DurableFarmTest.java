@@ -170,6 +170,44 @@ class DurableFarmTest {
     assertThat(log.results()).hasSize(2);
   }
 
+  /**
+   * While a run trains, its estimator bounds snapshots of the network: every long run publishes
+   * complete estimates of several earlier epochs before the one of its final network, which is the
+   * run's result.
+   */
+  @Test
+  void estimatesSnapshotsWhileTraining() throws Exception {
+    FarmDefinition def =
+        def("snap", "k = [2], n = [40, 60], max-epochs = [4000]", "snapshot-every = 250, ");
+    Outcome o = runToEnd(def, tmp);
+    EventLog log = EventLog.read(tmp.resolve("snap"));
+    for (RunResult r : o.results()) {
+      List<FarmEvent.LipschitzEstimate> complete =
+          log.events().stream()
+              .filter(
+                  e ->
+                      e instanceof FarmEvent.LipschitzEstimate est
+                          && est.complete()
+                          && est.runId().equals(r.runId()))
+              .map(e -> (FarmEvent.LipschitzEstimate) e)
+              .toList();
+      assertThat(r.epochs()).isEqualTo(4000);
+      List<Integer> before =
+          complete.stream()
+              .map(FarmEvent.LipschitzEstimate::snapshotEpoch)
+              .filter(ep -> ep < r.epochs())
+              .toList();
+      assertThat(before).as("intermediate snapshots of %s", r.runId()).hasSizeGreaterThan(1);
+      assertThat(before).allSatisfy(ep -> assertThat(ep % 250).isZero());
+      FarmEvent.LipschitzEstimate last = complete.get(complete.size() - 1);
+      assertThat(last.snapshotEpoch()).isEqualTo(r.epochs());
+      assertThat(last.lower()).isEqualTo(r.lipLower());
+      assertThat(last.upper()).isEqualTo(r.lipUpper());
+      // Intermediate sandwiches are certified too: each is a valid pair for its own network.
+      complete.forEach(e -> assertThat(e.lower()).isLessThanOrEqualTo(e.upper()));
+    }
+  }
+
   /** A definition that drops or changes configurations is refused and writes no event. */
   @Test
   void changedDefinitionIsRefusedWithAClearMessage() throws Exception {
