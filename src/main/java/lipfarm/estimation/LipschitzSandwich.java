@@ -13,18 +13,22 @@ import lipfarm.protocol.NetworkSnapshot;
  * Anytime Lipschitz sandwich lower ≤ L ≤ upper for ONE fixed snapshot. Not thread-safe: one owner.
  *
  * <p><b>Upper bounds</b> are computed eagerly in the constructor: the spectral product Π_l
- * σ_max(W_l), the two-layer path bound Σ_j |a_j|‖w_j‖, the Combettes–Pesquet bound (one hidden
- * layer, scalar output: ½(‖Wᵀa‖ + ‖a‖σ_max(W))), and for two-layer nets with k ≤ 20 units the
- * pattern enumeration max_s ‖Wᵀdiag(s)a‖ (exact when the w_j are linearly independent).
+ * σ_max(W_l), the two-layer path bound Σ_j |a_j|‖w_j‖, the Combettes–Pesquet bound, ECLipsE-Fast,
+ * and for two-layer nets with k ≤ 20 units the pattern enumeration max_s ‖Wᵀdiag(s)a‖ (exact when
+ * the w_j are linearly independent); LipSDP-Neuron and branch and bound (small nets) tighten during
+ * {@link #step}. Every one includes its floating-point error bound.
  *
- * <p><b>Lower bounds</b> are values ‖∇f(x)‖ (σ_max of the Jacobian for vector outputs) attained at
- * points x of the domain ball {‖x‖ ≤ R}, R = max(1, max_i ‖x_i‖), where no ReLU pre-activation is
- * exactly zero. Probes, in order over successive {@link #step} calls: every data point; chords x_i
- * + t(x_j − x_i) between random pairs (mostly oppositely labelled, including nearest opposite
- * neighbours); random points of the sphere ‖x‖ = R (and of the ball when the net has biases);
- * finally projected gradient ascent on the smoothed surrogate ‖∇f_β‖ (ReLU replaced by softplus,
- * gate sigmoid(βz), β = {@value #BETA}), starting from the best points found, recording the exact
- * ReLU gradient norm at every iterate. A surrogate value is never reported as a bound.
+ * <p><b>Lower bounds</b> are rounding-safe values ‖∇f(x)‖ ({@link SafeGradient}; σ_max of the
+ * Jacobian for vector outputs) at points x where every (leaky) ReLU gate's sign is certain, and
+ * rounding-safe difference quotients. Local bounds use points of the domain (the ball {‖x‖ ≤ R}, R
+ * = max(1, max_i ‖x_i‖) rounded up, or the box), checked exactly. Probes, in order over successive
+ * {@link #step} calls: every data point and the data difference quotients; chords x_i + t(x_j −
+ * x_i) between random pairs (mostly oppositely labelled, including nearest opposite neighbours);
+ * random points of the domain; finally projected gradient ascent on the smoothed surrogate ‖∇f_β‖
+ * (gate sigmoid(βz)), starting from the best points found. For nets whose global constant may
+ * differ from the local one, the last part of the budget searches R^d: the far field (unbounded
+ * linear regions, via the bias-free net) and unprojected ascent. A surrogate or single-precision
+ * value is never reported as a bound.
  */
 public final class LipschitzSandwich {
   /** Total gradient-evaluation budget of the default constructor. */
