@@ -183,6 +183,9 @@ public final class TheoryBounds {
             + sm.data()
             + ", c = "
             + String.format(java.util.Locale.ROOT, "%.4g", r.isoperimetryC())
+            + ("cube".equals(sm.data())
+                ? ", 2d/π: RECONSTRUCTED by transporting N(0, I_d) with 2Φ − 1"
+                : "")
             + "), σ² = E Var(y|x) > 0 (labels = "
             + sm.labels()
             + "), training MSE ≤ σ² − ε, every parameter |w| ≤ W_max (W_max ≥ 1 used),"

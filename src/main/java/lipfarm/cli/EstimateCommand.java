@@ -145,8 +145,8 @@ final class EstimateCommand implements Callable<Integer> {
           Locale.ROOT,
           "%10s  %-34s  %-34s  %s%n",
           "evals",
-          "lower (certified)",
-          "upper (certified)",
+          "lower (certified, local)",
+          "upper (certified, global)",
           "gap");
       progress(s);
     }
@@ -183,7 +183,7 @@ final class EstimateCommand implements Callable<Integer> {
               + " %.9g (certified, rounding-safe)%s%n",
           s.domainRadius(),
           s.lower(),
-          s.upper(),
+          s.upperLocal(),
           s.lowerGlobal(),
           s.upper(),
           Double.isNaN(s.exactValue())
@@ -249,6 +249,8 @@ final class EstimateCommand implements Callable<Integer> {
     o.put("lower_global_method", s.lowerGlobalMethod());
     o.put("upper", s.upper());
     o.put("upper_method", s.upperMethod());
+    o.put("upper_local", s.upperLocal());
+    o.put("upper_local_method", s.upperLocalMethod());
     if (!Double.isNaN(s.exactValue())) {
       // The exact formula evaluated in floating point; the certified pair encloses the truth.
       o.put("exact_float", s.exactValue());

@@ -46,6 +46,13 @@ public final class BranchAndBound {
    */
   private final double skipRadius;
 
+  /**
+   * When a number, only the part of the box inside the closed ball of this radius counts: boxes
+   * certainly outside it are dropped and lower bounds come from points certainly inside it, so the
+   * pair brackets the constant on the ball. NaN: the whole box.
+   */
+  private final double ball;
+
   private double lower;
   private double[] lowerPoint;
   private long boxesEvaluated;
@@ -59,7 +66,12 @@ public final class BranchAndBound {
    * @param hi the box's upper corner
    */
   public BranchAndBound(NetworkSnapshot net, double[] lo, double[] hi) {
+    this(net, lo, hi, Double.NaN);
+  }
+
+  private BranchAndBound(NetworkSnapshot net, double[] lo, double[] hi, double ball) {
     this.net = net;
+    this.ball = ball;
     this.act = HiddenActivation.parse(net.activation());
     if (net.layers().size() > 1
         && act.kind != HiddenActivation.Kind.RELU
@@ -80,6 +92,18 @@ public final class BranchAndBound {
     // Every direction u has the point 2ρ·u inside the box and outside the ball of radius ρ.
     this.skipRadius = homogeneous && inner > 0 ? 0.5 * inner : 0;
     add(lo.clone(), hi.clone(), 0); // the root box: interval bound only, the cheapest
+  }
+
+  /**
+   * The constant on the ball ‖x‖ ≤ r (with or without biases): boxes of the cube [−r, r]^d that
+   * meet the ball, lower bounds at points inside it.
+   */
+  public static BranchAndBound ball(NetworkSnapshot net, double r) {
+    double[] lo = new double[net.inputDim()];
+    double[] hi = new double[net.inputDim()];
+    java.util.Arrays.fill(lo, -r);
+    java.util.Arrays.fill(hi, r);
+    return new BranchAndBound(net, lo, hi, r);
   }
 
   /** A cube [−r, r]^d around the origin. */
@@ -157,7 +181,7 @@ public final class BranchAndBound {
     return lower;
   }
 
-  /** The box centre where {@link #lower()} was certified (null while lower is 0). */
+  /** The point where {@link #lower()} was certified (null while lower is 0). */
   double[] lowerPoint() {
     return lowerPoint == null ? null : lowerPoint.clone();
   }
@@ -189,16 +213,41 @@ public final class BranchAndBound {
         return;
       }
     }
-    boxesEvaluated++;
-    evaluations += minBoxCost();
     double[] centre = new double[dim];
     for (int c = 0; c < dim; c++) {
       centre[c] = 0.5 * (lo[c] + hi[c]);
     }
-    double g = safe.lowerNorm(centre);
+    double[] probe = centre;
+    if (!Double.isNaN(ball)) {
+      // The box point nearest to 0 (exact clamp): the box meets the ball iff it lies in it.
+      double[] near = new double[dim];
+      for (int c = 0; c < dim; c++) {
+        near[c] = Math.max(lo[c], Math.min(hi[c], 0));
+      }
+      if (Rounding.normDown(near, dim) > ball) {
+        return; // certainly outside the ball
+      }
+      double cn = Rounding.normUp(centre, dim);
+      if (!(cn <= ball)) {
+        // The centre pulled radially just inside the sphere, clamped into the box: near the
+        // sphere this stays in the centre's region; else the box point nearest to 0.
+        double[] pulled = new double[dim];
+        double f = ball * (1 - 1e-12) / cn;
+        for (int c = 0; c < dim; c++) {
+          pulled[c] = Math.max(lo[c], Math.min(hi[c], centre[c] * f));
+        }
+        probe =
+            Rounding.normUp(pulled, dim) <= ball
+                ? pulled
+                : Rounding.normUp(near, dim) <= ball ? near : null;
+      }
+    }
+    boxesEvaluated++;
+    evaluations += minBoxCost();
+    double g = probe == null ? 0 : safe.lowerNorm(probe);
     if (g > lower) {
       lower = g;
-      lowerPoint = centre;
+      lowerPoint = probe;
     }
     open.add(new Box(lo, hi, boxUpper(lo, hi, sat(allowance - minBoxCost()))));
   }

@@ -13,18 +13,22 @@ import lipfarm.protocol.NetworkSnapshot;
  * Anytime Lipschitz sandwich lower ≤ L ≤ upper for ONE fixed snapshot. Not thread-safe: one owner.
  *
  * <p><b>Upper bounds</b> are computed eagerly in the constructor: the spectral product Π_l
- * σ_max(W_l), the two-layer path bound Σ_j |a_j|‖w_j‖, the Combettes–Pesquet bound (one hidden
- * layer, scalar output: ½(‖Wᵀa‖ + ‖a‖σ_max(W))), and for two-layer nets with k ≤ 20 units the
- * pattern enumeration max_s ‖Wᵀdiag(s)a‖ (exact when the w_j are linearly independent).
+ * σ_max(W_l), the two-layer path bound Σ_j |a_j|‖w_j‖, the Combettes–Pesquet bound, ECLipsE-Fast,
+ * and for two-layer nets with k ≤ 20 units the pattern enumeration max_s ‖Wᵀdiag(s)a‖ (exact when
+ * the w_j are linearly independent); LipSDP-Neuron and branch and bound (small nets) tighten during
+ * {@link #step}. Every one includes its floating-point error bound.
  *
- * <p><b>Lower bounds</b> are values ‖∇f(x)‖ (σ_max of the Jacobian for vector outputs) attained at
- * points x of the domain ball {‖x‖ ≤ R}, R = max(1, max_i ‖x_i‖), where no ReLU pre-activation is
- * exactly zero. Probes, in order over successive {@link #step} calls: every data point; chords x_i
- * + t(x_j − x_i) between random pairs (mostly oppositely labelled, including nearest opposite
- * neighbours); random points of the sphere ‖x‖ = R (and of the ball when the net has biases);
- * finally projected gradient ascent on the smoothed surrogate ‖∇f_β‖ (ReLU replaced by softplus,
- * gate sigmoid(βz), β = {@value #BETA}), starting from the best points found, recording the exact
- * ReLU gradient norm at every iterate. A surrogate value is never reported as a bound.
+ * <p><b>Lower bounds</b> are rounding-safe values ‖∇f(x)‖ ({@link SafeGradient}; σ_max of the
+ * Jacobian for vector outputs) at points x where every (leaky) ReLU gate's sign is certain, and
+ * rounding-safe difference quotients. Local bounds use points of the domain (the ball {‖x‖ ≤ R}, R
+ * = max(1, max_i ‖x_i‖) rounded up, or the box), checked exactly. Probes, in order over successive
+ * {@link #step} calls: every data point and the data difference quotients; chords x_i + t(x_j −
+ * x_i) between random pairs (mostly oppositely labelled, including nearest opposite neighbours);
+ * random points of the domain; finally projected gradient ascent on the smoothed surrogate ‖∇f_β‖
+ * (gate sigmoid(βz)), starting from the best points found. For nets whose global constant may
+ * differ from the local one, the last part of the budget searches R^d: the far field (unbounded
+ * linear regions, via the bias-free net) and unprojected ascent. A surrogate or single-precision
+ * value is never reported as a bound.
  */
 public final class LipschitzSandwich {
   /** Total gradient-evaluation budget of the default constructor. */
@@ -288,17 +292,25 @@ public final class LipschitzSandwich {
         lowerMethod = name;
       }
     }
-    // Small bias-free (leaky-)ReLU nets: box branch and bound, whose pair meets. By homogeneity
-    // the cube [−R, R]^d gives the global constant, which here equals the local one.
-    bnb =
-        globalEqualsLocal
-                && !quick
-                && !mlp.linear
-                && mlp.depth >= 2
-                && dim <= BNB_MAX_DIM
-                && hiddenUnits(net) <= BNB_MAX_HIDDEN
-            ? BranchAndBound.cube(net, boxDomain() ? boxHalfWidth : radius)
-            : null;
+    // Small (leaky-)ReLU nets: box branch and bound, whose pair meets. Bias-free: by homogeneity
+    // the cube [−R, R]^d gives the global constant, which equals the local one. With biases: the
+    // constant on the domain itself (the ball, or the box), a local-only upper bound.
+    boolean small =
+        !quick
+            && mlp.act.piecewiseLinear()
+            && mlp.depth >= 2
+            && dim <= BNB_MAX_DIM
+            && hiddenUnits(net) <= BNB_MAX_HIDDEN;
+    bnbLocalOnly = small && !globalEqualsLocal;
+    if (!small) {
+      bnb = null;
+    } else if (globalEqualsLocal) {
+      bnb = BranchAndBound.cube(net, boxDomain() ? boxHalfWidth : radius);
+    } else if (boxDomain()) {
+      bnb = BranchAndBound.cube(net, boxHalfWidth);
+    } else {
+      bnb = BranchAndBound.ball(net, radius);
+    }
     if (bnb != null) {
       evaluations += bnb.evaluations(); // the root box
     }
@@ -312,6 +324,15 @@ public final class LipschitzSandwich {
 
   private final BranchAndBound bnb;
 
+  /** Branch and bound covers only the local domain (nets with biases): its upper is local. */
+  private final boolean bnbLocalOnly;
+
+  /** Upper bounds on the local constant only (method ends in "@ball" or "@box"). */
+  private final Map<String, Double> localUpperBounds = new LinkedHashMap<>();
+
+  private double upperLocal = Double.POSITIVE_INFINITY;
+  private String upperLocalMethod = "none";
+
   private static int hiddenUnits(NetworkSnapshot net) {
     int h = 0;
     for (int l = 0; l < net.layers().size() - 1; l++) {
@@ -321,12 +342,21 @@ public final class LipschitzSandwich {
   }
 
   /**
-   * Box splits within {@code allowance} gradient evaluations, charged to the budget; its bounds are
-   * certified for the global (= local) constant.
+   * Box splits within {@code allowance} gradient evaluations, charged to the budget. Its lower
+   * bound is attained in the domain; its upper bound is global (bias-free) or local only.
    */
   private void bnbStep(long allowance) {
     evaluations += bnb.stepWithin(allowance, CONVERGED_GAP);
-    addUpper("branch-and-bound", bnb.upper());
+    if (bnbLocalOnly) {
+      String m = "branch-and-bound" + (boxDomain() ? "@box" : "@ball");
+      localUpperBounds.merge(m, bnb.upper(), Math::min);
+      if (bnb.upper() < upperLocal) {
+        upperLocal = bnb.upper();
+        upperLocalMethod = m;
+      }
+    } else {
+      addUpper("branch-and-bound", bnb.upper());
+    }
     double g = bnb.lower();
     if (g > 0) {
       bestLower.merge("branch-and-bound", g, Math::max);
@@ -365,8 +395,9 @@ public final class LipschitzSandwich {
       }
     }
     if (bnb != null && relativeGap() > CONVERGED_GAP && bnbOpen()) {
-      // Half of this step's evaluations, never beyond the budget.
-      bnbStep(Math.min(Math.max(1, evaluations / 2), budget - this.evaluations));
+      // Half of this step's evaluations and never more than half of what is left: the probes
+      // (and the far field) keep the other half.
+      bnbStep(Math.min(Math.max(1, evaluations / 2), (budget - this.evaluations) / 2));
     }
     while (this.evaluations < stop && probeWork()) {
       switch (phase) {
@@ -946,6 +977,19 @@ public final class LipschitzSandwich {
     return upperMethod;
   }
 
+  /**
+   * Smallest certified upper bound on the LOCAL constant: {@link #upper()} or a local-only bound
+   * (branch and bound on the domain of a small net with biases), whichever is smaller.
+   */
+  public double upperLocal() {
+    return Math.min(upper, upperLocal);
+  }
+
+  /** Method of {@link #upperLocal()}. */
+  public String upperLocalMethod() {
+    return upperLocal < upper ? upperLocalMethod : upperMethod;
+  }
+
   /** Gradient evaluations spent so far. */
   public long evaluations() {
     return evaluations;
@@ -1014,6 +1058,9 @@ public final class LipschitzSandwich {
     for (Map.Entry<String, Double> e : upperBounds.entrySet()) {
       out.add(new Bound(e.getKey(), BoundKind.CERTIFIED_UPPER, e.getValue()));
     }
+    for (Map.Entry<String, Double> e : localUpperBounds.entrySet()) {
+      out.add(new Bound(e.getKey(), BoundKind.CERTIFIED_UPPER, e.getValue()));
+    }
     if (exact != null) {
       out.add(exact);
     }
@@ -1023,6 +1070,7 @@ public final class LipschitzSandwich {
     out.add(new Bound("lower-local", BoundKind.CERTIFIED_LOWER, lower));
     out.add(new Bound("lower-global", BoundKind.CERTIFIED_LOWER, lowerGlobal()));
     out.add(new Bound("upper-global", BoundKind.CERTIFIED_UPPER, upper));
+    out.add(new Bound("upper-local", BoundKind.CERTIFIED_UPPER, upperLocal()));
     out.addAll(violations(f10));
     return List.copyOf(out);
   }
@@ -1031,13 +1079,13 @@ public final class LipschitzSandwich {
   static final double INVARIANT_SLACK = 1e-9;
 
   /**
-   * Checks lower-global ≤ every certified upper bound (with a relative {@value #INVARIANT_SLACK};
-   * both sides are rounding-safe, so any violation is a bug), and F10 ≤ lower-local when {@code
-   * f10} is a number. The EXACT entry is not compared: it is a floating-point value whose rounding
-   * enclosure is the certified pair ({@code pattern-enumeration} / {@code linear-product} lower and
-   * upper), which these checks cover. Each violation is a Bound of kind ESTIMATOR_ERROR whose
-   * method names the broken inequality and whose value is the ratio left side / right side (&gt;
-   * 1).
+   * Checks lower-global ≤ every certified upper bound on the global constant and lower-local ≤
+   * every local-only one (with a relative {@value #INVARIANT_SLACK}; both sides are rounding-safe,
+   * so any violation is a bug), and F10 ≤ lower-local when {@code f10} is a number. The EXACT entry
+   * is not compared: it is a floating-point value whose rounding enclosure is the certified pair
+   * ({@code pattern-enumeration} / {@code linear-product} lower and upper), which these checks
+   * cover. Each violation is a Bound of kind ESTIMATOR_ERROR whose method names the broken
+   * inequality and whose value is the ratio left side / right side (&gt; 1).
    */
   public List<Bound> violations(double f10) {
     List<Bound> out = new ArrayList<>();
@@ -1045,6 +1093,11 @@ public final class LipschitzSandwich {
     for (Map.Entry<String, Double> e : upperBounds.entrySet()) {
       if (lg > e.getValue() * (1 + INVARIANT_SLACK)) {
         out.add(violation("lower<=" + e.getKey(), lg / e.getValue()));
+      }
+    }
+    for (Map.Entry<String, Double> e : localUpperBounds.entrySet()) {
+      if (lower > e.getValue() * (1 + INVARIANT_SLACK)) {
+        out.add(violation("lower-local<=" + e.getKey(), lower / e.getValue()));
       }
     }
     if (!Double.isNaN(f10) && f10 > lower * (1 + INVARIANT_SLACK)) {

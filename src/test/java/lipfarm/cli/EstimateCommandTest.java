@@ -42,6 +42,21 @@ class EstimateCommandTest {
     assertThat(o.get("upper").asDouble()).isGreaterThanOrEqualTo(10).isLessThan(10 + 1e-6);
     assertThat(o.get("bounds").findValuesAsText("kind"))
         .contains("CERTIFIED_LOWER", "CERTIFIED_UPPER", "ESTIMATE");
+    // Every bound says what it is: which constant, which side, rounding-safe or not a bound.
+    for (JsonNode b : o.get("bounds")) {
+      String kind = b.get("kind").asText();
+      String meaning = b.get("meaning").asText();
+      switch (kind) {
+        case "CERTIFIED_LOWER" -> assertThat(meaning).startsWith("≤").contains("rounding-safe");
+        case "CERTIFIED_UPPER" -> assertThat(meaning).startsWith("≥").contains("rounding-safe");
+        case "ESTIMATE" -> assertThat(meaning).contains("no guarantee");
+        default -> {}
+      }
+      if (b.get("method").asText().equals("lower-global")) {
+        assertThat(meaning).contains("global constant").doesNotContain("local");
+      }
+    }
+    assertThat(o.get("upper_local").asDouble()).isLessThanOrEqualTo(o.get("upper").asDouble());
   }
 
   @Test
@@ -54,7 +69,10 @@ class EstimateCommandTest {
         .contains("lipsdp-neuron")
         .contains("CERTIFIED_UPPER")
         .contains("clever@ball")
-        .contains("ESTIMATE");
+        .contains("ESTIMATE")
+        .contains("meaning")
+        .contains("≤ L_local ≤")
+        .contains("≤ L_global ≤");
   }
 
   @Test

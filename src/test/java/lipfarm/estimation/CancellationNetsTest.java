@@ -115,4 +115,57 @@ class CancellationNetsTest {
       assertThat(new BigDecimal(q)).as("net %d", i).isLessThanOrEqualTo(exact);
     }
   }
+
+  /**
+   * Vector output: two output rows, each nearly cancelling; d = 1, so the Jacobian on x > 0 is the
+   * column (g₁, g₂) with g_r = Σ_{w_j > 0} a_rj w_j and its spectral norm is √(g₁² + g₂²), compared
+   * exactly through squares.
+   */
+  @Test
+  void vectorOutputsAreSafeToo() {
+    SplittableRandom rng = new SplittableRandom(17);
+    for (int i = 0; i < 20; i++) {
+      NetworkSnapshot a = cancellationNet(rng, 1.2);
+      NetworkSnapshot b = cancellationNet(rng, 0.7);
+      double[] w = a.layers().get(0).weights();
+      double[] top = new double[] {a.layers().get(1).w(0, 0), a.layers().get(1).w(0, 1)};
+      // Second row: the second net's output weights rescaled to the first net's hidden weights.
+      double[] bot =
+          new double[] {
+            b.layers().get(1).w(0, 0), -(b.layers().get(1).w(0, 0) * w[0] - 0.7) / w[1]
+          };
+      NetworkSnapshot net =
+          new NetworkSnapshot(
+              "relu",
+              List.of(
+                  new NetworkSnapshot.Layer(2, 1, w, null),
+                  new NetworkSnapshot.Layer(
+                      2, 2, new double[] {top[0], top[1], bot[0], bot[1]}, null)));
+      BigDecimal g1 =
+          new BigDecimal(top[0])
+              .multiply(new BigDecimal(w[0]))
+              .add(new BigDecimal(top[1]).multiply(new BigDecimal(w[1])));
+      BigDecimal g2 =
+          new BigDecimal(bot[0])
+              .multiply(new BigDecimal(w[0]))
+              .add(new BigDecimal(bot[1]).multiply(new BigDecimal(w[1])));
+      BigDecimal exact2 = g1.multiply(g1).add(g2.multiply(g2)); // both w_j > 0: x < 0 gives 0
+      LipschitzSandwich s = new LipschitzSandwich(net, DATA, i, 2000);
+      while (s.step(500)) {
+        // run to the end of the budget
+      }
+      for (Bound bd : s.bounds()) {
+        BigDecimal v = new BigDecimal(bd.value());
+        BigDecimal v2 = v.multiply(v);
+        switch (bd.kind()) {
+          case CERTIFIED_LOWER -> assertThat(v2).as("net %d %s", i, bd).isLessThanOrEqualTo(exact2);
+          case CERTIFIED_UPPER ->
+              assertThat(v2).as("net %d %s", i, bd).isGreaterThanOrEqualTo(exact2);
+          case ESTIMATOR_ERROR -> throw new AssertionError("net " + i + ": " + bd);
+          default -> {}
+        }
+      }
+      assertThat(s.lower()).as("net %d", i).isPositive();
+    }
+  }
 }

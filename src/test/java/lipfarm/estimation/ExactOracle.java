@@ -126,6 +126,10 @@ final class ExactOracle {
       return Q.of(v).mul(Q.of(v)).compareTo(globalSquared) >= 0;
     }
 
+    boolean localAtMost(double v) {
+      return Q.of(v).mul(Q.of(v)).compareTo(localSquared) >= 0;
+    }
+
     double global() {
       return Math.sqrt(globalSquared.toDouble());
     }

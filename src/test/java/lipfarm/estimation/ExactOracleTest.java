@@ -115,16 +115,18 @@ class ExactOracleTest {
       ExactOracle.Result exact = ExactOracle.lipschitz(c.net, s.domainRadius());
       for (Bound b : s.bounds()) {
         switch (b.kind()) {
-          case CERTIFIED_LOWER -> {
-            boolean global = b.method().equals("lower-global") || b.method().endsWith("@global");
-            if (global) {
-              assertThat(exact.globalAtLeast(b.value())).as("%s %s", c.name, b).isTrue();
-            } else {
-              assertThat(exact.localAtLeast(b.value())).as("%s %s", c.name, b).isTrue();
-            }
-          }
+          case CERTIFIED_LOWER ->
+              assertThat(
+                      b.globalOnly()
+                          ? exact.globalAtLeast(b.value())
+                          : exact.localAtLeast(b.value()))
+                  .as("%s %s", c.name, b)
+                  .isTrue();
           case CERTIFIED_UPPER ->
-              assertThat(exact.globalAtMost(b.value())).as("%s %s", c.name, b).isTrue();
+              assertThat(
+                      b.localOnly() ? exact.localAtMost(b.value()) : exact.globalAtMost(b.value()))
+                  .as("%s %s", c.name, b)
+                  .isTrue();
           case ESTIMATOR_ERROR -> throw new AssertionError(c.name + ": " + b);
           default -> {}
         }

@@ -214,4 +214,30 @@ final class TestNets {
     }
     return a;
   }
+
+  /**
+   * max over gate patterns s ∈ {α, 1}^k of ‖Σ_j s_j a_j w_j‖ for a scalar two-layer (leaky) ReLU
+   * net, by a plain loop over all 2^k patterns (independent of the estimators): the global constant
+   * when the rows w_j are linearly independent (every pattern is realised), else an upper bound.
+   */
+  static double patternMax(NetworkSnapshot net) {
+    String act = net.activation().trim();
+    double alpha = act.startsWith("leaky-relu:") ? Double.parseDouble(act.substring(11)) : 0;
+    NetworkSnapshot.Layer first = net.layers().get(0);
+    NetworkSnapshot.Layer second = net.layers().get(1);
+    int d = first.cols();
+    int k = first.rows();
+    double best = 0;
+    for (int mask = 0; mask < (1 << k); mask++) {
+      double[] v = new double[d];
+      for (int j = 0; j < k; j++) {
+        double s = (mask & (1 << j)) != 0 ? 1 : alpha;
+        for (int c = 0; c < d; c++) {
+          v[c] += s * second.w(0, j) * first.w(j, c);
+        }
+      }
+      best = Math.max(best, norm(v));
+    }
+    return best;
+  }
 }
