@@ -131,8 +131,8 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
         msg.intermediate()
             ? LipschitzSandwich.quick(msg.weights(), data, c.estimatorSeed(), budget, box)
             : new LipschitzSandwich(msg.weights(), data, c.estimatorSeed(), budget, box);
-    if (!box) {
-      int screened = msg.intermediate() ? SCREENED_POINTS / 10 : SCREENED_POINTS;
+    if (!box && !msg.intermediate()) {
+      int screened = SCREENED_POINTS;
       // Screen many sphere points in large single-precision batches; only the best few are
       // evaluated exactly (and so certify a lower bound), and they also seed the gradient ascent.
       sandwich.probeCandidates(

@@ -85,6 +85,11 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
   private long trainedNanos; // when the trainer reported its outcome (0: not yet)
   private NetworkSnapshot finalWeights;
   private long intermediateMillis; // estimator time spent on intermediate snapshots
+  private int intermediateEstimates; // intermediate snapshots sent to the estimator
+
+  /** Intermediate snapshots estimated whatever their cost (if the run offers that many). */
+  static final int MIN_SNAPSHOTS = 2;
+
   private boolean waiting; // recording a failure or waiting for the retry
 
   /**
@@ -161,6 +166,7 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
     trainerDone = false;
     estimatingEpoch = -1;
     intermediateMillis = 0;
+    intermediateEstimates = 0;
     waiting = false;
     trainedNanos = 0;
     finalWeights = null;
@@ -226,12 +232,19 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
       return;
     }
     long trainedMillis = (System.nanoTime() - trainingStartNanos) / 1_000_000;
-    if (intermediateMillis > policy.snapshotShare() * trainedMillis) {
+    // The first looks are always taken (their cost is mostly the JVM's warm-up, paid once);
+    // after that the time spent on snapshots stays within the share of the training time.
+    boolean firstLooks = intermediateEstimates < MIN_SNAPSHOTS;
+    if (policy.snapshotShare() <= 0
+        || !firstLooks && intermediateMillis > policy.snapshotShare() * trainedMillis) {
       return;
     }
+    intermediateEstimates++;
     long full =
         config.estimatorBudget() > 0 ? config.estimatorBudget() : LipschitzSandwich.DEFAULT_BUDGET;
-    long budget = Math.max(1, (long) Math.ceil(full * policy.snapshotShare()));
+    // A coarse look while training: a quarter of the share of the final budget, so that several
+    // snapshots fit in the share of the run's time.
+    long budget = Math.max(250, (long) Math.ceil(full * policy.snapshotShare() / 4));
     estimatingEpoch = s.epoch();
     estimator.tell(
         new Estimator.Estimate(config, s.weights(), s.epoch(), budget, true, estimatorAdapter));
