@@ -21,7 +21,7 @@ torch_blas_report
 load_line
 mvn -B -q package -DskipTests
 WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+[ -n "${KEEP:-}" ] && echo "keeping $WORK" || trap 'rm -rf "$WORK"' EXIT
 csv() { echo "$1" | tr ' ' ','; }
 
 # --- lipfarm: one farm file per n, two runs at a time

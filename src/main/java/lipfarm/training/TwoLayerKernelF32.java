@@ -38,6 +38,7 @@ final class TwoLayerKernelF32 extends TwoLayerKernel {
   private final float[] gwah;
   private final float[] a; // K output weights (restart r owns [r·k, (r+1)·k))
   private final double[] ga;
+  private final float[] gab; // one block's output-weight gradient (float sums, then added)
   private final double[] cv; // R output biases
   private final double[] gcv;
   private final float[] zh; // block×k pre-activations
@@ -81,6 +82,7 @@ final class TwoLayerKernelF32 extends TwoLayerKernel {
     this.gwah = new float[kk * d1];
     this.a = new float[kk];
     this.ga = new double[kk];
+    this.gab = new float[kk];
     this.cv = new double[r];
     this.gcv = new double[r];
     this.zh = new float[block * kk];
@@ -146,8 +148,12 @@ final class TwoLayerKernelF32 extends TwoLayerKernel {
     zB.get(zh, 0, len);
     switch (activation) {
       case RELU -> {
+        // With σ'(z) = [h > 0] for the backward pass, without a branch (so the loop vectorises):
+        // h ≥ 0, and scaling the smallest positive float by 2^149 reaches 1; σ'(0) = 0.
         for (int q = 0; q < len; q++) {
-          hh[q] = Math.max(zh[q], 0f);
+          float h = Math.max(zh[q], 0f);
+          hh[q] = h;
+          dhh[q] = Math.min(h * 0x1p100f * 0x1p49f, 1f);
         }
       }
       case LEAKY_RELU -> {
@@ -181,6 +187,7 @@ final class TwoLayerKernelF32 extends TwoLayerKernel {
    */
   private void backwardRows(int from, int to) {
     int rows = to - from;
+    java.util.Arrays.fill(gab, 0f);
     for (int iq = 0; iq < rows * r; iq++) {
       int i = iq / r;
       int q = iq - i * r;
@@ -188,17 +195,19 @@ final class TwoLayerKernelF32 extends TwoLayerKernel {
       int col = q * k;
       float e = (float) dz[(from + i) * r + q];
       gcv[q] += dz[(from + i) * r + q];
+      if (activation == Activation.RELU) {
+        // dhh holds σ'(z) from the forward pass.
+        for (int j = 0; j < k; j++) {
+          gab[col + j] += hh[row + j] * e;
+          dhh[row + j] *= e * a[col + j];
+        }
+        continue;
+      }
       for (int j = 0; j < k; j++) {
-        ga[col + j] += hh[row + j] * e;
+        gab[col + j] += hh[row + j] * e;
       }
       switch (activation) {
-        case RELU -> {
-          for (int j = 0; j < k; j++) {
-            // [h > 0] without a branch (so the loop vectorises): h ≥ 0, and scaling the smallest
-            // positive float by 2^149 reaches 1; σ'(0) = 0, the left slope.
-            dhh[row + j] = Math.min(hh[row + j] * 0x1p100f * 0x1p49f, 1f) * (e * a[col + j]);
-          }
-        }
+        case RELU -> {}
         case LEAKY_RELU -> {
           for (int j = 0; j < k; j++) {
             dhh[row + j] = hh[row + j] > 0 ? e * a[col + j] : fslope * e * a[col + j];
@@ -216,6 +225,9 @@ final class TwoLayerKernelF32 extends TwoLayerKernel {
           }
         }
       }
+    }
+    for (int j = 0; j < kk; j++) {
+      ga[j] += gab[j];
     }
     dhB.position(0);
     dhB.put(dhh, 0, rows * kk);
@@ -253,23 +265,31 @@ final class TwoLayerKernelF32 extends TwoLayerKernel {
     }
   }
 
-  /** Σ_j u[off + j]·v[voff + j] with four partial sums (one is bound by the adder's latency). */
+  /** Σ_j u[off + j]·v[voff + j], eight float partial sums (one is bound by the adder's latency). */
   private static double dot(float[] u, int off, float[] v, int voff, int len) {
-    double s0 = 0;
-    double s1 = 0;
-    double s2 = 0;
-    double s3 = 0;
+    float s0 = 0;
+    float s1 = 0;
+    float s2 = 0;
+    float s3 = 0;
+    float s4 = 0;
+    float s5 = 0;
+    float s6 = 0;
+    float s7 = 0;
     int j = 0;
-    for (; j + 3 < len; j += 4) {
+    for (; j + 7 < len; j += 8) {
       s0 += u[off + j] * v[voff + j];
       s1 += u[off + j + 1] * v[voff + j + 1];
       s2 += u[off + j + 2] * v[voff + j + 2];
       s3 += u[off + j + 3] * v[voff + j + 3];
+      s4 += u[off + j + 4] * v[voff + j + 4];
+      s5 += u[off + j + 5] * v[voff + j + 5];
+      s6 += u[off + j + 6] * v[voff + j + 6];
+      s7 += u[off + j + 7] * v[voff + j + 7];
     }
     for (; j < len; j++) {
       s0 += u[off + j] * v[voff + j];
     }
-    return (s0 + s1) + (s2 + s3);
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
   }
 
   @Override
@@ -294,13 +314,17 @@ final class TwoLayerKernelF32 extends TwoLayerKernel {
         }
       }
       case ADAM -> {
-        double at = adamRate(lr, t);
+        // In float, as ND4J's float AdamUpdater computes (and so the loop vectorises).
+        float at = (float) adamRate(lr, t);
+        float b1 = (float) ADAM_BETA1;
+        float b2 = (float) ADAM_BETA2;
+        float eps = (float) ADAM_EPSILON;
         for (int q = 0; q < total; q++) {
-          double m = ADAM_BETA1 * s[q] + (1 - ADAM_BETA1) * g[q];
-          double v = ADAM_BETA2 * s[total + q] + (1 - ADAM_BETA2) * g[q] * g[q];
-          s[q] = (float) m;
-          s[total + q] = (float) v;
-          p[q] = (float) (p[q] - at * m / (Math.sqrt(v) + ADAM_EPSILON));
+          float m = b1 * s[q] + (1 - b1) * g[q];
+          float v = b2 * s[total + q] + (1 - b2) * g[q] * g[q];
+          s[q] = m;
+          s[total + q] = v;
+          p[q] -= at * m / ((float) Math.sqrt(v) + eps);
         }
       }
     }

@@ -141,8 +141,12 @@ final class TwoLayerKernelF64 extends TwoLayerKernel {
     zB.get(zh, 0, len);
     switch (activation) {
       case RELU -> {
+        // With σ'(z) = [h > 0] for the backward pass, without a branch (so the loop vectorises):
+        // h ≥ 0, and scaling the smallest positive double by 2^1074 reaches 1; σ'(0) = 0.
         for (int q = 0; q < len; q++) {
-          hh[q] = Math.max(zh[q], 0.0);
+          double h = Math.max(zh[q], 0.0);
+          hh[q] = h;
+          dhh[q] = Math.min(h * 0x1p1023 * 0x1p51, 1.0);
         }
       }
       case LEAKY_RELU -> {
@@ -183,17 +187,19 @@ final class TwoLayerKernelF64 extends TwoLayerKernel {
       int col = q * k;
       double e = dz[(from + i) * r + q];
       gcv[q] += e;
+      if (activation == Activation.RELU) {
+        // dhh holds σ'(z) from the forward pass.
+        for (int j = 0; j < k; j++) {
+          ga[col + j] += hh[row + j] * e;
+          dhh[row + j] *= e * a[col + j];
+        }
+        continue;
+      }
       for (int j = 0; j < k; j++) {
         ga[col + j] += hh[row + j] * e;
       }
       switch (activation) {
-        case RELU -> {
-          for (int j = 0; j < k; j++) {
-            // [h > 0] without a branch (so the loop vectorises): h ≥ 0, and scaling the smallest
-            // positive double by 2^1074 reaches 1; σ'(0) = 0, the left slope.
-            dhh[row + j] = Math.min(hh[row + j] * 0x1p1023 * 0x1p51, 1.0) * (e * a[col + j]);
-          }
-        }
+        case RELU -> {}
         case LEAKY_RELU -> {
           for (int j = 0; j < k; j++) {
             dhh[row + j] = hh[row + j] > 0 ? e * a[col + j] : slope * e * a[col + j];
@@ -248,23 +254,31 @@ final class TwoLayerKernelF64 extends TwoLayerKernel {
     }
   }
 
-  /** Σ_j u[off + j]·v[voff + j] with four partial sums (one is bound by the adder's latency). */
+  /** Σ_j u[off + j]·v[voff + j] with eight partial sums (one is bound by the adder's latency). */
   private static double dot(double[] u, int off, double[] v, int voff, int len) {
     double s0 = 0;
     double s1 = 0;
     double s2 = 0;
     double s3 = 0;
+    double s4 = 0;
+    double s5 = 0;
+    double s6 = 0;
+    double s7 = 0;
     int j = 0;
-    for (; j + 3 < len; j += 4) {
+    for (; j + 7 < len; j += 8) {
       s0 += u[off + j] * v[voff + j];
       s1 += u[off + j + 1] * v[voff + j + 1];
       s2 += u[off + j + 2] * v[voff + j + 2];
       s3 += u[off + j + 3] * v[voff + j + 3];
+      s4 += u[off + j + 4] * v[voff + j + 4];
+      s5 += u[off + j + 5] * v[voff + j + 5];
+      s6 += u[off + j + 6] * v[voff + j + 6];
+      s7 += u[off + j + 7] * v[voff + j + 7];
     }
     for (; j < len; j++) {
       s0 += u[off + j] * v[voff + j];
     }
-    return (s0 + s1) + (s2 + s3);
+    return ((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7));
   }
 
   @Override
