@@ -100,13 +100,19 @@ final class FarmSession {
     }
     ServiceConfig http = null;
     if (httpPort != null) {
-      ServiceConfig.TokenDecision decision =
-          ServiceConfig.defaults()
-              .withPort(httpPort)
-              .withToken(System.getenv("LIPFARM_TOKEN"))
-              .withOutputRoot(root)
-              .withTokenPolicy(new SecureRandom());
-      http = decision.config();
+      try {
+        // The same rules as lipfarm serve: loopback, and the token from LIPFARM_TOKEN if set.
+        http =
+            ServiceConfig.defaults()
+                .withPort(httpPort)
+                .withToken(System.getenv("LIPFARM_TOKEN"))
+                .withOutputRoot(root)
+                .withTokenPolicy(new SecureRandom())
+                .config();
+      } catch (IllegalArgumentException e) {
+        err.println("lipfarm: LIPFARM_TOKEN: " + e.getMessage());
+        return Main.EXIT_USAGE;
+      }
     }
     out.printf(
         Locale.ROOT,
