@@ -59,7 +59,7 @@ CONF
   java -jar target/lipfarm.jar run "$WORK/bench-n$N.conf" --no-progress --output-dir "$WORK/runs" \
     > "$WORK/lipfarm-n$N.log" 2>&1 || { tail -20 "$WORK/lipfarm-n$N.log" >&2; exit 1; }
 done
-LIP_WALL=$(echo "$(date +%s.%N) - $LIP_START" | bc)
+LIP_WALL=$("$PY" -c "print($(date +%s.%N) - $LIP_START)")
 
 # --- PyTorch: the same runs, two processes
 "$PY" bench/torch_farm.py "$WORK/torch.tsv" "$(csv "$NS")" "$(csv "$KS")" "$(csv "$SEEDS")" \

@@ -3,7 +3,9 @@
 # kernel TwoLayerKernel) vs the same step in PyTorch (CPU, one thread, OpenBLAS), plus the
 # machine's single-thread GEMM peak. The machine is shared, so both sides run in alternation, ROUNDS
 # times (default 3), and the table reports medians: of each side's time and of the per-round
-# ratios (each measured minutes apart at most). Usage: bash bench/train.sh   (ROUNDS=5 bash ...)
+# ratios (each measured minutes apart at most). Times are per-thread CPU time on both sides.
+# Usage: bash bench/train.sh [--profile]   (ROUNDS=5 bash ...; --profile: also where an epoch of
+# the fused kernel goes, lipfarm.training.KernelProfileBench)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -53,3 +55,9 @@ for key, v in batched.items():
     restarts = next(iter(v.values()))[0]
     row(key, {r: ms for r, (_, ms) in v.items()}, str(restarts))
 PY
+if [ "${1:-}" = "--profile" ]; then
+  echo
+  echo "where an epoch goes (µs of CPU time; lipfarm.training.KernelProfileBench):"
+  java -cp "$CP" lipfarm.training.KernelProfileBench 1000 20 50 float double 2>/dev/null | cut -f2-
+  java -cp "$CP" lipfarm.training.KernelProfileBench 10000 100 500 float double 2>/dev/null | cut -f2-
+fi
