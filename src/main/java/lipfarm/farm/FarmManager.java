@@ -118,7 +118,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
 
   private record ChildStopped(String id, String role) implements Command {}
 
-  private record CheckEnded(String id) implements Command {}
+  private record CheckEnded(String id, boolean endedInJournal) implements Command {}
 
   private record DefineAnswered(String id, FarmJournal.DefineReply reply) implements Command {}
 
@@ -750,10 +750,15 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
       f.coordinator = null;
       answerStopWaiters();
       if (!f.ended && !stopping) {
-        // Its last event may still be on its way through the projection: decide a little later.
+        // Its last event may still be on its way through the projection: the journal knows.
         getContext()
-            .scheduleOnce(
-                Duration.ofSeconds(5), getContext().getSelf(), new CheckEnded(f.spec.id()));
+            .ask(
+                FarmState.class,
+                f.journal,
+                Duration.ofSeconds(60),
+                FarmJournal.GetState::new,
+                (state, err) ->
+                    new CheckEnded(f.spec.id(), state != null && state.ended() != null));
       }
       return this;
     }
@@ -768,7 +773,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
 
   private Behavior<Command> onCheckEnded(CheckEnded m) {
     Farm f = farms.get(m.id());
-    if (f != null && !f.ended && !"failed".equals(f.state)) {
+    if (f != null && !m.endedInJournal() && !f.ended && !"failed".equals(f.state)) {
       fail(f, "the coordinator stopped before the farm finished (see the log)");
     }
     return this;
