@@ -135,6 +135,38 @@ public final class FarmRuntime implements AutoCloseable {
   }
 
   /**
+   * Opens a farm without running it (see {@link FarmManager.Open}): its journal and projection
+   * only, so tools such as {@code lipfarm reestimate} can {@link #publish} into it.
+   */
+  public CompletionStage<FarmManager.Opened> openIdle(FarmSpec spec) {
+    return AskPattern.ask(
+        refs.manager(),
+        r -> new FarmManager.Open(spec, true, r),
+        Duration.ofMinutes(3),
+        system.scheduler());
+  }
+
+  /**
+   * Persists {@code event} in the open farm {@code id}'s journal; completes when it is durable
+   * (with the journal's latest seq, -1 if the farm is not open).
+   */
+  public CompletionStage<FarmJournal.Recorded> publish(String id, FarmEvent event) {
+    return AskPattern.ask(
+        refs.manager(), r -> new FarmManager.Publish(id, event, r), ASK, system.scheduler());
+  }
+
+  /**
+   * Completes once the farm's projection (events.ndjson) has handled its events up to {@code seq}.
+   */
+  public CompletionStage<FarmManager.Lookup> awaitProjected(String id, long seq) {
+    return AskPattern.ask(
+        refs.manager(),
+        r -> new FarmManager.AwaitProjected(id, seq, r),
+        Duration.ofMinutes(2),
+        system.scheduler());
+  }
+
+  /**
    * Completes when the farm has ended and its result files are written, or it failed; farms may run
    * for weeks, so the wait is renewed every hour.
    */
