@@ -219,7 +219,7 @@ public final class FarmJournal
         .build();
   }
 
-  private static FarmState apply(FarmState s, Published p) {
+  static FarmState apply(FarmState s, Published p) {
     FarmEvent e = p.event();
     FarmState next = s;
     if (e instanceof RunFinished f) {
