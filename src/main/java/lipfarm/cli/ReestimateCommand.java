@@ -129,6 +129,11 @@ final class ReestimateCommand implements Callable<Integer> {
       err.println("lipfarm: cannot read " + dir.resolve(FarmSession.ID_FILE) + ": " + e);
       return Main.EXIT_USAGE;
     }
+    String noJournal = missingH2Journal(db, dir);
+    if (noJournal != null) {
+      err.println("lipfarm: " + dir + " is not a farm: " + noJournal);
+      return Main.EXIT_USAGE;
+    }
     String id = dir.getFileName().toString();
     FarmSpec spec =
         new FarmSpec(
@@ -203,6 +208,19 @@ final class ReestimateCommand implements Callable<Integer> {
     return missing.isEmpty()
         ? null
         : "no " + String.join(" and no ", missing) + " (written by lipfarm run)";
+  }
+
+  /** The farm's H2 journal file when it is missing (opening it would create an empty one). */
+  private static String missingH2Journal(JournalDatabase db, Path dir) {
+    if (!"h2".equals(db.kind())) {
+      return null;
+    }
+    try {
+      Path file = Path.of(JournalDatabase.h2BaseOf(dir) + ".mv.db");
+      return Files.isRegularFile(file) ? null : "its journal " + file + " does not exist";
+    } catch (IOException e) {
+      return "cannot read " + dir.resolve(JournalDatabase.LOCATION_FILE) + ": " + e.getMessage();
+    }
   }
 
   private static boolean hasSavedNetworks(Path dir) {

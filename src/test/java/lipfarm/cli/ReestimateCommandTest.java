@@ -238,6 +238,13 @@ class ReestimateCommandTest {
     assertThat(noNets.code()).isEqualTo(Main.EXIT_USAGE);
     assertThat(noNets.err()).contains("no saved networks").contains("networks");
 
+    Files.createDirectories(farm.resolve("networks"));
+    Files.writeString(farm.resolve("networks").resolve("0123456789abcdef.json"), "{}\n");
+    MainTest.Result noJournal = MainTest.run("reestimate", farm.toString());
+    assertThat(noJournal.code()).as(noJournal.err()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(noJournal.err()).contains("journal.mv.db").contains("does not exist");
+    assertThat(farm.resolve("journal.mv.db")).doesNotExist();
+
     MainTest.Result badBudget = MainTest.run("reestimate", "--budget", "0", farm.toString());
     assertThat(badBudget.code()).isEqualTo(Main.EXIT_USAGE);
     assertThat(badBudget.err()).contains("--budget");
