@@ -22,7 +22,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * The one farm runtime behind {@code lipfarm run}, {@code lipfarm resume} and {@code lipfarm
  * serve}: an actor system whose persistence plugins point at one journal database, a {@link
  * FarmManager} hosting the farms, the {@link EventJournal} for event streams, and the projection
- * from the journal. The front ends only open or submit farms, watch them and stop the runtime.
+ * from the journal. The front ends only open or submit farms, watch them and stop the runtime; a
+ * tool may open a farm idle and publish into its journal ({@code lipfarm reestimate}).
  */
 public final class FarmRuntime implements AutoCloseable {
 
