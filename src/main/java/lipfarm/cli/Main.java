@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       ResumeCommand.class,
       ReportCommand.class,
       EstimateCommand.class,
+      ReestimateCommand.class,
       ServeCommand.class,
       ExportCommand.class
     })
@@ -50,7 +51,7 @@ public final class Main implements Runnable {
         (ex, a) -> {
           err.println("lipfarm: " + ex.getMessage());
           err.println(
-              "Usage: lipfarm run [--dry-run] [FILE] | lipfarm resume FARM_DIR | lipfarm report RUN_DIR | lipfarm estimate FILE | lipfarm export DIR... -o FILE   (lipfarm --help for more)");
+              "Usage: lipfarm run [--dry-run] [FILE] | lipfarm resume FARM_DIR | lipfarm report RUN_DIR | lipfarm estimate FILE | lipfarm reestimate RUN_DIR | lipfarm export DIR... -o FILE   (lipfarm --help for more)");
           return EXIT_USAGE;
         });
     return cl.execute(args);
@@ -68,6 +69,9 @@ public final class Main implements Runnable {
       }
       if (cls == ReportCommand.class) {
         return cls.cast(new ReportCommand(out, err));
+      }
+      if (cls == ReestimateCommand.class) {
+        return cls.cast(new ReestimateCommand(out, err));
       }
       if (cls == EstimateCommand.class) {
         return cls.cast(new EstimateCommand(out, err));

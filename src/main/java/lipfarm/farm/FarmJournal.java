@@ -11,6 +11,7 @@ import lipfarm.protocol.FarmEvent.FarmCancelled;
 import lipfarm.protocol.FarmEvent.FarmFinished;
 import lipfarm.protocol.FarmEvent.FarmStarted;
 import lipfarm.protocol.FarmEvent.RunFinished;
+import lipfarm.protocol.FarmEvent.RunReestimated;
 import lipfarm.protocol.LipfarmSerializable;
 import lipfarm.protocol.RunResult;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -46,7 +47,8 @@ public final class FarmJournal
 
   /**
    * Persist and so publish {@code event}; {@code replyTo} (may be null) hears when it is durable. A
-   * second {@code RunFinished} for a run that has a result is dropped.
+   * second {@code RunFinished} for a run that has a result is dropped, and so is a {@code
+   * RunReestimated} for a run that has none.
    */
   public record Publish(FarmEvent event, ActorRef<Recorded> replyTo) implements Command {}
 
@@ -131,7 +133,8 @@ public final class FarmJournal
 
   private Effect<Event, FarmState> onPublish(FarmState state, Publish c) {
     String runId = c.event().runId();
-    if (c.event() instanceof RunFinished && state.results().containsKey(runId)) {
+    if (c.event() instanceof RunFinished && state.results().containsKey(runId)
+        || c.event() instanceof RunReestimated && !state.results().containsKey(runId)) {
       return reply(Effect().none(), c.replyTo(), runId);
     }
     Published p = new Published(state.lastSeq() + 1, Instant.now(), c.event());
@@ -216,11 +219,13 @@ public final class FarmJournal
         .build();
   }
 
-  private static FarmState apply(FarmState s, Published p) {
+  static FarmState apply(FarmState s, Published p) {
     FarmEvent e = p.event();
     FarmState next = s;
     if (e instanceof RunFinished f) {
       next = next.withResult(f.result());
+    } else if (e instanceof RunReestimated r) {
+      next = next.withResult(r.result()); // the latest estimate of the run wins
     }
     String ended = s.ended();
     if (e instanceof FarmStarted) {

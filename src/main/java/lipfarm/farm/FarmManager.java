@@ -27,6 +27,7 @@ import lipfarm.protocol.FarmEvent.FarmCancelled;
 import lipfarm.protocol.FarmEvent.FarmFinished;
 import lipfarm.protocol.FarmEvent.FarmStarted;
 import lipfarm.protocol.FarmEvent.RunFinished;
+import lipfarm.protocol.FarmEvent.RunReestimated;
 import lipfarm.protocol.FarmEvent.RunStarted;
 import lipfarm.protocol.LipfarmSerializable;
 import lipfarm.protocol.RunResult;
@@ -73,8 +74,31 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   /** The farm started ({@code status}), or could not ({@code error}, status null). */
   public record Submitted(FarmStatus status, String error) implements LipfarmSerializable {}
 
-  /** Open (create, resume or re-run) the farm {@code spec}: the CLI's way in. */
-  public record Open(FarmSpec spec, ActorRef<Opened> replyTo) implements Command {}
+  /**
+   * Open (create, resume or re-run) the farm {@code spec}: the CLI's way in. An {@code idle} farm
+   * is only opened: its journal and projection run, nothing is defined, run or cancelled, and its
+   * journal must hold the farm (see {@link Publish}); {@code lipfarm reestimate} works so.
+   */
+  public record Open(FarmSpec spec, boolean idle, ActorRef<Opened> replyTo) implements Command {
+
+    public Open(FarmSpec spec, ActorRef<Opened> replyTo) {
+      this(spec, false, replyTo);
+    }
+  }
+
+  /**
+   * Persist {@code event} in the open farm {@code id}'s journal (see {@link FarmJournal.Publish});
+   * it reaches the farm's files and streams through the projection like every other event. The
+   * reply's {@code seq} is the journal's latest; -1 for a farm that is not open.
+   */
+  public record Publish(String id, FarmEvent event, ActorRef<FarmJournal.Recorded> replyTo)
+      implements Command {}
+
+  /**
+   * Replies once the farm's projection has handled its events up to {@code seq} ({@code
+   * events.ndjson} holds them); at once with a null status for an unknown id.
+   */
+  public record AwaitProjected(String id, long seq, ActorRef<Lookup> replyTo) implements Command {}
 
   /**
    * The farm is open ({@code status}; {@code finishedBefore} of its runs had finished in earlier
@@ -181,6 +205,8 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     final Map<String, RunResult> results = new LinkedHashMap<>();
     final Set<String> active = new LinkedHashSet<>();
     final List<ActorRef<Lookup>> endWaiters = new ArrayList<>();
+    final Map<ActorRef<Lookup>, Long> projectionWaiters = new LinkedHashMap<>();
+    boolean idle;
     ActorRef<Opened> opener;
     ActorRef<Submitted> submitter;
     String state = "running";
@@ -295,7 +321,9 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
         .onMessage(RegistryRead.class, this::onRegistryRead)
         .onMessage(Submit.class, this::onSubmit)
         .onMessage(Registered.class, this::onRegistered)
-        .onMessage(Open.class, m -> onOpen(m.spec(), null, m.replyTo(), null))
+        .onMessage(Open.class, this::onOpen)
+        .onMessage(Publish.class, this::onPublish)
+        .onMessage(AwaitProjected.class, this::onAwaitProjected)
         .onMessage(DefineAnswered.class, this::onDefineAnswered)
         .onMessage(
             ListFarms.class,
@@ -447,23 +475,48 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
 
   // ---- opening a farm: journal, reporter, definition, coordinator -------------------------------
 
-  private Behavior<Command> onOpen(
-      FarmSpec spec, String note, ActorRef<Opened> opener, Object unused) {
+  private Behavior<Command> onOpen(Open m) {
+    FarmSpec spec = m.spec();
     if (farms.containsKey(spec.id())) {
-      opener.tell(new Opened(null, 0, "farm " + spec.id() + " is already open"));
+      m.replyTo().tell(new Opened(null, 0, "farm " + spec.id() + " is already open"));
       return this;
     }
-    Farm f = onOpenFarm(spec, note);
+    Farm f = onOpenFarm(spec, null, m.idle());
     if (f != null) {
-      f.opener = opener;
+      f.opener = m.replyTo();
     } else {
-      opener.tell(new Opened(null, 0, "cannot create the farm directory " + spec.dir()));
+      m.replyTo().tell(new Opened(null, 0, "cannot create the farm directory " + spec.dir()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onPublish(Publish m) {
+    Farm f = farms.get(m.id());
+    if (f == null || f.journal == null) {
+      m.replyTo().tell(new FarmJournal.Recorded(m.event().runId(), 0, -1));
+    } else {
+      f.journal.tell(new FarmJournal.Publish(m.event(), m.replyTo()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onAwaitProjected(AwaitProjected m) {
+    Farm f = farms.get(m.id());
+    if (f == null || f.lastSeq >= m.seq()) {
+      m.replyTo().tell(new Lookup(f == null ? null : f.status()));
+    } else {
+      f.projectionWaiters.put(m.replyTo(), m.seq());
     }
     return this;
   }
 
   private Farm onOpenFarm(FarmSpec spec, String note) {
+    return onOpenFarm(spec, note, false);
+  }
+
+  private Farm onOpenFarm(FarmSpec spec, String note, boolean idle) {
     Farm f = new Farm(spec, note);
+    f.idle = idle;
     farms.put(spec.id(), f);
     farmsByState.get("running").incrementAndGet();
     if (!startFarm(f)) {
@@ -519,6 +572,27 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     getContext().watchWith(f.reporter, new ChildStopped(id, "reporter"));
     byPersistenceId.put(f.spec.persistenceId(), id);
     coordinatorPaths.put(id, coordinatorPath);
+    if (f.idle) {
+      // Opened as it is: the journal's state, nothing defined.
+      getContext()
+          .ask(
+              FarmState.class,
+              f.journal,
+              Duration.ofSeconds(120),
+              FarmJournal.GetState::new,
+              (state, err) ->
+                  new DefineAnswered(
+                      id,
+                      state == null
+                          ? new FarmJournal.Refused("the farm's journal did not answer: " + err)
+                          : !state.defined()
+                              ? new FarmJournal.Refused(
+                                  "the farm's journal holds no farm ("
+                                      + f.spec.persistenceId()
+                                      + ")")
+                              : new FarmJournal.Defined(state, state.runs().size(), 0)));
+      return true;
+    }
     getContext()
         .ask(
             FarmJournal.DefineReply.class,
@@ -558,7 +632,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     f.startSeq = state.lastSeq();
     f.totalRuns = state.runs().size();
     state.resultList().forEach(r -> f.results.put(r.runId(), r));
-    if (d.added() > 0 || !Files.exists(f.dir.resolve("farm.conf"))) {
+    if (!f.idle && (d.added() > 0 || !Files.exists(f.dir.resolve("farm.conf")))) {
       try {
         writeAtomically(f.dir.resolve("farm.conf"), f.spec.confText());
       } catch (IOException e) {
@@ -566,7 +640,13 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
       }
     }
     boolean endedBefore = state.ended() != null;
-    if (endedBefore && !f.spec.resumeEnded()) {
+    if (f.idle) {
+      f.written = Files.exists(f.dir.resolve("report.md"));
+      if (endedBefore) {
+        f.ended = true;
+        setState(f, state.ended());
+      }
+    } else if (endedBefore && !f.spec.resumeEnded()) {
       f.ended = true;
       f.written = Files.exists(f.dir.resolve("report.md"));
       setState(f, state.ended()); // listed with its results; the projection writes nothing new
@@ -655,6 +735,8 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
       } else if (e instanceof RunFinished rf) {
         f.active.remove(rf.runId());
         f.results.put(rf.runId(), rf.result());
+      } else if (e instanceof RunReestimated re) {
+        f.results.put(re.runId(), re.result());
       } else if (e instanceof FarmFinished && r.seq() > f.startSeq) {
         f.active.clear();
         f.ended = true;
@@ -669,6 +751,19 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
           setState(f, "cancelled");
         }
       }
+    }
+    if (f != null && !f.projectionWaiters.isEmpty()) {
+      FarmStatus status = f.status();
+      f.projectionWaiters
+          .entrySet()
+          .removeIf(
+              waiter -> {
+                if (waiter.getValue() > f.lastSeq) {
+                  return false;
+                }
+                waiter.getKey().tell(new Lookup(status));
+                return true;
+              });
     }
     settings.eventLog().tell(new EventJournal.Append(r));
     return this;

@@ -22,7 +22,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * The one farm runtime behind {@code lipfarm run}, {@code lipfarm resume} and {@code lipfarm
  * serve}: an actor system whose persistence plugins point at one journal database, a {@link
  * FarmManager} hosting the farms, the {@link EventJournal} for event streams, and the projection
- * from the journal. The front ends only open or submit farms, watch them and stop the runtime.
+ * from the journal. The front ends only open or submit farms, watch them and stop the runtime; a
+ * tool may open a farm idle and publish into its journal ({@code lipfarm reestimate}).
  */
 public final class FarmRuntime implements AutoCloseable {
 
@@ -131,6 +132,38 @@ public final class FarmRuntime implements AutoCloseable {
         refs.manager(),
         r -> new FarmManager.Open(spec, r),
         Duration.ofMinutes(3),
+        system.scheduler());
+  }
+
+  /**
+   * Opens a farm without running it (see {@link FarmManager.Open}): its journal and projection
+   * only, so tools such as {@code lipfarm reestimate} can {@link #publish} into it.
+   */
+  public CompletionStage<FarmManager.Opened> openIdle(FarmSpec spec) {
+    return AskPattern.ask(
+        refs.manager(),
+        r -> new FarmManager.Open(spec, true, r),
+        Duration.ofMinutes(3),
+        system.scheduler());
+  }
+
+  /**
+   * Persists {@code event} in the open farm {@code id}'s journal; completes when it is durable
+   * (with the journal's latest seq, -1 if the farm is not open).
+   */
+  public CompletionStage<FarmJournal.Recorded> publish(String id, FarmEvent event) {
+    return AskPattern.ask(
+        refs.manager(), r -> new FarmManager.Publish(id, event, r), ASK, system.scheduler());
+  }
+
+  /**
+   * Completes once the farm's projection (events.ndjson) has handled its events up to {@code seq}.
+   */
+  public CompletionStage<FarmManager.Lookup> awaitProjected(String id, long seq) {
+    return AskPattern.ask(
+        refs.manager(),
+        r -> new FarmManager.AwaitProjected(id, seq, r),
+        Duration.ofMinutes(2),
         system.scheduler());
   }
 

@@ -20,6 +20,7 @@ import lipfarm.config.RunConfig;
   @JsonSubTypes.Type(FarmEvent.Diverged.class),
   @JsonSubTypes.Type(FarmEvent.LipschitzEstimate.class),
   @JsonSubTypes.Type(FarmEvent.RunFinished.class),
+  @JsonSubTypes.Type(FarmEvent.RunReestimated.class),
   @JsonSubTypes.Type(FarmEvent.FarmFinished.class),
   @JsonSubTypes.Type(FarmEvent.FarmCancelled.class)
 })
@@ -193,6 +194,17 @@ public sealed interface FarmEvent extends LipfarmSerializable {
       this(runId, result, null);
     }
   }
+
+  /**
+   * A finished run's saved network was estimated again ({@code lipfarm reestimate}), without
+   * retraining. {@code estimate} is the new sandwich alone (computed with {@code budget} gradient
+   * evaluations and the run's estimator seed); {@code result} is the run's result from now on: the
+   * previous one with the larger certified lower and the smaller certified upper bound of the two
+   * (per bound entry too), every other field kept. Later events of the run replace earlier ones:
+   * reports use the latest {@code RunReestimated}, else the {@code RunFinished}.
+   */
+  record RunReestimated(String runId, long budget, LipschitzEstimate estimate, RunResult result)
+      implements FarmEvent {}
 
   record FarmFinished(String farm, int runsFinished, int runsFailed, long elapsedMillis)
       implements FarmEvent {}

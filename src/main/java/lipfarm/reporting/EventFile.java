@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import lipfarm.protocol.FarmEvent;
 import lipfarm.protocol.FarmEvent.RunFinished;
+import lipfarm.protocol.FarmEvent.RunReestimated;
 
 /**
  * What a farm's existing {@code events.ndjson} already holds, read leniently when a reporter
@@ -19,7 +20,8 @@ import lipfarm.protocol.FarmEvent.RunFinished;
  * appending a newline) and skipped.
  *
  * @param lastSeq the largest {@code seq} in the file (0: none)
- * @param results the logged results by run id
+ * @param results the logged results by run id (a run's latest RunReestimated replaces its
+ *     RunFinished)
  */
 public record EventFile(long lastSeq, Map<String, lipfarm.protocol.RunResult> results) {
 
@@ -42,11 +44,16 @@ public record EventFile(long lastSeq, Map<String, lipfarm.protocol.RunResult> re
         continue;
       }
       seq = Math.max(seq, n.path("seq").asLong(0));
-      if ("RunFinished".equals(n.path("type").asText())) {
+      String type = n.path("type").asText();
+      if ("RunFinished".equals(type) || "RunReestimated".equals(type)) {
         try {
           FarmEvent e = EventJson.parse(mapper, line);
           if (e instanceof RunFinished f && f.result() != null) {
             results.put(f.runId(), f.result());
+          } else if (e instanceof RunReestimated r
+              && r.result() != null
+              && results.containsKey(r.runId())) {
+            results.put(r.runId(), r.result()); // the latest estimate of the run wins
           }
         } catch (RuntimeException ex) {
           // unreadable result: the report rebuild names it

@@ -14,6 +14,7 @@ import lipfarm.protocol.FarmEvent;
 import lipfarm.protocol.FarmEvent.FarmFinished;
 import lipfarm.protocol.FarmEvent.FarmStarted;
 import lipfarm.protocol.FarmEvent.RunFinished;
+import lipfarm.protocol.FarmEvent.RunReestimated;
 import lipfarm.protocol.RunResult;
 
 /**
@@ -23,7 +24,8 @@ import lipfarm.protocol.RunResult;
  *
  * @param farm the farm name (from FarmStarted, else from the first line's envelope)
  * @param events every event, in file order
- * @param results the RunResult of every RunFinished, in {@link ReportOrder#BY_PARAMETERS} order
+ * @param results the RunResult of every RunFinished, replaced by the run's latest RunReestimated if
+ *     any, in {@link ReportOrder#BY_PARAMETERS} order
  * @param finished whether the file ends the farm (FarmFinished or FarmCancelled)
  */
 public record EventLog(
@@ -91,9 +93,15 @@ public record EventLog(
       if (e == null) {
         throw new BadEventLog(name + " line " + (i + 1) + ": not a valid event: null");
       }
-      if (e instanceof RunFinished f && (f.result() == null || f.result().config() == null)) {
+      if (e instanceof RunFinished f && (f.result() == null || f.result().config() == null)
+          || e instanceof RunReestimated r && (r.result() == null || r.result().config() == null)) {
         throw new BadEventLog(
-            name + " line " + (i + 1) + ": RunFinished without a result and its configuration");
+            name
+                + " line "
+                + (i + 1)
+                + ": "
+                + e.getClass().getSimpleName()
+                + " without a result and its configuration");
       }
       events.add(e);
     }
@@ -104,6 +112,8 @@ public record EventLog(
         farm = s.farm();
       } else if (e instanceof RunFinished f) {
         results.add(f.result());
+      } else if (e instanceof RunReestimated r) {
+        replaceLatest(results, r.result()); // the latest estimate of the run wins
       } else if (e instanceof FarmFinished || e instanceof FarmEvent.FarmCancelled) {
         // A cancelled farm is over too: its report covers the runs that finished.
         finished = true;
@@ -112,6 +122,16 @@ public record EventLog(
     results.sort(ReportOrder.BY_PARAMETERS);
     return new EventLog(
         farm == null ? "unnamed" : farm, List.copyOf(events), List.copyOf(results), finished);
+  }
+
+  /** Replaces the last result of {@code r}'s run; a run without one gets none. */
+  private static void replaceLatest(List<RunResult> results, RunResult r) {
+    for (int i = results.size() - 1; i >= 0; i--) {
+      if (results.get(i).runId().equals(r.runId())) {
+        results.set(i, r);
+        return;
+      }
+    }
   }
 
   /**

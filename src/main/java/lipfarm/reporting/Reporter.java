@@ -19,6 +19,7 @@ import lipfarm.protocol.FarmEvent;
 import lipfarm.protocol.FarmEvent.FarmCancelled;
 import lipfarm.protocol.FarmEvent.FarmFinished;
 import lipfarm.protocol.FarmEvent.RunFinished;
+import lipfarm.protocol.FarmEvent.RunReestimated;
 import lipfarm.protocol.LipfarmSerializable;
 import lipfarm.protocol.RunResult;
 import org.apache.pekko.Done;
@@ -157,6 +158,8 @@ public final class Reporter extends AbstractBehavior<Reporter.Command> {
     }
     if (e instanceof RunFinished f) {
       results.put(f.runId(), f.result());
+    } else if (e instanceof RunReestimated re) {
+      results.put(re.runId(), re.result());
     } else if (e instanceof FarmFinished || e instanceof FarmCancelled) {
       List<RunResult> sorted = sortedResults();
       if (!replay || !Files.exists(dir.resolve("report.md"))) {

@@ -27,6 +27,7 @@ import lipfarm.protocol.FarmEvent.LipschitzEstimate;
 import lipfarm.protocol.FarmEvent.MeasuredBound;
 import lipfarm.protocol.FarmEvent.NetworkMeasures;
 import lipfarm.protocol.FarmEvent.RunFinished;
+import lipfarm.protocol.FarmEvent.RunReestimated;
 import lipfarm.protocol.FarmEvent.RunStarted;
 import lipfarm.protocol.FarmEvent.TrainingProgress;
 import lipfarm.protocol.RunResult;
@@ -58,7 +59,7 @@ class EventSchemaTest {
             .collect(Collectors.toSet());
     JsonNode json = new ObjectMapper().readTree(EventSchema.FILE.toFile());
     Set<String> documented = new java.util.HashSet<>(json.get("oneOf").findValuesAsText("title"));
-    assertThat(documented).isEqualTo(types).hasSize(11);
+    assertThat(documented).isEqualTo(types).hasSize(12);
     String md = Files.readString(Path.of("docs/events.md"));
     for (String t : types) {
       assertThat(md).as("docs/events.md documents %s", t).contains("`" + t + "`");
@@ -108,6 +109,16 @@ class EventSchemaTest {
             List.of(),
             null,
             "trainer stopped");
+    // lipfarm reestimate: a new sandwich of a's network, with an invariant failure to show its
+    // kind.
+    List<MeasuredBound> againBounds =
+        List.of(
+            new MeasuredBound("path-norm", "CERTIFIED_UPPER", 8.0),
+            new MeasuredBound("invariant:lower<=path-norm", "ESTIMATOR_ERROR", 1.01));
+    LipschitzEstimate again =
+        new LipschitzEstimate(
+            a.id(), 50, 4.5, "ascent", 8.0, "path-norm", 50_000, 70, true, againBounds, m);
+    RunResult reestimated = lipfarm.farm.Reestimation.combine(ra, again);
     List<FarmEvent> script =
         List.of(
             new FarmStarted("s", 3, 2),
@@ -121,6 +132,7 @@ class EventSchemaTest {
                 a.id(), 300, 4.0, "grad@data", 6.0, "spectral-product", 1000, 5, true, bounds, m),
             new RunFinished(a.id(), ra),
             new RunFinished(b.id(), rb),
+            new RunReestimated(a.id(), 50_000, again, reestimated),
             new RunStarted(c.id(), c),
             new Diverged(
                 c.id(), 10, Double.POSITIVE_INFINITY, Double.NaN, 0.5, "loss is not finite"),
@@ -140,6 +152,7 @@ class EventSchemaTest {
     script.forEach(e -> reporter.tell(new Reporter.Publish(e)));
     Reporter.Written w = done.receiveMessage(java.time.Duration.ofSeconds(60));
     assertThat(w.results()).hasSize(2); // cancelled farms still write the results so far
+    assertThat(w.results()).contains(reestimated); // a run's latest estimate wins
     assertThat(tmp.resolve("report.md")).isRegularFile();
 
     List<String> lines = Files.readAllLines(tmp.resolve("events.ndjson"));
