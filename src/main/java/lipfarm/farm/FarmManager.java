@@ -8,14 +8,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -156,102 +153,12 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
 
   public record Results(FarmStatus status, List<RunResult> runs) implements LipfarmSerializable {}
 
-  /**
-   * A farm as the API shows it.
-   *
-   * @param state running, cancelling, finished, cancelled or failed
-   * @param runsDone runs that finished (failed ones included)
-   * @param runsActive runs being trained or estimated now
-   * @param runsQueued runs waiting for a compute slot
-   * @param reportWritten the result files (report.md, results.csv, results.json) are complete
-   * @param lastSeq sequence number of the farm's latest event
-   * @param note what the service changed in the submission (e.g. keys it ignored), or null
-   */
-  public record FarmStatus(
-      String id,
-      String name,
-      String state,
-      Instant submitted,
-      int totalRuns,
-      int runsDone,
-      int runsActive,
-      int runsQueued,
-      int runsFailed,
-      int runsCancelled,
-      double progress,
-      long lastSeq,
-      String dir,
-      boolean reportWritten,
-      String error,
-      String note)
-      implements LipfarmSerializable {}
-
   /** A farm directory's file holding its journal's persistence id. */
   public static final String ID_FILE = "farm.id";
 
   /** The states a farm can be in, for the {@code lipfarm.farms} gauge. */
   public static final List<String> STATES =
       List.of("running", "cancelling", "finished", "cancelled", "failed");
-
-  private static final class Farm {
-    final FarmSpec spec;
-    final Path dir;
-    final Instant submitted = Instant.now();
-    final String note;
-    ActorRef<FarmJournal.Command> journal;
-    ActorRef<Reporter.Command> reporter;
-    ActorRef<Coordinator.Command> coordinator;
-    FarmMetrics metrics;
-    final Map<String, RunResult> results = new LinkedHashMap<>();
-    final Set<String> active = new LinkedHashSet<>();
-    final List<ActorRef<Lookup>> endWaiters = new ArrayList<>();
-    final Map<ActorRef<Lookup>, Long> projectionWaiters = new LinkedHashMap<>();
-    boolean idle;
-    ActorRef<Opened> opener;
-    ActorRef<Submitted> submitter;
-    String state = "running";
-    // Events up to this seq are from earlier sessions (replayed): they do not end this one.
-    long startSeq = Long.MAX_VALUE;
-    int totalRuns;
-    int cancelled;
-    long lastSeq;
-    boolean ended;
-    boolean written;
-    boolean cancelRequested;
-    String error;
-
-    Farm(FarmSpec spec, String note) {
-      this.spec = spec;
-      this.dir = Path.of(spec.dir());
-      this.note = note;
-      this.totalRuns = spec.runs().size();
-    }
-
-    FarmStatus status() {
-      int done = results.size();
-      int failed =
-          (int) results.values().stream().filter(r -> "failed".equals(r.outcome())).count();
-      boolean running = "running".equals(state) || "cancelling".equals(state);
-      int queued = running ? Math.max(0, totalRuns - done - active.size()) : 0;
-      return new FarmStatus(
-          spec.id(),
-          spec.name(),
-          state,
-          submitted,
-          totalRuns,
-          done,
-          running ? active.size() : 0,
-          queued,
-          failed,
-          cancelled,
-          totalRuns == 0 ? 1.0 : (double) done / totalRuns,
-          lastSeq,
-          dir.toString(),
-          written,
-          error,
-          note);
-    }
-  }
 
   /** What the manager is given by the runtime. */
   public record Settings(
@@ -264,7 +171,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
       String registryId) {}
 
   private final Settings settings;
-  private final Map<String, Farm> farms = new LinkedHashMap<>();
+  private final Map<String, HostedFarm> farms = new LinkedHashMap<>();
   private final Map<String, String> byPersistenceId = new HashMap<>();
   private final Map<String, AtomicInteger> farmsByState = new HashMap<>();
   private final ActorRef<Reporter.Recorded> recordedAdapter;
@@ -328,27 +235,28 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
         .onMessage(
             ListFarms.class,
             m -> {
-              m.replyTo().tell(new FarmList(farms.values().stream().map(Farm::status).toList()));
+              m.replyTo()
+                  .tell(new FarmList(farms.values().stream().map(HostedFarm::status).toList()));
               return this;
             })
         .onMessage(
             GetFarm.class,
             m -> {
-              Farm f = farms.get(m.id());
+              HostedFarm f = farms.get(m.id());
               m.replyTo().tell(new Lookup(f == null ? null : f.status()));
               return this;
             })
         .onMessage(
             GetResults.class,
             m -> {
-              Farm f = farms.get(m.id());
+              HostedFarm f = farms.get(m.id());
               m.replyTo().tell(f == null ? new Results(null, List.of()) : results(f));
               return this;
             })
         .onMessage(
             GetJournalState.class,
             m -> {
-              Farm f = farms.get(m.id());
+              HostedFarm f = farms.get(m.id());
               if (f != null && f.journal != null) {
                 f.journal.tell(new FarmJournal.GetState(m.replyTo()));
               }
@@ -365,13 +273,13 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
         .build();
   }
 
-  private static Results results(Farm f) {
+  private static Results results(HostedFarm f) {
     List<RunResult> sorted = new ArrayList<>(f.results.values());
     sorted.sort(ReportOrder.BY_PARAMETERS);
     return new Results(f.status(), List.copyOf(sorted));
   }
 
-  private void setState(Farm f, String state) {
+  private void setState(HostedFarm f, String state) {
     farmsByState.get(f.state).decrementAndGet();
     f.state = state;
     farmsByState.get(state).incrementAndGet();
@@ -390,7 +298,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
         continue;
       }
       FarmSpec spec = specOf(def, e);
-      Farm f = onOpenFarm(spec, null);
+      HostedFarm f = onOpenFarm(spec, null);
       if (f != null) {
         f.cancelRequested = m.state().cancelRequested().contains(e.id());
       }
@@ -445,7 +353,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
             "lipfarm|" + id + "|" + UUID.randomUUID(),
             def.source());
     FarmSpec spec = specOf(def, m.runs(), entry);
-    Farm f = new Farm(spec, m.note());
+    HostedFarm f = new HostedFarm(spec, m.note());
     f.submitter = m.replyTo();
     farms.put(id, f);
     farmsByState.get("running").incrementAndGet();
@@ -460,7 +368,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   }
 
   private Behavior<Command> onRegistered(Registered m) {
-    Farm f = farms.get(m.id());
+    HostedFarm f = farms.get(m.id());
     if (f == null) {
       return this;
     }
@@ -481,7 +389,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
       m.replyTo().tell(new Opened(null, 0, "farm " + spec.id() + " is already open"));
       return this;
     }
-    Farm f = onOpenFarm(spec, null, m.idle());
+    HostedFarm f = onOpenFarm(spec, null, m.idle());
     if (f != null) {
       f.opener = m.replyTo();
     } else {
@@ -491,7 +399,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   }
 
   private Behavior<Command> onPublish(Publish m) {
-    Farm f = farms.get(m.id());
+    HostedFarm f = farms.get(m.id());
     if (f == null || f.journal == null) {
       m.replyTo().tell(new FarmJournal.Recorded(m.event().runId(), 0, -1));
     } else {
@@ -501,7 +409,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   }
 
   private Behavior<Command> onAwaitProjected(AwaitProjected m) {
-    Farm f = farms.get(m.id());
+    HostedFarm f = farms.get(m.id());
     if (f == null || f.lastSeq >= m.seq()) {
       m.replyTo().tell(new Lookup(f == null ? null : f.status()));
     } else {
@@ -510,12 +418,12 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     return this;
   }
 
-  private Farm onOpenFarm(FarmSpec spec, String note) {
+  private HostedFarm onOpenFarm(FarmSpec spec, String note) {
     return onOpenFarm(spec, note, false);
   }
 
-  private Farm onOpenFarm(FarmSpec spec, String note, boolean idle) {
-    Farm f = new Farm(spec, note);
+  private HostedFarm onOpenFarm(FarmSpec spec, String note, boolean idle) {
+    HostedFarm f = new HostedFarm(spec, note);
     f.idle = idle;
     farms.put(spec.id(), f);
     farmsByState.get("running").incrementAndGet();
@@ -527,7 +435,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     return f;
   }
 
-  private boolean startFarm(Farm f) {
+  private boolean startFarm(HostedFarm f) {
     String id = f.spec.id();
     try {
       Files.createDirectories(f.dir);
@@ -611,7 +519,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   private final Map<String, AtomicReference<ActorPath>> coordinatorPaths = new HashMap<>();
 
   private Behavior<Command> onDefineAnswered(DefineAnswered m) {
-    Farm f = farms.get(m.id());
+    HostedFarm f = farms.get(m.id());
     if (f == null) {
       return this;
     }
@@ -689,7 +597,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     return this;
   }
 
-  private void answerStart(Farm f, FarmStatus status, int finishedBefore, String error) {
+  private void answerStart(HostedFarm f, FarmStatus status, int finishedBefore, String error) {
     if (f.opener != null) {
       f.opener.tell(new Opened(status, finishedBefore, error));
       f.opener = null;
@@ -711,7 +619,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
 
   private Behavior<Command> onProject(Project m) {
     String id = byPersistenceId.get(m.persistenceId());
-    Farm f = id == null ? null : farms.get(id);
+    HostedFarm f = id == null ? null : farms.get(id);
     if (f == null || f.reporter == null) {
       m.replyTo().tell(Done.getInstance()); // another farm in a shared journal
       return this;
@@ -723,7 +631,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
 
   private Behavior<Command> onRecorded(WrappedRecorded w) {
     Reporter.Recorded r = w.recorded();
-    Farm f = farms.get(r.farm());
+    HostedFarm f = farms.get(r.farm());
     if (f != null) {
       FarmEvent e = r.event();
       f.lastSeq = r.seq();
@@ -770,7 +678,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   }
 
   private Behavior<Command> onWritten(WrappedWritten w) {
-    Farm f = farms.get(w.id());
+    HostedFarm f = farms.get(w.id());
     if (f == null || w.written().seq() <= f.startSeq) {
       return this; // an earlier session's end, replayed
     }
@@ -781,7 +689,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   }
 
   private Behavior<Command> onAwaitEnd(AwaitEnd m) {
-    Farm f = farms.get(m.id());
+    HostedFarm f = farms.get(m.id());
     if (f == null || f.written || "failed".equals(f.state)) {
       m.replyTo().tell(new Lookup(f == null ? null : f.status()));
     } else {
@@ -791,7 +699,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   }
 
   private Behavior<Command> onCancel(CancelFarm m) {
-    Farm f = farms.get(m.id());
+    HostedFarm f = farms.get(m.id());
     if (f == null) {
       m.replyTo().tell(new Lookup(null));
     } else if (f.written || "failed".equals(f.state)) {
@@ -817,7 +725,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   private Behavior<Command> onStopAll(StopAll m) {
     stopping = true;
     stopWaiters.add(m.replyTo());
-    for (Farm f : farms.values()) {
+    for (HostedFarm f : farms.values()) {
       if (f.coordinator != null) {
         f.coordinator.tell(Coordinator.Stop.INSTANCE);
       }
@@ -837,7 +745,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     if ("service registry".equals(m.role())) {
       throw new IllegalStateException("the service registry stopped (see the log)");
     }
-    Farm f = farms.get(m.id());
+    HostedFarm f = farms.get(m.id());
     if (f == null) {
       return this;
     }
@@ -867,14 +775,14 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   }
 
   private Behavior<Command> onCheckEnded(CheckEnded m) {
-    Farm f = farms.get(m.id());
+    HostedFarm f = farms.get(m.id());
     if (f != null && !m.endedInJournal() && !f.ended && !"failed".equals(f.state)) {
       fail(f, "the coordinator stopped before the farm finished (see the log)");
     }
     return this;
   }
 
-  private void fail(Farm f, String error) {
+  private void fail(HostedFarm f, String error) {
     f.error = error;
     f.active.clear();
     setState(f, "failed");

@@ -25,6 +25,7 @@ import java.util.stream.Collectors;
 import lipfarm.config.FarmDefinition;
 import lipfarm.farm.EventJournal;
 import lipfarm.farm.FarmManager;
+import lipfarm.farm.FarmStatus;
 import lipfarm.protocol.FarmEvent;
 import lipfarm.reporting.EventJson;
 import org.apache.pekko.NotUsed;
@@ -457,9 +458,7 @@ final class HttpApi extends AllDirectives {
             .thenCompose(
                 list -> {
                   Set<String> known =
-                      list.farms().stream()
-                          .map(FarmManager.FarmStatus::id)
-                          .collect(Collectors.toSet());
+                      list.farms().stream().map(FarmStatus::id).collect(Collectors.toSet());
                   for (String f : farms) {
                     if (!known.contains(f)) {
                       return java.util.concurrent.CompletableFuture.completedFuture(
