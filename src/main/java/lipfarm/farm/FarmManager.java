@@ -13,11 +13,9 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
-import lipfarm.config.ConfigException;
 import lipfarm.config.FarmDefinition;
 import lipfarm.protocol.FarmEvent;
 import lipfarm.protocol.FarmEvent.FarmCancelled;
@@ -104,6 +102,18 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   public record Opened(FarmStatus status, int finishedBefore, String error)
       implements LipfarmSerializable {}
 
+  /**
+   * Host a service's farm ({@link ServiceFarms}): like {@link Open}, with the note for its
+   * submitter, and cancelled at once if its cancellation was recorded before a restart.
+   */
+  public record Host(FarmSpec spec, String note, boolean cancelRequested, ActorRef<Opened> replyTo)
+      implements Command {}
+
+  /** Start the projection from the journal (the service: once every recorded farm is hosted). */
+  public enum StartProjection implements Command {
+    INSTANCE
+  }
+
   public record ListFarms(ActorRef<FarmList> replyTo) implements Command {}
 
   /** Replies with the farm's status, or a {@link Lookup} with a null status for an unknown id. */
@@ -143,10 +153,6 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
 
   private record DefineAnswered(String id, FarmJournal.DefineReply reply) implements Command {}
 
-  private record RegistryRead(ServiceRegistry.State state) implements Command {}
-
-  private record Registered(String id, Throwable error) implements Command {}
-
   public record FarmList(List<FarmStatus> farms) implements LipfarmSerializable {}
 
   public record Lookup(FarmStatus status) implements LipfarmSerializable {}
@@ -175,11 +181,10 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   private final Map<String, String> byPersistenceId = new HashMap<>();
   private final Map<String, AtomicInteger> farmsByState = new HashMap<>();
   private final ActorRef<Reporter.Recorded> recordedAdapter;
-  private final ActorRef<ServiceRegistry.Command> serviceRegistry; // null in the CLI
+  private final ActorRef<ServiceFarms.Command> service; // ids and the registry; null in the CLI
   private final List<ActorRef<Done>> stopWaiters = new ArrayList<>();
   private boolean stopping;
   private boolean projecting;
-  private long lastNumber;
 
   /**
    * @param settings the results root, meters, event stream, children, faults, listener, and the
@@ -203,31 +208,27 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
           .register(settings.registry());
     }
     if (settings.registryId() != null) {
-      serviceRegistry =
-          context.spawn(ServiceRegistry.create(settings.registryId()), "service-registry");
-      context.watchWith(serviceRegistry, new ChildStopped("", "service registry"));
-      context.ask(
-          ServiceRegistry.State.class,
-          serviceRegistry,
-          Duration.ofSeconds(120),
-          ServiceRegistry.Get::new,
-          (s, e) -> {
-            if (s == null) {
-              throw new IllegalStateException("cannot read the service registry", e);
-            }
-            return new RegistryRead(s);
-          });
+      service =
+          context.spawn(
+              ServiceFarms.create(settings.root(), settings.registryId(), context.getSelf()),
+              "service");
+      context.watchWith(service, new ChildStopped("", "service registry"));
     } else {
-      serviceRegistry = null;
+      service = null;
     }
   }
 
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(RegistryRead.class, this::onRegistryRead)
         .onMessage(Submit.class, this::onSubmit)
-        .onMessage(Registered.class, this::onRegistered)
+        .onMessage(Host.class, this::onHost)
+        .onMessageEquals(
+            StartProjection.INSTANCE,
+            () -> {
+              startProjection();
+              return this;
+            })
         .onMessage(Open.class, this::onOpen)
         .onMessage(Publish.class, this::onPublish)
         .onMessage(AwaitProjected.class, this::onAwaitProjected)
@@ -287,101 +288,32 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
 
   // ---- service: registry, submission, recovery --------------------------------------------------
 
-  private Behavior<Command> onRegistryRead(RegistryRead m) {
-    lastNumber = m.state().lastNumber();
-    for (ServiceRegistry.Entry e : m.state().farms().values()) {
-      FarmDefinition def;
-      try {
-        def = FarmDefinition.parse(farmFile(e.source()));
-      } catch (ConfigException | com.typesafe.config.ConfigException ex) {
-        getContext().getLog().error("cannot recover farm {}: {}", e.id(), ex.getMessage());
-        continue;
-      }
-      FarmSpec spec = specOf(def, e);
-      HostedFarm f = onOpenFarm(spec, null);
-      if (f != null) {
-        f.cancelRequested = m.state().cancelRequested().contains(e.id());
-      }
-    }
-    startProjection();
-    return this;
-  }
-
-  private FarmSpec specOf(FarmDefinition def, ServiceRegistry.Entry e) {
-    return specOf(def, def.expand(), e);
-  }
-
-  private FarmSpec specOf(
-      FarmDefinition def, List<lipfarm.config.RunConfig> runs, ServiceRegistry.Entry e) {
-    return new FarmSpec(
-        e.id(),
-        def.name(),
-        settings.root().resolve(e.dir()).toAbsolutePath().toString(),
-        e.persistenceId(),
-        runs,
-        def.maxConcurrentRuns(),
-        RunPolicy.of(lipfarm.config.Durability.of(def)),
-        farmFile(def.source()),
-        false);
-  }
+  // ---- opening a farm: journal, reporter, definition, coordinator -------------------------------
 
   private Behavior<Command> onSubmit(Submit m) {
-    if (serviceRegistry == null || stopping) {
+    if (service == null || stopping) {
       m.replyTo().tell(new Submitted(null, "this runtime does not accept farms"));
-      return this;
+    } else {
+      service.tell(new ServiceFarms.Submit(m));
     }
-    FarmDefinition def = m.definition();
-    Path root = settings.root().toAbsolutePath().normalize();
-    long number = lastNumber + 1;
-    while (Files.exists(root.resolve(def.name()).resolve(def.name() + "-" + number))) {
-      number++; // a directory from elsewhere: never write into it
-    }
-    lastNumber = number;
-    String id = def.name() + "-" + number;
-    Path dir = root.resolve(def.name()).resolve(id).normalize();
-    if (!dir.startsWith(root) || dir.equals(root)) {
-      m.replyTo()
-          .tell(new Submitted(null, "farm name '" + def.name() + "' would leave the results root"));
-      return this;
-    }
-    ServiceRegistry.Entry entry =
-        new ServiceRegistry.Entry(
-            id,
-            def.name(),
-            number,
-            root.relativize(dir).toString(),
-            "lipfarm|" + id + "|" + UUID.randomUUID(),
-            def.source());
-    FarmSpec spec = specOf(def, m.runs(), entry);
-    HostedFarm f = new HostedFarm(spec, m.note());
-    f.submitter = m.replyTo();
-    farms.put(id, f);
-    farmsByState.get("running").incrementAndGet();
-    getContext()
-        .ask(
-            Done.class,
-            serviceRegistry,
-            Duration.ofSeconds(60),
-            r -> new ServiceRegistry.Register(entry, r),
-            (ok, err) -> new Registered(id, err));
     return this;
   }
 
-  private Behavior<Command> onRegistered(Registered m) {
-    HostedFarm f = farms.get(m.id());
+  private Behavior<Command> onHost(Host m) {
+    FarmSpec spec = m.spec();
+    if (farms.containsKey(spec.id())) {
+      m.replyTo().tell(new Opened(null, 0, "farm " + spec.id() + " is already hosted"));
+      return this;
+    }
+    HostedFarm f = onOpenFarm(spec, m.note(), false);
     if (f == null) {
-      return this;
+      m.replyTo().tell(new Opened(null, 0, "cannot create the farm directory"));
+    } else {
+      f.opener = m.replyTo();
+      f.cancelRequested = m.cancelRequested();
     }
-    if (m.error() != null) {
-      fail(f, "could not record the farm in the service registry");
-      f.submitter.tell(new Submitted(null, "could not record the farm; see the service log"));
-      return this;
-    }
-    startFarm(f);
     return this;
   }
-
-  // ---- opening a farm: journal, reporter, definition, coordinator -------------------------------
 
   private Behavior<Command> onOpen(Open m) {
     FarmSpec spec = m.spec();
@@ -439,7 +371,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     String id = f.spec.id();
     try {
       Files.createDirectories(f.dir);
-      if (serviceRegistry != null && !Files.exists(f.dir.resolve(ID_FILE))) {
+      if (service != null && !Files.exists(f.dir.resolve(ID_FILE))) {
         // So that `lipfarm resume DIR` finds this farm's journal (the service's) and identity.
         Path base = settings.root().toAbsolutePath().normalize().resolve("journal");
         writeAtomically(
@@ -591,7 +523,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
       getContext().watchWith(f.coordinator, new ChildStopped(f.spec.id(), "coordinator"));
     }
     answerStart(f, f.status(), d.resumed() > 0 ? state.finishedRuns() : 0, null);
-    if (serviceRegistry == null) {
+    if (service == null) {
       startProjection();
     }
     return this;
@@ -601,10 +533,6 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     if (f.opener != null) {
       f.opener.tell(new Opened(status, finishedBefore, error));
       f.opener = null;
-    }
-    if (f.submitter != null) {
-      f.submitter.tell(new Submitted(status, error));
-      f.submitter = null;
     }
   }
 
@@ -708,9 +636,8 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
       f.endWaiters.add(m.replyTo());
       if ("running".equals(f.state) && !f.ended) {
         setState(f, "cancelling");
-        if (serviceRegistry != null) {
-          serviceRegistry.tell(
-              new ServiceRegistry.RequestCancel(f.spec.id(), getContext().getSystem().ignoreRef()));
+        if (service != null) {
+          service.tell(new ServiceFarms.RecordCancel(f.spec.id()));
         }
         if (f.coordinator != null) {
           f.coordinator.tell(Coordinator.Cancel.INSTANCE);

@@ -32,7 +32,6 @@ final class HostedFarm {
   final Map<ActorRef<FarmManager.Lookup>, Long> projectionWaiters = new LinkedHashMap<>();
   boolean idle;
   ActorRef<FarmManager.Opened> opener;
-  ActorRef<FarmManager.Submitted> submitter;
   String state = "running";
   // Events up to this seq are from earlier sessions (replayed): they do not end this one.
   long startSeq = Long.MAX_VALUE;
