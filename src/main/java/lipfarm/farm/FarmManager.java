@@ -19,11 +19,6 @@ import java.util.function.Consumer;
 import lipfarm.config.FarmDefinition;
 import lipfarm.protocol.FarmEvent;
 import lipfarm.protocol.FarmEvent.FarmCancelled;
-import lipfarm.protocol.FarmEvent.FarmFinished;
-import lipfarm.protocol.FarmEvent.FarmStarted;
-import lipfarm.protocol.FarmEvent.RunFinished;
-import lipfarm.protocol.FarmEvent.RunReestimated;
-import lipfarm.protocol.FarmEvent.RunStarted;
 import lipfarm.protocol.LipfarmSerializable;
 import lipfarm.protocol.RunResult;
 import lipfarm.reporting.FarmMetrics;
@@ -561,45 +556,11 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     Reporter.Recorded r = w.recorded();
     HostedFarm f = farms.get(r.farm());
     if (f != null) {
-      FarmEvent e = r.event();
-      f.lastSeq = r.seq();
-      if (e instanceof FarmStarted s) {
-        f.active.clear();
-        f.totalRuns = s.totalRuns();
-      } else if (e instanceof RunStarted) {
-        f.active.add(e.runId());
-      } else if (e instanceof RunFinished rf) {
-        f.active.remove(rf.runId());
-        f.results.put(rf.runId(), rf.result());
-      } else if (e instanceof RunReestimated re) {
-        f.results.put(re.runId(), re.result());
-      } else if (e instanceof FarmFinished && r.seq() > f.startSeq) {
-        f.active.clear();
-        f.ended = true;
-        if (!"failed".equals(f.state)) {
-          setState(f, "finished");
-        }
-      } else if (e instanceof FarmCancelled c && r.seq() > f.startSeq) {
-        f.active.clear();
-        f.ended = true;
-        f.cancelled = c.runsCancelled();
-        if (!"failed".equals(f.state)) {
-          setState(f, "cancelled");
-        }
+      String ended = f.apply(r.seq(), r.event());
+      if (ended != null && !"failed".equals(f.state)) {
+        setState(f, ended);
       }
-    }
-    if (f != null && !f.projectionWaiters.isEmpty()) {
-      FarmStatus status = f.status();
-      f.projectionWaiters
-          .entrySet()
-          .removeIf(
-              waiter -> {
-                if (waiter.getValue() > f.lastSeq) {
-                  return false;
-                }
-                waiter.getKey().tell(new Lookup(status));
-                return true;
-              });
+      f.answerProjectionWaiters();
     }
     settings.eventLog().tell(new EventJournal.Append(r));
     return this;

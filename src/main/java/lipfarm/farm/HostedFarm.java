@@ -8,6 +8,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import lipfarm.protocol.FarmEvent;
+import lipfarm.protocol.FarmEvent.FarmCancelled;
+import lipfarm.protocol.FarmEvent.FarmFinished;
+import lipfarm.protocol.FarmEvent.FarmStarted;
+import lipfarm.protocol.FarmEvent.RunFinished;
+import lipfarm.protocol.FarmEvent.RunReestimated;
+import lipfarm.protocol.FarmEvent.RunStarted;
 import lipfarm.protocol.RunResult;
 import lipfarm.reporting.FarmMetrics;
 import lipfarm.reporting.Reporter;
@@ -72,5 +79,52 @@ final class HostedFarm {
         written,
         error,
         note);
+  }
+
+  /**
+   * Updates the status from one projected event of the farm.
+   *
+   * @return {@code finished} or {@code cancelled} when this session of the farm ended, else null
+   */
+  String apply(long seq, FarmEvent e) {
+    lastSeq = seq;
+    if (e instanceof FarmStarted s) {
+      active.clear();
+      totalRuns = s.totalRuns();
+    } else if (e instanceof RunStarted) {
+      active.add(e.runId());
+    } else if (e instanceof RunFinished rf) {
+      active.remove(rf.runId());
+      results.put(rf.runId(), rf.result());
+    } else if (e instanceof RunReestimated re) {
+      results.put(re.runId(), re.result());
+    } else if ((e instanceof FarmFinished || e instanceof FarmCancelled) && seq > startSeq) {
+      active.clear();
+      ended = true;
+      if (e instanceof FarmCancelled c) {
+        cancelled = c.runsCancelled();
+        return "cancelled";
+      }
+      return "finished";
+    }
+    return null;
+  }
+
+  /** Answers whoever waits for the projection to reach a sequence number it has now reached. */
+  void answerProjectionWaiters() {
+    if (projectionWaiters.isEmpty()) {
+      return;
+    }
+    FarmStatus now = status();
+    projectionWaiters
+        .entrySet()
+        .removeIf(
+            waiter -> {
+              if (waiter.getValue() > lastSeq) {
+                return false;
+              }
+              waiter.getKey().tell(new FarmManager.Lookup(now));
+              return true;
+            });
   }
 }
