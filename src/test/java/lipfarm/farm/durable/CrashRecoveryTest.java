@@ -34,7 +34,8 @@ class CrashRecoveryTest {
         + name
         + "\n max-concurrent-runs = 2\n checkpoint-every = 250\n retry-backoff = 100\n"
         + extra
-        + " defaults { d = 10, max-epochs = 3000, estimator-budget = 2000 }\n"
+        // Long enough (runs that never fit, 20000 epochs each) that several kills land mid-farm.
+        + " defaults { d = 10, max-epochs = 20000, tol = 1e-9, estimator-budget = 2000 }\n"
         + " grid { n = [20, 40], k = [2, 8, 16], seed = [1, 2] }\n}\n";
   }
 
@@ -121,7 +122,7 @@ class CrashRecoveryTest {
       while (p.isAlive() && lines(events) <= linesBefore && System.nanoTime() < startDeadline) {
         Thread.sleep(20);
       }
-      long wait = 200 + rnd.nextInt(2500); // the whole farm ~8 s of work
+      long wait = 200 + rnd.nextInt(1500);
       if (p.waitFor(wait, TimeUnit.MILLISECONDS)) {
         assertThat(p.exitValue()).as(Files.readString(log)).isZero();
         break; // finished before this kill
@@ -161,8 +162,7 @@ class CrashRecoveryTest {
   @Test
   void sigtermStopsGracefullyAndResumeFinishes() throws Exception {
     Path conf = tmp.resolve("term.conf");
-    Files.writeString(
-        conf, farm("term", "").replace("max-epochs = 3000", "max-epochs = 20000, tol = 1e-9"));
+    Files.writeString(conf, farm("term", "").replace("max-epochs = 20000", "max-epochs = 100000"));
     Path log = tmp.resolve("term.log");
     Path out = tmp.resolve("out");
     Process p =
