@@ -180,7 +180,7 @@ final class FarmSession {
         err.println("lipfarm: " + opened.error());
         return Main.EXIT_USAGE;
       }
-      if (opened.finishedBefore() > 0) {
+      if (opened.finishedBefore() >= 0) { // the journal knew the farm: a resumption
         out.printf(
             Locale.ROOT,
             "resuming farm %s: %d of %d finished, %d to run%n",

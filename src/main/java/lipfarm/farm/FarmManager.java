@@ -92,7 +92,8 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
 
   /**
    * The farm is open ({@code status}; {@code finishedBefore} of its runs had finished in earlier
-   * sessions), or was refused ({@code error}: its journal holds a different definition).
+   * sessions, -1 for a new farm), or was refused ({@code error}: its journal holds a different
+   * definition).
    */
   public record Opened(FarmStatus status, int finishedBefore, String error)
       implements LipfarmSerializable {}
@@ -517,7 +518,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
       coordinatorPaths.get(f.spec.id()).set(f.coordinator.path());
       getContext().watchWith(f.coordinator, new ChildStopped(f.spec.id(), "coordinator"));
     }
-    answerStart(f, f.status(), d.resumed() > 0 ? state.finishedRuns() : 0, null);
+    answerStart(f, f.status(), d.resumed() > 0 ? state.finishedRuns() : -1, null);
     if (service == null) {
       startProjection();
     }

@@ -159,9 +159,17 @@ public final class FarmMetrics {
                     .register(registry))
         .increment();
     if (event instanceof FarmStarted s) {
+      // A new session (a resumption, or a replay of the farm's journal): runs of an earlier
+      // session that never finished are no longer active.
+      List.copyOf(runMeters.keySet()).forEach(this::endRun);
+      active.set(0);
+      byState.get("active").set(0);
       total.set(s.totalRuns());
-      byState.get("pending").set(s.totalRuns());
+      byState.get("pending").set(s.totalRuns() - s.runsFinished());
     } else if (event instanceof RunStarted s) {
+      if (runMeters.containsKey(s.runId())) {
+        return; // a retry of an active run: its gauges are already there
+      }
       active.incrementAndGet();
       byState.get("pending").decrementAndGet();
       byState.get("active").incrementAndGet();
