@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code lipfarm serve} exit codes for bad options and an address already in use. */
 class ServeCommandTest {
@@ -38,9 +40,16 @@ class ServeCommandTest {
   }
 
   @Test
-  void portInUseExitsOneWithAPlainMessage() throws Exception {
+  void portInUseExitsOneWithAPlainMessage(@TempDir Path out) throws Exception {
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      MainTest.Result r = MainTest.run("serve", "--port", String.valueOf(taken.getLocalPort()));
+      // Its own output directory: the service opens its journal there before it binds.
+      MainTest.Result r =
+          MainTest.run(
+              "serve",
+              "--port",
+              String.valueOf(taken.getLocalPort()),
+              "--output-dir",
+              out.toString());
       assertThat(r.code()).isEqualTo(Main.EXIT_FAILED);
       assertThat(r.err())
           .contains("cannot bind 127.0.0.1:" + taken.getLocalPort())
