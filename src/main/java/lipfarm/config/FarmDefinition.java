@@ -310,13 +310,6 @@ public record FarmDefinition(
     return List.copyOf(byId.values());
   }
 
-  /** Checks one point of the grid (every parameter set); see GridCheck. */
-  RunConfig checkPoint(Map<String, Object> point) {
-    RunConfig rc = toRunConfig(point);
-    checkConsistent(rc);
-    return rc;
-  }
-
   /** Checks that hold between keys; the message names the key that would have to change. */
   private void checkConsistent(RunConfig rc) {
     String where = grid.isEmpty() ? "farm.defaults." : "farm (defaults and grid).";

@@ -1,11 +1,12 @@
 package lipfarm.http;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import lipfarm.config.ConfigException;
 import lipfarm.config.FarmDefinition;
 import lipfarm.config.FarmText;
-import lipfarm.config.GridCheck;
+import lipfarm.config.RunConfig;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -64,7 +65,7 @@ final class SubmitCheck {
       parsed = FarmText.parse(body, limits.maxDepth());
       FarmDefinition def = parsed.definition();
       ServicePolicy.checkPlacement(def, parsed.root());
-      long count = GridCheck.count(def);
+      long count = def.configurationCountBound(); // grid lists × zip length, before `where`
       if (count > limits.maxConfigurations()) {
         return new Rejected(
             StatusCodes.PAYLOAD_TOO_LARGE,
@@ -77,30 +78,30 @@ final class SubmitCheck {
             FarmText.lineOfKey(parsed.root(), "farm.grid"));
       }
       ServicePolicy.checkDataFiles(def, limits.dataDirs());
+      // Expanded here, once, within the cap (which bounds the work and memory): expanding checks
+      // every point, the grid language included, and the farm manager takes these configurations
+      // as they are.
+      List<RunConfig> runs = def.expand();
       String where = def.grid().isEmpty() ? "farm.defaults" : "farm.grid";
-      GridCheck.checkAll(
-          def,
-          rc -> {
-            double cells = RunSize.cells(rc);
-            if (cells > limits.maxRunCells()) {
-              throw new TooLarge(
-                  where,
-                  String.format(
-                      "a configuration (n = %d, d = %d, hidden widths %s) would hold about %.3g"
-                          + " numbers at once; this service accepts at most %d per run"
-                          + " (--max-run-cells); nothing was started",
-                      rc.n(),
-                      rc.d(),
-                      rc.hiddenLayerWidths().size() > 8
-                          ? rc.hiddenLayerWidths().subList(0, 8) + "…"
-                          : rc.hiddenLayerWidths(),
-                      cells,
-                      limits.maxRunCells()));
-            }
-          });
-      // Expanded here, once, within the cap: the grid language (where, derive, zip) is checked
-      // by expanding, and the farm manager takes these configurations as they are.
-      return new Accepted(def, def.expand());
+      for (RunConfig rc : runs) {
+        double cells = RunSize.cells(rc);
+        if (cells > limits.maxRunCells()) {
+          throw new TooLarge(
+              where,
+              String.format(
+                  "a configuration (n = %d, d = %d, hidden widths %s) would hold about %.3g"
+                      + " numbers at once; this service accepts at most %d per run"
+                      + " (--max-run-cells); nothing was started",
+                  rc.n(),
+                  rc.d(),
+                  rc.hiddenLayerWidths().size() > 8
+                      ? rc.hiddenLayerWidths().subList(0, 8) + "…"
+                      : rc.hiddenLayerWidths(),
+                  cells,
+                  limits.maxRunCells()));
+        }
+      }
+      return new Accepted(def, runs);
     } catch (TooLarge e) {
       return new Rejected(
           StatusCodes.PAYLOAD_TOO_LARGE,
