@@ -5,7 +5,6 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -79,14 +78,9 @@ final class FarmSession {
         out.println("previous farm kept in " + kept);
       }
       Files.createDirectories(dir);
-      Path idFile = dir.resolve(ID_FILE);
-      if (!Files.exists(idFile)) {
-        Path tmp = dir.resolve(ID_FILE + ".tmp");
-        Files.writeString(
-            tmp, "lipfarm|" + def.name() + "|" + UUID.randomUUID() + "\n", StandardCharsets.UTF_8);
-        Files.move(tmp, idFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-      }
-      persistenceId = Files.readString(idFile, StandardCharsets.UTF_8).strip();
+      persistenceId =
+          FarmRuntime.stableId(
+              dir.resolve(ID_FILE), "lipfarm|" + def.name() + "|" + UUID.randomUUID());
     } catch (IOException e) {
       err.println("lipfarm: cannot create " + dir + ": " + e.getMessage());
       return Main.EXIT_FAILED;

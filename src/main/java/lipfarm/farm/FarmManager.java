@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,6 +22,7 @@ import lipfarm.protocol.LipfarmSerializable;
 import lipfarm.protocol.RunResult;
 import lipfarm.reporting.FarmMetrics;
 import lipfarm.reporting.ReportOrder;
+import lipfarm.reporting.ReportWriter;
 import lipfarm.reporting.Reporter;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.ActorPath;
@@ -346,10 +346,6 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     return this;
   }
 
-  private HostedFarm onOpenFarm(FarmSpec spec, String note) {
-    return onOpenFarm(spec, note, false);
-  }
-
   private HostedFarm onOpenFarm(FarmSpec spec, String note, boolean idle) {
     HostedFarm f = new HostedFarm(spec, note);
     f.idle = idle;
@@ -370,9 +366,12 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
       if (service != null && !Files.exists(f.dir.resolve(ID_FILE))) {
         // So that `lipfarm resume DIR` finds this farm's journal (the service's) and identity.
         Path base = settings.root().toAbsolutePath().normalize().resolve("journal");
-        writeAtomically(
-            f.dir.resolve(JournalDatabase.LOCATION_FILE), f.dir.relativize(base) + "\n");
-        writeAtomically(f.dir.resolve(ID_FILE), f.spec.persistenceId() + "\n");
+        ReportWriter.atomicWrite(
+            f.dir.resolve(JournalDatabase.LOCATION_FILE),
+            (f.dir.relativize(base) + "\n").getBytes(StandardCharsets.UTF_8));
+        ReportWriter.atomicWrite(
+            f.dir.resolve(ID_FILE),
+            (f.spec.persistenceId() + "\n").getBytes(StandardCharsets.UTF_8));
       }
     } catch (IOException e) {
       getContext().getLog().error("cannot create {}", f.dir, e);
@@ -470,7 +469,8 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     state.resultList().forEach(r -> f.results.put(r.runId(), r));
     if (!f.idle && (d.added() > 0 || !Files.exists(f.dir.resolve("farm.conf")))) {
       try {
-        writeAtomically(f.dir.resolve("farm.conf"), f.spec.confText());
+        ReportWriter.atomicWrite(
+            f.dir.resolve("farm.conf"), (f.spec.confText()).getBytes(StandardCharsets.UTF_8));
       } catch (IOException e) {
         getContext().getLog().error("cannot write farm.conf of {}", f.spec.id(), e);
       }
@@ -682,11 +682,5 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   /** A farm file holding the rendered farm block {@code source} (which has no braces). */
   static String farmFile(String source) {
     return "farm {\n" + source.strip() + "\n}\n";
-  }
-
-  static void writeAtomically(Path file, String text) throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.writeString(tmp, text, StandardCharsets.UTF_8);
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
   }
 }

@@ -114,6 +114,18 @@ public final class FarmRuntime implements AutoCloseable {
         .withFallback(ConfigFactory.load());
   }
 
+  /**
+   * The stable identity kept in {@code file} (a farm's persistence id, a service's registry id):
+   * read, or first written as {@code fresh} (atomically, so a kill never leaves half an id).
+   */
+  public static String stableId(Path file, String fresh) throws java.io.IOException {
+    if (!java.nio.file.Files.exists(file)) {
+      lipfarm.reporting.ReportWriter.atomicWrite(
+          file, (fresh + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return java.nio.file.Files.readString(file, java.nio.charset.StandardCharsets.UTF_8).strip();
+  }
+
   public ActorSystem<Void> system() {
     return system;
   }

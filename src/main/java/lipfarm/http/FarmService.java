@@ -12,10 +12,8 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -118,13 +116,7 @@ public final class FarmService implements AutoCloseable {
 
   /** The service's stable identity under {@code root} (its registry's persistence id). */
   static String serviceId(Path root) throws IOException {
-    Path file = root.resolve("service.id");
-    if (!Files.exists(file)) {
-      Path tmp = root.resolve("service.id.tmp");
-      Files.writeString(tmp, UUID.randomUUID() + "\n", StandardCharsets.UTF_8);
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-    }
-    return Files.readString(file, StandardCharsets.UTF_8).strip();
+    return FarmRuntime.stableId(root.resolve("service.id"), UUID.randomUUID().toString());
   }
 
   public static Config systemConfig(ServiceConfig config) {

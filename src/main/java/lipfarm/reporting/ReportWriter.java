@@ -222,7 +222,8 @@ public final class ReportWriter {
     }
   }
 
-  static void atomicWrite(Path target, byte[] content) throws IOException {
+  /** Replaces {@code target} whole: written to a temporary file, then moved into place. */
+  public static void atomicWrite(Path target, byte[] content) throws IOException {
     Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
     Files.write(tmp, content);
     Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
