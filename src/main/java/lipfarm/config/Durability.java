@@ -84,18 +84,8 @@ public record Durability(
         farm.containsKey("journal-password")
             ? text(farm.get("journal-password"), "farm.journal-password")
             : "";
-    int every =
-        farm.containsKey("checkpoint-every")
-            ? (int)
-                FarmDefinition.Param.integer("checkpoint-every", 1000, 0, 100_000_000)
-                    .read(farm.get("checkpoint-every"), "farm.checkpoint-every")
-            : d.checkpointEvery;
-    int retries =
-        farm.containsKey("max-retries")
-            ? (int)
-                FarmDefinition.Param.integer("max-retries", 2, 0, 100)
-                    .read(farm.get("max-retries"), "farm.max-retries")
-            : d.maxRetries;
+    int every = integer(farm, "checkpoint-every", d.checkpointEvery, 0, 100_000_000);
+    int retries = integer(farm, "max-retries", d.maxRetries, 0, 100);
     long backoff =
         farm.containsKey("retry-backoff")
             ? millis(farm, "retry-backoff", 0, 3_600_000L)
@@ -104,32 +94,15 @@ public record Durability(
         farm.containsKey("run-timeout")
             ? millis(farm, "run-timeout", 0, 30L * 24 * 3_600_000L)
             : d.runTimeoutMillis;
-    int snapshotEvery =
-        farm.containsKey("snapshot-every")
-            ? (int)
-                FarmDefinition.Param.integer("snapshot-every", 500, 0, 100_000_000)
-                    .read(farm.get("snapshot-every"), "farm.snapshot-every")
-            : d.snapshotEvery;
-    int snapshotSeconds =
-        farm.containsKey("snapshot-seconds")
-            ? (int)
-                FarmDefinition.Param.integer("snapshot-seconds", 30, 0, 86_400)
-                    .read(farm.get("snapshot-seconds"), "farm.snapshot-seconds")
-            : d.snapshotSeconds;
-    double share = d.snapshotShare;
-    if (farm.containsKey("snapshot-share")) {
-      ConfigValue v = farm.get("snapshot-share");
-      if (v.valueType() != ConfigValueType.NUMBER) {
-        throw new ConfigException(
-            "farm.snapshot-share",
-            "must be a number in [0, 0.5], got " + FarmDefinition.typeName(v));
-      }
-      share = ((Number) v.unwrapped()).doubleValue();
-      if (!(share >= 0 && share <= 0.5)) {
-        throw new ConfigException(
-            "farm.snapshot-share", v.render() + " is out of range; allowed values: [0, 0.5]");
-      }
-    }
+    int snapshotEvery = integer(farm, "snapshot-every", d.snapshotEvery, 0, 100_000_000);
+    int snapshotSeconds = integer(farm, "snapshot-seconds", d.snapshotSeconds, 0, 86_400);
+    double share =
+        farm.containsKey("snapshot-share")
+            ? ((Number)
+                    FarmDefinition.Param.realClosed("snapshot-share", d.snapshotShare, 0, 0.5)
+                        .read(farm.get("snapshot-share"), "farm.snapshot-share"))
+                .doubleValue()
+            : d.snapshotShare;
     return new Durability(
         journal,
         url,
@@ -147,6 +120,15 @@ public record Durability(
   /** The durability settings of a validated definition (re-read from its rendered farm block). */
   public static Durability of(FarmDefinition def) {
     return fromFarm(ConfigFactory.parseString(def.source()).root());
+  }
+
+  /** An integer farm key in [min, max], or {@code fallback} when it is absent. */
+  private static int integer(ConfigObject farm, String key, int fallback, long min, long max) {
+    if (!farm.containsKey(key)) {
+      return fallback;
+    }
+    return (int)
+        FarmDefinition.Param.integer(key, fallback, min, max).read(farm.get(key), "farm." + key);
   }
 
   private static String text(ConfigValue v, String key) {
