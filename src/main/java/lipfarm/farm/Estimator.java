@@ -132,14 +132,13 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
             ? LipschitzSandwich.quick(msg.weights(), data, c.estimatorSeed(), budget, box)
             : new LipschitzSandwich(msg.weights(), data, c.estimatorSeed(), budget, box);
     if (!box && !msg.intermediate()) {
-      int screened = SCREENED_POINTS;
       // Screen many sphere points in large single-precision batches; only the best few are
       // evaluated exactly (and so certify a lower bound), and they also seed the gradient ascent.
       sandwich.probeCandidates(
           Screening.topSpherePoints(
               msg.weights(),
               sandwich.domainRadius(),
-              screened,
+              SCREENED_POINTS,
               SCREEN_KEEP,
               c.estimatorSeed() ^ 0x5C5EEDL),
           "screen@sphere");

@@ -36,11 +36,6 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
 
   public sealed interface Command extends LipfarmSerializable {}
 
-  /** Stop at once (cancel or shutdown): the children stop, trainers checkpoint. */
-  public enum Stop implements Command {
-    INSTANCE
-  }
-
   private record WrappedTrainerReply(Trainer.Reply reply) implements Command {}
 
   private record WrappedEstimatorReply(Estimator.Reply reply) implements Command {}
@@ -152,7 +147,6 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
         .onMessage(AttemptTimedOut.class, this::onTimedOut)
         .onMessage(FailureRecorded.class, this::onFailureRecorded)
         .onMessageEquals(Retry.INSTANCE, this::onRetry)
-        .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .build();
   }
 
