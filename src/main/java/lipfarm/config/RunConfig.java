@@ -53,7 +53,164 @@ public record RunConfig(
     boolean center,
     boolean normalize,
     String precision,
-    int restarts) {
+    int restarts,
+    String objective) {
+
+  /** The default objective: train until the fit criterion holds (see {@link #objective()}). */
+  public static final String FIT = "fit";
+
+  /** The objective that keeps the fit while minimising a certified Lipschitz upper bound. */
+  public static final String MIN_LIPSCHITZ = "min-lipschitz";
+
+  /** Results and events written before the objective existed read back as {@code fit}. */
+  public RunConfig {
+    if (objective == null) {
+      objective = FIT;
+    }
+  }
+
+  /** Every parameter but the objective, which takes its default ({@code fit}). */
+  public RunConfig(
+      String data,
+      String labels,
+      int n,
+      int d,
+      int k,
+      int depth,
+      String activation,
+      boolean bias,
+      String optimizer,
+      double learningRate,
+      int maxEpochs,
+      double tol,
+      int seed,
+      int estimatorBudget,
+      String hiddenWidths,
+      int outputDim,
+      double leakySlope,
+      String loss,
+      String fit,
+      double margin,
+      double mseEpsilon,
+      double momentum,
+      int batchSize,
+      String lrSchedule,
+      double lrDecayFactor,
+      int lrDecayEvery,
+      String weightBound,
+      double boundAlpha,
+      double boundBeta,
+      double boundValue,
+      double labelNoise,
+      int teacherWidth,
+      int components,
+      double separation,
+      String file,
+      String labelFile,
+      String positiveClasses,
+      String negativeClasses,
+      boolean center,
+      boolean normalize,
+      String precision,
+      int restarts) {
+    this(
+        data,
+        labels,
+        n,
+        d,
+        k,
+        depth,
+        activation,
+        bias,
+        optimizer,
+        learningRate,
+        maxEpochs,
+        tol,
+        seed,
+        estimatorBudget,
+        hiddenWidths,
+        outputDim,
+        leakySlope,
+        loss,
+        fit,
+        margin,
+        mseEpsilon,
+        momentum,
+        batchSize,
+        lrSchedule,
+        lrDecayFactor,
+        lrDecayEvery,
+        weightBound,
+        boundAlpha,
+        boundBeta,
+        boundValue,
+        labelNoise,
+        teacherWidth,
+        components,
+        separation,
+        file,
+        labelFile,
+        positiveClasses,
+        negativeClasses,
+        center,
+        normalize,
+        precision,
+        restarts,
+        FIT);
+  }
+
+  /** The same configuration with another objective. */
+  public RunConfig withObjective(String objective) {
+    return new RunConfig(
+        data,
+        labels,
+        n,
+        d,
+        k,
+        depth,
+        activation,
+        bias,
+        optimizer,
+        learningRate,
+        maxEpochs,
+        tol,
+        seed,
+        estimatorBudget,
+        hiddenWidths,
+        outputDim,
+        leakySlope,
+        loss,
+        fit,
+        margin,
+        mseEpsilon,
+        momentum,
+        batchSize,
+        lrSchedule,
+        lrDecayFactor,
+        lrDecayEvery,
+        weightBound,
+        boundAlpha,
+        boundBeta,
+        boundValue,
+        labelNoise,
+        teacherWidth,
+        components,
+        separation,
+        file,
+        labelFile,
+        positiveClasses,
+        negativeClasses,
+        center,
+        normalize,
+        precision,
+        restarts,
+        objective);
+  }
+
+  /** Whether this run minimises a certified Lipschitz bound once it fits. */
+  public boolean minimisesLipschitz() {
+    return MIN_LIPSCHITZ.equals(objective);
+  }
 
   /** The original two-layer configuration; every later parameter takes its default. */
   public RunConfig(
@@ -199,15 +356,20 @@ public record RunConfig(
   }
 
   /**
-   * The id of the same configuration with one restart: the weights' seed does not depend on how
-   * many restarts are batched, so restart 0 of a batched run is the unbatched run.
+   * The id of the same configuration with one restart and the default objective: the weights' seed
+   * does not depend on how many restarts are batched, so restart 0 of a batched run is the
+   * unbatched run, nor on the objective, so a {@code min-lipschitz} run starts from the very
+   * network its {@code fit} twin ends with.
    */
   private String idWithoutRestarts() {
     StringBuilder sb = new StringBuilder();
     asMap()
         .forEach(
-            (key, v) ->
-                sb.append(key).append('=').append("restarts".equals(key) ? 1 : v).append(';'));
+            (key, v) -> {
+              if (!"objective".equals(key)) {
+                sb.append(key).append('=').append("restarts".equals(key) ? 1 : v).append(';');
+              }
+            });
     return sha256Hex(sb.toString()).substring(0, 16);
   }
 
@@ -269,13 +431,23 @@ public record RunConfig(
     m.put("normalize", normalize);
     m.put("precision", precision);
     m.put("restarts", restarts);
+    m.put("objective", objective);
     return m;
   }
 
-  /** {@code key=value} pairs joined by {@code ;} in {@link #asMap()} order. */
+  /**
+   * {@code key=value} pairs joined by {@code ;} in {@link #asMap()} order. The objective enters
+   * only when it is not the default, so configurations written before it existed keep their ids.
+   */
   public String canonical() {
     StringBuilder sb = new StringBuilder();
-    asMap().forEach((key, v) -> sb.append(key).append('=').append(v).append(';'));
+    asMap()
+        .forEach(
+            (key, v) -> {
+              if (!("objective".equals(key) && FIT.equals(v))) {
+                sb.append(key).append('=').append(v).append(';');
+              }
+            });
     return sb.toString();
   }
 
