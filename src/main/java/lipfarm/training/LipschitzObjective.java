@@ -13,11 +13,15 @@ import lipfarm.protocol.NetworkSnapshot;
  * <p>Each step minimises λ·U(θ)/U₀ + (1/2n) Σ dist(f(x_i), T_i)² by one Adam step, where T_i is the
  * set the criterion allows for output i, tightened by {@link #SAFETY} (exact: |f − y| ≤ 0.9·tol;
  * margin: y·f ≥ γ + 0.1·max(γ, 0.1); mse: the ball of 0.9 times the allowed squared error), so the
- * second term is zero inside and pulls back only what strays. λ follows a continuation: it grows by
- * {@link #LAMBDA_GROWTH} after every step that keeps the fit; a step that breaks the real criterion
- * is backtracked to the last fitting weights, and λ and the step size are cut. The best fitting
- * weights (lowest U) are kept; the objective stops after {@code maxSteps} steps, or once U has not
- * improved by {@link #PROGRESS} (relative) in {@link #PATIENCE} steps.
+ * second term is zero inside and pulls back only what strays. λ follows a continuation: after every
+ * step that keeps the fit it grows by {@link #LAMBDA_GROWTH} while the fit uses little of the slack
+ * between the tightened set and the criterion, and shrinks by it when the fit uses most of it, so
+ * the iterates ride the tightened set's edge. A step that breaks the real criterion is backtracked
+ * to the last fitting weights and the step size is halved (a trust region: in practice the steps,
+ * not λ, break the fit); it grows back by {@link #RATE_GROWTH} per fitting step, up to a cap that
+ * decays (cosine) from the learning rate to {@link #FINAL_RATE} of it over {@code maxSteps}. The
+ * best fitting weights (lowest U) are kept; the objective stops after {@code maxSteps} steps, or
+ * once U has not improved by {@link #PROGRESS} (relative) in {@link #PATIENCE} steps.
  *
  * <p>It drives the weights of an {@link MlpTrainer} (its forward and backward passes, the fused
  * two-layer kernel included) and keeps the trainer's own optimiser state untouched. Weight bounds
@@ -38,13 +42,23 @@ public final class LipschitzObjective {
   /** λ at the start, relative to a fit term normalised by U₀. */
   static final double LAMBDA_START = 1e-3;
 
+  /**
+   * λ's controller: after a fitting step λ grows by this factor while the fit uses less than {@link
+   * #SLACK_LOW} of the slack between the tightened set and the criterion, and shrinks by it above
+   * {@link #SLACK_HIGH}.
+   */
   static final double LAMBDA_GROWTH = 1.02;
-  static final double LAMBDA_CUT = 0.5;
 
-  /** Step size cut on a backtrack, and its recovery per fitting step (up to the start rate). */
-  static final double RATE_CUT = 0.7;
+  static final double SLACK_LOW = 0.3;
+  static final double SLACK_HIGH = 0.7;
 
-  static final double RATE_RECOVERY = 1.002;
+  /** Step size cut on a backtrack, and its growth after a fitting step (up to the schedule). */
+  static final double RATE_CUT = 0.5;
+
+  static final double RATE_GROWTH = 1.05;
+
+  /** The step size's cap decays to this fraction of the start rate over maxSteps (cosine). */
+  static final double FINAL_RATE = 0.01;
 
   static final double ADAM_BETA1 = 0.9;
   static final double ADAM_BETA2 = 0.999;
@@ -54,9 +68,6 @@ public final class LipschitzObjective {
   static final double PROGRESS = 1e-3;
 
   static final int PATIENCE = 2000;
-
-  /** Stop when the step size has fallen to this fraction of the start rate. */
-  static final double MIN_RATE = 1e-4;
 
   /** The path keeps at most this many points (halved by dropping every other one when full). */
   public static final int MAX_PATH_POINTS = 64;
@@ -172,11 +183,10 @@ public final class LipschitzObjective {
     EpochStats stats = trainer.statsOf(f);
     steps++;
     if (!stats.finite() || !criterion.fitted(stats)) {
-      // Backtrack: the last fitting weights, a smaller weight on U and a smaller step, no momentum.
+      // Backtrack: the last fitting weights, a smaller step, no momentum.
       backtracks++;
       theta = lastFit.clone();
       trainer.setParameters(theta);
-      lambda *= LAMBDA_CUT;
       rate *= RATE_CUT;
       java.util.Arrays.fill(m, 0.0);
       return checkDone();
@@ -205,9 +215,36 @@ public final class LipschitzObjective {
       trainer.project();
       theta = trainer.parameters();
     }
-    lambda *= LAMBDA_GROWTH;
-    rate = Math.min(rate0, rate * RATE_RECOVERY);
+    double used = slackUsed(stats);
+    if (used < SLACK_LOW) {
+      lambda *= LAMBDA_GROWTH;
+    } else if (used > SLACK_HIGH) {
+      lambda /= LAMBDA_GROWTH;
+    }
+    // Cosine decay to FINAL_RATE·rate0 over maxSteps: large steps to move, small ones to settle.
+    double progress = Math.min(1.0, steps / (double) maxSteps);
+    double cap = rate0 * (FINAL_RATE + (1 - FINAL_RATE) * 0.5 * (1 + Math.cos(Math.PI * progress)));
+    rate = Math.min(cap, rate * RATE_GROWTH);
     return checkDone();
+  }
+
+  /**
+   * How much of the slack between the tightened set and the criterion's boundary the fit uses: ≤ 0
+   * inside the tightened set, 1 on the criterion's boundary.
+   */
+  private double slackUsed(EpochStats s) {
+    return switch (criterion.kind()) {
+      case EXACT -> (s.maxError() - SAFETY * criterion.tol()) / ((1 - SAFETY) * criterion.tol());
+      case MARGIN -> {
+        double g = criterion.gamma();
+        double tight = g + (1 - SAFETY) * Math.max(g, 0.1);
+        yield (tight - s.minMargin()) / (tight - g);
+      }
+      case MSE -> {
+        double limit = 1 - criterion.epsilon();
+        yield (s.loss() - SAFETY * limit) / ((1 - SAFETY) * limit);
+      }
+    };
   }
 
   /** MSE: the box of each output is its point of the ball's projection (lo = hi = target). */
@@ -230,7 +267,7 @@ public final class LipschitzObjective {
       progressMark = bestU;
       lastProgressStep = steps;
     }
-    if (steps >= maxSteps || steps - lastProgressStep >= PATIENCE || rate < MIN_RATE * rate0) {
+    if (steps >= maxSteps || steps - lastProgressStep >= PATIENCE) {
       done = true;
       theta = best.clone();
       trainer.setParameters(theta);
