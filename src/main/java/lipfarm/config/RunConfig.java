@@ -53,7 +53,16 @@ public record RunConfig(
     boolean center,
     boolean normalize,
     String precision,
-    int restarts) {
+    int restarts,
+    String estimator) {
+
+  /** The default estimator mode; a configuration with it keeps the id it had before the key. */
+  public static final String FULL_ESTIMATOR = "full";
+
+  public RunConfig {
+    // Events written before the estimator key existed carry no value: they used the full estimator.
+    estimator = estimator == null ? FULL_ESTIMATOR : estimator;
+  }
 
   /** The original two-layer configuration; every later parameter takes its default. */
   public RunConfig(
@@ -113,7 +122,8 @@ public record RunConfig(
         true,
         true,
         "double",
-        1);
+        1,
+        FULL_ESTIMATOR);
   }
 
   /** The data parameters of this configuration. */
@@ -204,7 +214,7 @@ public record RunConfig(
    */
   private String idWithoutRestarts() {
     StringBuilder sb = new StringBuilder();
-    asMap()
+    hashedParameters()
         .forEach(
             (key, v) ->
                 sb.append(key).append('=').append("restarts".equals(key) ? 1 : v).append(';'));
@@ -269,14 +279,26 @@ public record RunConfig(
     m.put("normalize", normalize);
     m.put("precision", precision);
     m.put("restarts", restarts);
+    m.put("estimator", estimator);
     return m;
   }
 
-  /** {@code key=value} pairs joined by {@code ;} in {@link #asMap()} order. */
+  /**
+   * {@code key=value} pairs joined by {@code ;} in {@link #asMap()} order; the estimator key only
+   * when it is not the default, so configurations keep the ids they had before it existed.
+   */
   public String canonical() {
     StringBuilder sb = new StringBuilder();
-    asMap().forEach((key, v) -> sb.append(key).append('=').append(v).append(';'));
+    hashedParameters().forEach((key, v) -> sb.append(key).append('=').append(v).append(';'));
     return sb.toString();
+  }
+
+  private Map<String, Object> hashedParameters() {
+    Map<String, Object> m = asMap();
+    if (FULL_ESTIMATOR.equals(estimator)) {
+      m.remove("estimator");
+    }
+    return m;
   }
 
   /** A short human label such as {@code n=200 d=20 k=10 seed=1}. */
