@@ -10,24 +10,26 @@ import lipfarm.data.Dataset;
 import lipfarm.protocol.NetworkSnapshot;
 
 /**
- * The {@code estimator = "lower"} mode: a certified lower bound on the local Lipschitz constant from
- * a fixed budget of gradient evaluations, and only the closed-form certified upper bounds (spectral
- * product, path norm, Combettes–Pesquet). No LipSDP, pattern enumeration, branch and bound, far
- * field, screening or CLEVER: the work a plain gradient-norm search does, for farms whose question
- * is the lower bound (and for a like-for-like comparison with such a search, see bench/farm.sh).
+ * The {@code estimator = "lower"} mode: a certified lower bound on the local Lipschitz constant
+ * from a fixed budget of gradient evaluations, and only the closed-form certified upper bounds
+ * (spectral product, path norm, Combettes–Pesquet). No LipSDP, pattern enumeration, branch and
+ * bound, far field, screening or CLEVER: the work a plain gradient-norm search does, for farms
+ * whose question is the lower bound (and for a like-for-like comparison with such a search, see
+ * bench/farm.sh).
  *
- * <p>For two-layer scalar (leaky) ReLU nets on the ball domain the search is batched: gradient norms
- * at the data, at random points of the domain sphere (a quarter of them inside the ball when the net
- * has biases) and on chords between oppositely labelled points, each a fifth of what the data leave;
- * then projected gradient ascent on the gated surrogate ‖∇f_β‖ (gate sigmoid(βz), β doubling from
- * {@value LipschitzSandwich#BETA} when a run stalls) from the best points found, many runs advanced
- * together, the exact norm recorded at every iterate (an iterate costs two evaluations); a tenth of
- * the budget polishes the best ascent points by exact region hopping. Every value computed in this
- * loop only steers the search: the best few points of each family are finally re-evaluated
- * rounding-safely ({@link SafeGradient#lowerNorm}) inside the domain, and only those values are
- * bounds. The closest oppositely labelled data pair's difference quotient is always included, so F10
- * ≤ lower holds for a net that fits its data (as in the full sandwich). Other nets and the box domain
- * run the quick sandwich ({@link LipschitzSandwich#quick}) to the budget.
+ * <p>For two-layer scalar (leaky) ReLU nets on the ball domain the search is batched: gradient
+ * norms at the data, at random points of the domain sphere (a quarter of them inside the ball when
+ * the net has biases) and on chords between oppositely labelled points, each a fifth of what the
+ * data leave; then projected gradient ascent on the gated surrogate ‖∇f_β‖ (gate sigmoid(βz), β
+ * doubling from {@value LipschitzSandwich#BETA} when a run stalls) from the best points found, many
+ * runs advanced together, the exact norm recorded at every iterate (an iterate costs two
+ * evaluations); a tenth of the budget polishes the best ascent points by exact region hopping.
+ * Every value computed in this loop only steers the search: the best few points of each family are
+ * finally re-evaluated rounding-safely ({@link SafeGradient#lowerNorm}) inside the domain, and only
+ * those values are bounds. The closest oppositely labelled data pair's difference quotient is
+ * always included, so F10 ≤ lower holds for a net that fits its data (as in the full sandwich).
+ * Other nets and the box domain run the quick sandwich ({@link LipschitzSandwich#quick}) to the
+ * budget.
  */
 public final class LowerBoundSearch {
   /** Ascent runs advanced together. */
@@ -51,6 +53,9 @@ public final class LowerBoundSearch {
   private static final double STEP0 = 0.05;
   private static final double STEP_MIN = 1e-3;
   private static final double INSIDE_MARGIN = 1e-12;
+
+  /** Relative error allowed for a single-precision norm when deciding what is worth certifying. */
+  private static final double FLOAT_SLACK = 1e-4;
 
   private final NetworkSnapshot net;
   private final Dataset data;
@@ -151,9 +156,9 @@ public final class LowerBoundSearch {
 
   /**
    * Every bound, as {@link LipschitzSandwich#bounds(double)}: the certified best of each probe
-   * family, the upper bounds, the summaries lower-local, lower-global (no search outside the domain:
-   * the local bound, which also bounds the global constant), upper-global, upper-local, and any
-   * invariant violation (lower ≤ every upper bound, F10 ≤ lower when {@code f10} is a number).
+   * family, the upper bounds, the summaries lower-local, lower-global (no search outside the
+   * domain: the local bound, which also bounds the global constant), upper-global, upper-local, and
+   * any invariant violation (lower ≤ every upper bound, F10 ≤ lower when {@code f10} is a number).
    */
   public List<Bound> bounds(double f10) {
     if (fallback != null) {
@@ -184,11 +189,6 @@ public final class LowerBoundSearch {
   private final class Search {
     private final int d = mlp.width[0];
     private final int k = mlp.width[1];
-    private final double[] w = mlp.w[0]; // k×d
-    private final double[] wt = new double[d * k];
-    private final double[] b = new double[k];
-    private final double[] a = mlp.w[1];
-    private final double alpha = mlp.act.slopeLow;
     private final SplittableRandom rng = new SplittableRandom(seed);
     private final SafeGradient safe = new SafeGradient(mlp);
     private final double radius;
@@ -196,21 +196,14 @@ public final class LowerBoundSearch {
     private final Map<String, Candidates> families = new LinkedHashMap<>();
     private final Candidates starts = new Candidates(STARTS);
     // Batch buffers.
+    private final TwoLayerBatch kernel = new TwoLayerBatch(mlp, BLOCK);
+    // Batch buffers: points in double (candidates are kept exactly), kernel outputs in float.
     private final double[] xs = new double[BLOCK * d];
-    private final double[] zs = new double[BLOCK * k];
-    private final double[] us = new double[BLOCK * k];
-    private final double[] gs = new double[BLOCK * d];
-    private final double[] norms = new double[BLOCK];
+    private final float[] norms = new float[BLOCK];
+    private final float[] phiNew = new float[BLOCK];
+    private final float[] gphi = new float[BLOCK * d];
 
     Search() {
-      for (int j = 0; j < k; j++) {
-        for (int c = 0; c < d; c++) {
-          wt[c * k + j] = w[j * d + c];
-        }
-      }
-      if (mlp.b[0] != null) {
-        System.arraycopy(mlp.b[0], 0, b, 0, k);
-      }
       hasBias = mlp.b[0] != null;
       double maxNorm = 0;
       for (double[] x : data.x()) {
@@ -277,7 +270,9 @@ public final class LowerBoundSearch {
       }
     }
 
-    /** Chords between random oppositely labelled data points (any pair when one label is absent). */
+    /**
+     * Chords between random oppositely labelled data points (any pair when one label is absent).
+     */
     private void probeChords(long count) {
       List<double[]> pos = new ArrayList<>();
       List<double[]> neg = new ArrayList<>();
@@ -321,63 +316,20 @@ public final class LowerBoundSearch {
     }
 
     /**
-     * Exact (floating-point) gradient norms at the first m points of {@link #xs}; candidates are
-     * remembered for certification and, when {@code seedsAscent}, as ascent starts.
+     * Single-precision gradient norms at the first m points of {@link #xs}; candidates are
+     * remembered (in double) for certification and, when {@code seedsAscent}, as ascent starts.
      */
     private void evaluate(int m, String method, boolean seedsAscent) {
-      preActivations(m);
-      for (int i = 0; i < m; i++) {
-        int o = i * k;
-        for (int j = 0; j < k; j++) {
-          us[o + j] = zs[o + j] > 0 ? a[j] : alpha * a[j];
-        }
-      }
-      times(us, m, gs);
+      kernel.load(xs, m);
+      kernel.norms(m, norms);
       Candidates fam = family(method);
       for (int i = 0; i < m; i++) {
-        double g = norm(gs, i * d, d);
-        norms[i] = g;
-        fam.offer(g, xs, i * d, d);
+        fam.offer(norms[i], xs, i * d, d);
         if (seedsAscent) {
-          starts.offer(g, xs, i * d, d);
+          starts.offer(norms[i], xs, i * d, d);
         }
       }
       evaluations += m;
-    }
-
-    /** zs = xs Wᵀ + b for the first m rows (rank-one updates over the contiguous k). */
-    private void preActivations(int m) {
-      for (int i = 0; i < m; i++) {
-        int oz = i * k;
-        System.arraycopy(b, 0, zs, oz, k);
-        int ox = i * d;
-        for (int c = 0; c < d; c++) {
-          double xv = xs[ox + c];
-          int ow = c * k;
-          for (int j = 0; j < k; j++) {
-            zs[oz + j] += xv * wt[ow + j];
-          }
-        }
-      }
-    }
-
-    /** out (m×d) = u (m×k) W, rank-one updates over the contiguous d. */
-    private void times(double[] u, int m, double[] out) {
-      java.util.Arrays.fill(out, 0, m * d, 0);
-      for (int i = 0; i < m; i++) {
-        int ou = i * k;
-        int og = i * d;
-        for (int j = 0; j < k; j++) {
-          double uv = u[ou + j];
-          if (uv == 0) {
-            continue;
-          }
-          int ow = j * d;
-          for (int c = 0; c < d; c++) {
-            out[og + c] += uv * w[ow + c];
-          }
-        }
-      }
     }
 
     /**
@@ -389,7 +341,7 @@ public final class LowerBoundSearch {
       double[] x = new double[s * d];
       double[] dir = new double[s * d];
       double[] phi = new double[s];
-      double[] beta = new double[s];
+      double[] beta = new double[BLOCK];
       double[] step = new double[s];
       boolean[] fresh = new boolean[s];
       for (int r = 0; r < s; r++) {
@@ -403,8 +355,6 @@ public final class LowerBoundSearch {
         fresh[r] = true;
       }
       Candidates best = new Candidates(4);
-      double[] gphi = new double[s * d];
-      double[] phiNew = new double[s];
       while (allowance >= 2L * s) {
         for (int r = 0; r < s; r++) {
           int o = r * d;
@@ -418,12 +368,14 @@ public final class LowerBoundSearch {
           }
           intoBall(xs, o);
         }
-        evaluate(s, "ascent", false);
+        kernel.load(xs, s);
+        kernel.surrogate(s, beta, norms, phiNew, gphi);
+        Candidates fam = family("ascent");
         for (int r = 0; r < s; r++) {
+          fam.offer(norms[r], xs, r * d, d);
           best.offer(norms[r], xs, r * d, d);
         }
-        surrogate(s, beta, phiNew, gphi);
-        evaluations += s;
+        evaluations += 2L * s;
         allowance -= 2L * s;
         for (int r = 0; r < s; r++) {
           int o = r * d;
@@ -434,7 +386,9 @@ public final class LowerBoundSearch {
             fresh[r] = false;
             phi[r] = phiNew[r];
             System.arraycopy(xs, o, x, o, d);
-            System.arraycopy(gphi, o, dir, o, d);
+            for (int c = 0; c < d; c++) {
+              dir[o + c] = gphi[o + c];
+            }
           } else {
             step[r] *= 0.5;
           }
@@ -472,46 +426,6 @@ public final class LowerBoundSearch {
         out.add(best.point(i));
       }
       return out;
-    }
-
-    /**
-     * φ_β and ∇φ_β at the first m points of xs (zs holds their pre-activations): with G = Wᵀ(a ⊙
-     * σ'_β(z)) and v = G/‖G‖, ∇φ = Wᵀ(a ⊙ σ''_β(z) ⊙ Wv).
-     */
-    private void surrogate(int m, double[] beta, double[] phi, double[] gphi) {
-      double r = 1 - alpha;
-      double[] curv = new double[m * k];
-      for (int i = 0; i < m; i++) {
-        for (int j = 0; j < k; j++) {
-          int o = i * k + j;
-          double sg = 1 / (1 + Math.exp(-beta[i] * zs[o]));
-          us[o] = a[j] * (alpha + r * sg);
-          curv[o] = a[j] * r * beta[i] * sg * (1 - sg);
-        }
-      }
-      times(us, m, gs);
-      // us ← curv ⊙ (W v), v = G/‖G‖ (rank-one updates over k through Wᵀ)
-      for (int i = 0; i < m; i++) {
-        int og = i * d;
-        double norm = norm(gs, og, d);
-        phi[i] = norm;
-        int ou = i * k;
-        java.util.Arrays.fill(us, ou, ou + k, 0);
-        if (norm == 0) {
-          continue;
-        }
-        for (int c = 0; c < d; c++) {
-          double v = gs[og + c] / norm;
-          int ow = c * k;
-          for (int j = 0; j < k; j++) {
-            us[ou + j] += v * wt[ow + j];
-          }
-        }
-        for (int j = 0; j < k; j++) {
-          us[ou + j] *= curv[ou + j];
-        }
-      }
-      times(us, m, gphi);
     }
 
     /**
@@ -559,7 +473,7 @@ public final class LowerBoundSearch {
     private void certify(String method, Candidates c) {
       double got = 0;
       for (int i = 0; i < c.size(); i++) {
-        if (c.value(i) * (1 + 1e-6) <= got) {
+        if (c.value(i) * (1 + FLOAT_SLACK) <= got) {
           break;
         }
         double[] x = c.point(i);

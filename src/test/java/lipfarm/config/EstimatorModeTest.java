@@ -8,9 +8,7 @@ import org.junit.jupiter.api.Test;
 /** The estimator key: the default keeps every id, "lower" is a different configuration. */
 class EstimatorModeTest {
   private static RunConfig only(String defaults) {
-    return FarmDefinition.parse("farm { name = t, defaults { " + defaults + " } }")
-        .expand()
-        .get(0);
+    return FarmDefinition.parse("farm { name = t, defaults { " + defaults + " } }").expand().get(0);
   }
 
   @Test
