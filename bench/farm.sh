@@ -76,11 +76,14 @@ for rep in $(seq 1 "$REPEAT"); do
   java -jar target/lipfarm.jar run "$WORK/bench.conf" --no-progress --output-dir "$R/runs" \
     > "$R/lipfarm.log" 2>&1 || { tail -20 "$R/lipfarm.log" >&2; exit 1; }
   lip_wall=$("$PY" -c "print($(now) - $t0)")
-  # PyTorch: the same runs, two processes
+  # PyTorch: the same runs, two processes; timed like lipfarm, from process start (import torch
+  # included, as the JVM's start-up is on lipfarm's side) to exit
+  t0=$(now)
   "$PY" bench/torch_farm.py "$R/torch.tsv" "$(csv "$NS")" "$(csv "$KS")" "$(csv "$SEEDS")" \
     "$D" "$TOL" "$MAX_EPOCHS" "$BUDGET" > "$R/torch.out"
-  echo "$lip_wall $(sed -n 's/^torch_wall_s=//p' "$R/torch.out")" > "$R/walls.txt"
-  echo "repetition $rep: lipfarm $lip_wall s, PyTorch $(cut -d' ' -f2 "$R/walls.txt") s; $(load_line)"
+  torch_wall=$("$PY" -c "print($(now) - $t0)")
+  echo "$lip_wall $torch_wall $(sed -n 's/^torch_wall_s=//p' "$R/torch.out")" > "$R/walls.txt"
+  echo "repetition $rep: lipfarm $lip_wall s, PyTorch $torch_wall s; $(load_line)"
 done
 "$PY" bench/farm_summary.py "${REPS[@]}"
 echo "train/estimate seconds are summed over runs (two at a time, so about twice the wall time they take)."

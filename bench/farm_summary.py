@@ -1,6 +1,6 @@
 """Summarises bench/farm.sh repetitions: one directory per repetition, each holding lipfarm's farm
 directory (runs/<farm>/results.csv, events.ndjson), PyTorch's torch.tsv and walls.txt
-("lipfarm_wall torch_wall"). Prints each repetition's table, then (with more than one) the medians
+("lipfarm_wall torch_wall torch_wall_after_import"). Prints each repetition's table, then (with more than one) the medians
 and the median of the per-repetition ratios: both sides of one repetition ran under the same load.
 
 Usage: farm_summary.py REP_DIR...
@@ -49,7 +49,8 @@ def mean(v):
 
 def summarise(rep):
     lip, tor = lipfarm_side(rep), torch_side(rep)
-    lip["wall"], tor["wall"] = (float(v) for v in open(os.path.join(rep, "walls.txt")).read().split())
+    walls = [float(v) for v in open(os.path.join(rep, "walls.txt")).read().split()]
+    lip["wall"], tor["wall"], tor["after_import"] = walls
     keys = sorted(set(lip["lower"]) | set(tor["lower"]))
     rows = {key: (mean(lip["lower"][key]), mean(tor["lower"][key])) for key in keys}
     ratios = [a / b for a, b in rows.values()]
@@ -64,6 +65,8 @@ def table(title, lip, tor, speedup, rows, lower_ratio):
         print(f"{name:10} {s['runs']:5d} {s['fitted']:6d} {s['wall']:8.2f} {s['train']:8.2f}"
               f" {s['estimate']:10.2f}")
     print(f"wall-time speed-up (PyTorch / lipfarm): {speedup:.2f}x")
+    if "after_import" in tor:
+        print(f"PyTorch: {tor['after_import']:.2f} s of its {tor['wall']:.2f} s wall after 'import torch'")
     if "farm" in lip:
         print(f"lipfarm: farm's own elapsed time {lip['farm']:.2f} s of {lip['wall']:.2f} s wall"
               " (the rest: JVM start-up, journal set-up, report writing)")
@@ -87,6 +90,8 @@ def main():
         s.update(runs=reps[0][name]["runs"], fitted=reps[0][name]["fitted"])
         if name == "lip":
             s["farm"] = med(r["lip"]["farm"] for r in reps)
+        else:
+            s["after_import"] = med(r["torch"]["after_import"] for r in reps)
         return s
 
     rows = {key: (med(r["rows"][key][0] for r in reps), med(r["rows"][key][1] for r in reps))
