@@ -164,6 +164,7 @@ class Farm:
         self.fitted = [r for r in self.rows if r["fitted"] == "true"]
         times = []
         finished = False
+        self.total = None
         for line in open(os.path.join(self.dir, "events.ndjson"), encoding="utf-8"):
             if line.strip():
                 try:
@@ -172,6 +173,8 @@ class Farm:
                     continue  # a line torn by a kill
                 times.append(e["time"])
                 finished |= e["type"] == "FarmFinished"
+                if e["type"] == "FarmStarted":
+                    self.total = e.get("totalRuns", self.total)
         self.first, self.last, self.finished = (times[0], times[-1], finished) if times else ("?", "?", False)
         self.cpu = sum(num(r["train_seconds"]) + num(r["estimate_seconds"]) for r in self.rows)
 
@@ -208,8 +211,10 @@ def header(farm, meta):
         f"**Numbers from the {farm.variant.upper()} variant** (`{conf}`)"
         + (" — quick numbers, not the experiment as the issue states it; the full runs are still to do."
            if farm.variant == "quick" else "."),
-        f"{len(farm.rows)} runs, {len(farm.fitted)} interpolated; events {farm.first} to {farm.last}"
-        + ("" if farm.finished else " (**farm not finished**)")
+        ("" if farm.finished else
+         f"**PARTIAL: the farm has not finished; {len(farm.rows)} of {farm.total or '?'} configurations are in. "
+         f"Resume it with `lipfarm resume {farm.dir}`.** ")
+        + f"{len(farm.rows)} runs, {len(farm.fitted)} interpolated; events {farm.first} to {farm.last}"
         + f"; training and estimation {farm.cpu / 60:.1f} CPU-minutes"
         + (f"; wall time of the last invocation {m['wall_seconds']} s" if m.get("wall_seconds") else "")
         + ".",

@@ -69,7 +69,7 @@ for e in conf/experiments/*.quick.conf; do
       rm -rf "docs/results/$(basename "$d")"
       mkdir -p "docs/results/$(basename "$d")"
       for p in "$d"/plots/*.png; do
-        [ "$(stat -c %s "$p")" -le 200000 ] && cp "$p" "docs/results/$(basename "$d")/"
+        if [ "$(stat -c %s "$p")" -le 200000 ]; then cp "$p" "docs/results/$(basename "$d")/"; fi
       done
       break
     fi
