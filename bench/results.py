@@ -17,6 +17,7 @@ import json
 import math
 import os
 import random
+import shutil
 import sys
 from collections import defaultdict
 
@@ -58,6 +59,14 @@ def num(s):
         return float(s)
     except (TypeError, ValueError):
         return float("nan")
+
+
+def stamp(iso):
+    """Seconds of an event's ISO-8601 UTC time (nanoseconds cut to microseconds)."""
+    from datetime import datetime
+
+    date, frac = (iso.rstrip("Z").split(".") + ["0"])[:2]
+    return datetime.fromisoformat(date).timestamp() + float("0." + frac)
 
 
 def fmt(x, digits=3):
@@ -135,12 +144,19 @@ def fit(rows, covariates, value=LOWER):
     return out
 
 
-def slope_text(s, pred=None):
+def slope_text(s, pred=None, at_least=False):
+    """The slope with its interval and whether the interval contains the prediction (pred =
+    (value, words)); with at_least, the prediction is a floor and the verdict says on which side."""
     slope, low, high = s
     ci = f", 95% CI [{low:.3f}, {high:.3f}]" if low is not None else " (no interval)"
     verdict = ""
     if pred is not None and low is not None:
-        verdict = "; contains " + pred[1] if low <= pred[0] <= high else "; excludes " + pred[1]
+        if low <= pred[0] <= high:
+            verdict = "; contains " + pred[1]
+        elif at_least:
+            verdict = ("; entirely above " if low > pred[0] else "; entirely below ") + pred[1]
+        else:
+            verdict = "; excludes " + pred[1]
     return f"**{slope:.3f}**{ci}{verdict}"
 
 
@@ -176,6 +192,8 @@ class Farm:
                 if e["type"] == "FarmStarted":
                     self.total = e.get("totalRuns", self.total)
         self.first, self.last, self.finished = (times[0], times[-1], finished) if times else ("?", "?", False)
+        # Wall time: first to last event (a farm stopped and resumed also counts the pause).
+        self.wall = (stamp(self.last) - stamp(self.first)) if times else float("nan")
         self.cpu = sum(num(r["train_seconds"]) + num(r["estimate_seconds"]) for r in self.rows)
 
     def report_fit(self, quantity, axis, model):
@@ -205,7 +223,7 @@ def objective_key(farm):
 
 
 def header(farm, meta):
-    m = meta.get(farm.dir and os.path.basename(farm.dir), {})
+    m = meta.get(os.path.basename(farm.dir), {})
     conf = f"conf/experiments/{farm.exp}{'.quick' if farm.variant == 'quick' else ''}.conf"
     out = [
         f"**Numbers from the {farm.variant.upper()} variant** (`{conf}`)"
@@ -216,18 +234,28 @@ def header(farm, meta):
          f"Resume it with `lipfarm resume {farm.dir}`.** ")
         + f"{len(farm.rows)} runs, {len(farm.fitted)} interpolated; events {farm.first} to {farm.last}"
         + f"; training and estimation {farm.cpu / 60:.1f} CPU-minutes"
-        + (f"; wall time of the last invocation {m['wall_seconds']} s" if m.get("wall_seconds") else "")
+        + f"; wall time from the events {farm.wall / 60:.1f} min"
         + ".",
     ]
+    if m.get("command"):
+        out.append(f"Run with `{m['command']}`.")
     return out
 
 
+MAX_PLOT_BYTES = 200_000
+
+
 def plot_links(farm, names):
+    """Copies the named plots of the farm (small PNGs only) to docs/results/<farm>/ and links them."""
+    target = os.path.join("docs", "results", os.path.basename(farm.dir))
+    shutil.rmtree(target, ignore_errors=True)
     links = []
     for name in names:
-        rel = f"results/{os.path.basename(farm.dir)}/{name}"
-        if os.path.isfile(os.path.join("docs", rel)):
-            links.append(f"[{name}]({rel})")
+        src = os.path.join(farm.dir, "plots", name)
+        if os.path.isfile(src) and os.path.getsize(src) <= MAX_PLOT_BYTES:
+            os.makedirs(target, exist_ok=True)
+            shutil.copyfile(src, os.path.join(target, name))
+            links.append(f"[{name}](results/{os.path.basename(farm.dir)}/{name})")
     return "Plots: " + ", ".join(links) + "." if links else "Plots: in the farm directory's plots/ (not committed)."
 
 
@@ -362,7 +390,7 @@ def section_e(f):
             covs.append(("k", lambda r: r["k"]))
         s = fit(fitted, covs)
         if s:
-            lines.append(f"  - certified lower bound vs log n: {slope_text(s['n'], (1 / d, f'1/d = {1 / d:.3f}'))} "
+            lines.append(f"  - certified lower bound vs log n: {slope_text(s['n'], (1 / d, f'1/d = {1 / d:.3f}'), True)} "
                          f"({s['_runs']} interpolating runs, {s['_groups']} seed groups)")
         s10 = fit(rows, [("n", lambda r: r["n"])], value="F10_data_lower")
         if s10:
@@ -388,11 +416,29 @@ def section_f(f):
 SECTIONS = {
     "a-sqrt-n-over-k": (section_a, ["sqrt_n_over_k.png"]),
     "b-weight-bounded": (section_b, ["sqrt_n_over_k.png"]),
-    "c-depth-vs-n": (section_c, ["lip_vs_depth.png", "lip_vs_n.png"]),
+    "c-depth-vs-n": (section_c, ["lip_vs_depth.png"]),
     "d-bubeck-sellke": (section_d, ["lip_vs_d.png"]),
     "e-low-dimension": (section_e, ["lip_vs_n.png"]),
     "f-fashion-mnist": (section_f, ["sqrt_n_over_k.png"]),
 }
+
+
+def expected_time(exp):
+    """The "Expected wall time (full): ..." sentence of the experiment file's header."""
+    path = os.path.join("conf", "experiments", exp + ".conf")
+    text, keep = [], False
+    for line in open(path, encoding="utf-8"):
+        if not line.startswith("#"):
+            break
+        body = line[1:].strip()
+        if body.startswith("Expected wall time"):
+            keep = True
+        if keep:
+            text.append(body)
+            if "." in body.split("(")[0] or body.endswith(")."):
+                break
+    sentence = " ".join(text).split("Quick variant")[0].strip()
+    return sentence.replace("Expected wall time (full): ", "") or "see the file"
 
 
 def notes(exp, variant):
@@ -433,7 +479,8 @@ def main():
         f"- Command: `{machine.get('command', '?')}`",
         f"- Date: {machine.get('date', '?')}",
         f"- Machine: {machine.get('nproc', '?')} cores ({machine.get('cpu', '?')}); {machine.get('note', '')}",
-        f"- Wall time of the whole invocation: {machine.get('wall_seconds', '?')} s",
+        f"- Wall time of the invocation that wrote this file: {machine.get('wall_seconds', '?')} s (each farm's own "
+        "wall time, from its events, is in its section)",
         "",
         "Slopes are log-log least-squares slopes over the interpolating runs with 95% percentile bootstrap intervals "
         "over whole seed groups (the report's method, `lipfarm.analysis`); with fewer than about 10 seed groups the "
@@ -441,6 +488,16 @@ def main():
         "is a norm bound.",
         "",
     ]
+    todo = []
+    for exp, _ in EXPERIMENTS:
+        farm = Farm(runs_dir, exp)
+        if farm.dir is None or farm.variant != "full" or not farm.finished:
+            todo.append(f"- `bash bench/results.sh {exp}`: {expected_time(exp)}"
+                        + (f" ({len(farm.rows)} of {farm.total} configurations already in, resumed)"
+                           if farm.dir is not None and farm.variant == "full" else ""))
+    if todo:
+        out += ["**Full runs still to do** (expected wall time on 2 otherwise idle cores, from each file's header):",
+                ""] + todo + [""]
     for exp, title in EXPERIMENTS:
         out.append(f"## {title}")
         out.append("")

@@ -9,8 +9,8 @@
 # Farms land in RUNS (default runs/experiments; set RUNS=... to change). A farm that exists there
 # is resumed, so an interrupted invocation continues where it stopped (lipfarm's durability) and a
 # finished one is not run again. docs/results.md takes, per experiment, the full farm when RUNS has
-# one and the quick farm otherwise, and says which. Plots of the farms used are copied to
-# docs/results/<farm>/ (PNG, about 60 KB each). Needs Java 17, Maven, python3 (standard library);
+# one and the quick farm otherwise, and says which. The plots it links are copied to
+# docs/results/<farm>/ (one or two PNGs of about 60 KB per experiment). Needs Java 17, Maven, python3 (standard library);
 # experiment f needs Debian's dataset-fashion-mnist.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,19 +61,5 @@ fi
   echo "note=load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)${RESULTS_NOTE:+; $RESULTS_NOTE}"
 } >"$runs/results-machine.txt"
 
-# The plots of the farms results.py reads (full if present, else quick), small PNGs only.
-for e in conf/experiments/*.quick.conf; do
-  b=$(basename "$e" .quick.conf)
-  for d in "$runs/$b" "$runs/$b-quick"; do
-    if [ -f "$d/results.json" ]; then
-      rm -rf "docs/results/$(basename "$d")"
-      mkdir -p "docs/results/$(basename "$d")"
-      for p in "$d"/plots/*.png; do
-        if [ "$(stat -c %s "$p")" -le 200000 ]; then cp "$p" "docs/results/$(basename "$d")/"; fi
-      done
-      break
-    fi
-  done
-done
 python3 bench/results.py "$runs" >docs/results.md
 echo "wrote docs/results.md from $runs"
