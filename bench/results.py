@@ -248,7 +248,8 @@ MAX_PLOT_BYTES = 200_000
 def plot_links(farm, names):
     """Copies the named plots of the farm (small PNGs only) to docs/results/<farm>/ and links them."""
     target = os.path.join("docs", "results", os.path.basename(farm.dir))
-    shutil.rmtree(target, ignore_errors=True)
+    for stale in (farm.exp, farm.exp + "-quick"):  # the other variant's plots, and old copies
+        shutil.rmtree(os.path.join("docs", "results", stale), ignore_errors=True)
     links = []
     for name in names:
         src = os.path.join(farm.dir, "plots", name)
