@@ -91,6 +91,7 @@ public record FarmDefinition(
     add(Param.choice("precision", "double", "double", "float"));
     add(Param.integer("restarts", 1, 1, 64));
     add(Param.choice("objective", "fit", "fit", "min-lipschitz"));
+    add(Param.choice("estimator", "full", "full", "lower"));
   }
 
   private static final Set<String> FARM_KEYS = farmKeys();
@@ -416,7 +417,8 @@ public record FarmDefinition(
         (Boolean) p.get("normalize"),
         (String) p.get("precision"),
         ((Number) p.get("restarts")).intValue(),
-        (String) p.get("objective"));
+        (String) p.get("objective"),
+        (String) p.get("estimator"));
   }
 
   /** A grid value for a list-valued key is a list of lists; a flat list is one value. */

@@ -54,7 +54,8 @@ public record RunConfig(
     boolean normalize,
     String precision,
     int restarts,
-    String objective) {
+    String objective,
+    String estimator) {
 
   /** The default objective: train until the fit criterion holds (see {@link #objective()}). */
   public static final String FIT = "fit";
@@ -62,14 +63,16 @@ public record RunConfig(
   /** The objective that keeps the fit while minimising a certified Lipschitz upper bound. */
   public static final String MIN_LIPSCHITZ = "min-lipschitz";
 
-  /** Results and events written before the objective existed read back as {@code fit}. */
+  /** The default estimator mode; a configuration with it keeps the id it had before the key. */
+  public static final String FULL_ESTIMATOR = "full";
+
+  /** Results and events written before these keys existed read back with their defaults. */
   public RunConfig {
-    if (objective == null) {
-      objective = FIT;
-    }
+    objective = objective == null ? FIT : objective;
+    estimator = estimator == null ? FULL_ESTIMATOR : estimator;
   }
 
-  /** Every parameter but the objective, which takes its default ({@code fit}). */
+  /** Every parameter but the objective and the estimator, which take their defaults. */
   public RunConfig(
       String data,
       String labels,
@@ -156,7 +159,8 @@ public record RunConfig(
         normalize,
         precision,
         restarts,
-        FIT);
+        FIT,
+        FULL_ESTIMATOR);
   }
 
   /** The same configuration with another objective. */
@@ -204,7 +208,8 @@ public record RunConfig(
         normalize,
         precision,
         restarts,
-        objective);
+        objective,
+        estimator);
   }
 
   /** Whether this run minimises a certified Lipschitz bound once it fits. */
@@ -270,7 +275,9 @@ public record RunConfig(
         true,
         true,
         "double",
-        1);
+        1,
+        FIT,
+        FULL_ESTIMATOR);
   }
 
   /** The data parameters of this configuration. */
@@ -356,17 +363,18 @@ public record RunConfig(
   }
 
   /**
-   * The id of the same configuration with one restart and the default objective: the weights' seed
-   * does not depend on how many restarts are batched, so restart 0 of a batched run is the
-   * unbatched run, nor on the objective, so a {@code min-lipschitz} run starts from the very
-   * network its {@code fit} twin ends with.
+   * The id of the same configuration with one restart, the default objective and the default
+   * estimator: the weights' seed does not depend on how many restarts are batched, so restart 0 of
+   * a batched run is the unbatched run, nor on the objective, so a {@code min-lipschitz} run starts
+   * from the very network its {@code fit} twin ends with, nor on the estimator, which only bounds
+   * the trained network.
    */
   private String idWithoutRestarts() {
     StringBuilder sb = new StringBuilder();
-    asMap()
+    hashedParameters()
         .forEach(
             (key, v) -> {
-              if (!"objective".equals(key)) {
+              if (!"objective".equals(key) && !"estimator".equals(key)) {
                 sb.append(key).append('=').append("restarts".equals(key) ? 1 : v).append(';');
               }
             });
@@ -432,23 +440,30 @@ public record RunConfig(
     m.put("precision", precision);
     m.put("restarts", restarts);
     m.put("objective", objective);
+    m.put("estimator", estimator);
     return m;
   }
 
   /**
-   * {@code key=value} pairs joined by {@code ;} in {@link #asMap()} order. The objective enters
-   * only when it is not the default, so configurations written before it existed keep their ids.
+   * {@code key=value} pairs joined by {@code ;} in {@link #asMap()} order; the objective and
+   * estimator keys only when they are not the default, so configurations keep the ids they had
+   * before those keys existed.
    */
   public String canonical() {
     StringBuilder sb = new StringBuilder();
-    asMap()
-        .forEach(
-            (key, v) -> {
-              if (!("objective".equals(key) && FIT.equals(v))) {
-                sb.append(key).append('=').append(v).append(';');
-              }
-            });
+    hashedParameters().forEach((key, v) -> sb.append(key).append('=').append(v).append(';'));
     return sb.toString();
+  }
+
+  private Map<String, Object> hashedParameters() {
+    Map<String, Object> m = asMap();
+    if (FULL_ESTIMATOR.equals(estimator)) {
+      m.remove("estimator");
+    }
+    if (FIT.equals(objective)) {
+      m.remove("objective");
+    }
+    return m;
   }
 
   /** A short human label such as {@code n=200 d=20 k=10 seed=1}. */

@@ -76,6 +76,7 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
   private TrainingOutcome outcome;
   private boolean trainerDone;
   private int estimatingEpoch = -1; // snapshot the estimator works on; -1: idle
+  private boolean estimatingIntermediate; // whether that is an intermediate snapshot's estimate
   private long trainingStartNanos;
   private long trainedNanos; // when the trainer reported its outcome (0: not yet)
   private NetworkSnapshot finalWeights;
@@ -201,6 +202,7 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
       // The plain fit gets the full budget, preempting any intermediate snapshot's estimate.
       objective = new ObjectiveTrack(s);
       estimatingEpoch = s.start().epochs();
+      estimatingIntermediate = false;
       estimator.tell(
           new Estimator.Estimate(config, s.weights(), s.start().epochs(), estimatorAdapter));
     } else if (reply instanceof Trainer.ObjectiveEnded e) {
@@ -231,6 +233,7 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
 
   private void estimateFinal() {
     estimatingEpoch = outcome.epochs();
+    estimatingIntermediate = false;
     estimator.tell(
         new Estimator.Estimate(config, finalWeights, outcome.epochs(), estimatorAdapter));
   }
@@ -258,6 +261,7 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
     // snapshots fit in the share of the run's time.
     long budget = Math.max(250, (long) Math.ceil(full * policy.snapshotShare() / 4));
     estimatingEpoch = s.epoch();
+    estimatingIntermediate = true;
     estimator.tell(
         new Estimator.Estimate(config, s.weights(), s.epoch(), budget, true, estimatorAdapter));
   }
@@ -267,7 +271,7 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
       return this;
     }
     LipschitzEstimate e = est.estimate();
-    if (e.snapshotEpoch() != estimatingEpoch) {
+    if (e.snapshotEpoch() != estimatingEpoch || est.intermediate() != estimatingIntermediate) {
       return this; // a superseded snapshot's late step
     }
     publish(e);
