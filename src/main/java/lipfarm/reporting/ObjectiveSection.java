@@ -79,8 +79,8 @@ record ObjectiveSection(
     doc.heading(2, HEADING);
     doc.paragraph(
         "A min-lipschitz run trains until its fit criterion holds, then keeps it holding while it minimises a "
-            + "differentiable certified upper bound on its Lipschitz constant (the path norm Σ_j ‖a_j‖‖w_j‖ for "
-            + "two-layer nets, the product of the layers' spectral norms for deeper ones): a penalty λ·bound whose "
+            + "differentiable certified upper bound on its Lipschitz constant (for "
+            + "two-layer nets the smaller of the path norm Σ_j ‖a_j‖‖w_j‖ and ‖a‖‖W‖, for deeper ones the product of the layers' spectral norms for deeper ones): a penalty λ·bound whose "
             + "weight λ grows while the fit holds with room to spare, with steps that would break the fit undone "
             + "(docs/training.md). The start is the network that first fitted, estimated with the full budget; the "
             + "end is the fitting network with the lowest bound. Its certified sandwich (the run's result) comes from "
@@ -294,8 +294,8 @@ record ObjectiveSection(
     String caption =
         String.format(
             Locale.ROOT,
-            "For %d run%s: the differentiable certified bound the objective minimises (path norm or spectral "
-                + "product) at the current weights against the objective's step, divided by its value at the start "
+            "For %d run%s: the differentiable certified bound the objective minimises (the smaller of the path norm "
+                + "and the spectral product for two layers, the spectral product deeper) at the current weights against the objective's step, divided by its value at the start "
                 + "(at most %d points per run, from the ObjectiveFinished events). Dots: the estimator's certified "
                 + "upper bound of the start network (step 0) and of the run's final network (last step), on the "
                 + "same scale%s.",
