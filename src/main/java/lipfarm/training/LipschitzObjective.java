@@ -7,8 +7,8 @@ import lipfarm.protocol.NetworkSnapshot;
 /**
  * The {@code min-lipschitz} objective: starting from a network that meets its fit criterion, keep
  * the criterion holding while minimising a differentiable certified Lipschitz upper bound U(θ)
- * ({@link LipschitzBound}: the path bound for two-layer nets, the spectral product for deeper
- * ones).
+ * ({@link LipschitzBound}: for two-layer nets the smaller of the path bound and the spectral
+ * product, for deeper ones the spectral product).
  *
  * <p>Each step minimises λ·U(θ)/U₀ + (1/2n) Σ dist(f(x_i), T_i)² by one Adam step, where T_i is the
  * set the criterion allows for output i, tightened by {@link #SAFETY} (exact: |f − y| ≤ 0.9·tol;
