@@ -208,7 +208,8 @@ public final class ClusterNode implements AutoCloseable {
             s.extra()
                 .withFallback(cluster)
                 .withFallback(ConfigFactory.parseResources("lipfarm-cluster.conf")));
-    return FarmRuntime.config(runtime);
+    // Like any Typesafe config, -D system properties win (e.g. a shorter stable-after in tests).
+    return ConfigFactory.systemProperties().withFallback(FarmRuntime.config(runtime));
   }
 
   public ActorSystem<Void> system() {

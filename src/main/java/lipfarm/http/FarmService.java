@@ -119,7 +119,7 @@ public final class FarmService implements AutoCloseable {
    * of any actor answering the farm manager's protocol, e.g. a cluster node's; completes once
    * bound.
    */
-  public static CompletionStage<ServerBinding> bindApi(
+  static CompletionStage<ServerBinding> bindApi(
       ActorSystem<?> system,
       org.apache.pekko.actor.typed.ActorRef<lipfarm.farm.FarmManager.Command> farms,
       org.apache.pekko.actor.typed.ActorRef<lipfarm.farm.EventJournal.Command> eventLog,

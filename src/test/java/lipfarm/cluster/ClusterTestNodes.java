@@ -34,6 +34,24 @@ final class ClusterTestNodes {
     }
   }
 
+  /** A node with its HTTP API on a free loopback port (no token). */
+  static lipfarm.http.NodeService service(
+      int port, int seedPort, int slots, Path root, JournalDatabase db) throws Exception {
+    return lipfarm.http.NodeService.start(
+        new lipfarm.http.NodeService.Membership(
+            "127.0.0.1", port, "", List.of("127.0.0.1:" + seedPort), slots),
+        db,
+        lipfarm.http.ServiceConfig.defaults()
+            .withHost("127.0.0.1")
+            .withPort(0)
+            .withOutputRoot(root)
+            .withComputeThreads(slots)
+            .withTokenPolicy(new java.security.SecureRandom())
+            .config(),
+        RunChildren.real(),
+        Faults.none());
+  }
+
   static ClusterNode node(int port, int seedPort, int slots, Path root, JournalDatabase db)
       throws Exception {
     return ClusterNode.start(

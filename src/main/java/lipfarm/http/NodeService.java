@@ -1,4 +1,4 @@
-package lipfarm.cluster;
+package lipfarm.http;
 
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -11,16 +11,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
+import lipfarm.cluster.ClusterNode;
 import lipfarm.farm.Faults;
 import lipfarm.farm.JournalDatabase;
 import lipfarm.farm.RunChildren;
-import lipfarm.http.FarmService;
-import lipfarm.http.ServiceConfig;
 import org.apache.pekko.http.javadsl.ServerBinding;
 
 /**
- * {@code lipfarm node}: a {@link ClusterNode} with the HTTP API of {@code lipfarm serve} (same
- * routes, token rules and limits) and a Prometheus registry, bound to {@link ServiceConfig#host()}.
+ * {@code lipfarm node}: a {@link ClusterNode} (package {@code lipfarm.cluster}) with the HTTP API
+ * of {@code lipfarm serve} (same routes, token rules and limits) and a Prometheus registry, bound
+ * to {@link ServiceConfig#host()}.
  */
 public final class NodeService implements AutoCloseable {
 
