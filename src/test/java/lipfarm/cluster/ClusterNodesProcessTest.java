@@ -37,8 +37,10 @@ class ClusterNodesProcessTest {
 
   static final String FARM =
       "farm {\n name = survive\n max-concurrent-runs = 6\n checkpoint-every = 250\n retry-backoff = 100\n"
-          + " defaults { d = 10, n = 30, max-epochs = 20000, tol = 1e-9, estimator-budget = 2000 }\n"
-          + " grid { k = [4, 8, 12, 24], seed = [1, 2, 3] }\n}\n";
+          // Nets far too small to fit (k ≪ n / d): every run trains its full 20000 epochs, long
+          // enough that both kills and the rejoin land mid-farm.
+          + " defaults { d = 10, n = 40, max-epochs = 20000, tol = 1e-9, estimator-budget = 2000 }\n"
+          + " grid { k = [2, 3, 4, 5], seed = [1, 2, 3] }\n}\n";
 
   static final String TOKEN = "cluster-test-token";
 
@@ -181,6 +183,9 @@ class ClusterNodesProcessTest {
             .collect(Collectors.groupingBy(FarmEvent::runId, Collectors.counting()));
     assertThat(finished).hasSize(12);
     assertThat(finished.values()).as("each configuration finished once").allMatch(c -> c == 1);
+    assertThat(events.events())
+        .as("a run lost with its node resumed from its checkpoint elsewhere")
+        .anyMatch(e -> e instanceof FarmEvent.RunResumed);
     Map<String, RunResult> got =
         events.results().stream().collect(Collectors.toMap(RunResult::runId, r -> r));
     for (RunResult w : want) {
