@@ -12,8 +12,8 @@ import lipfarm.protocol.NetworkSnapshot;
 /**
  * Bench main (not a test) for bench/lower.sh: milliseconds of thread CPU time per network of the
  * lower-bound mode ({@link LowerBoundSearch}) and of the quick sandwich with the same budget, for
- * two-layer ReLU nets with biases on n sphere points in d = 30, for each k given. Prints the
- * median over the rounds after one warm-up round.
+ * two-layer ReLU nets with biases on n sphere points in d = 30, for each k given. Prints the median
+ * over the rounds after one warm-up round.
  *
  * <p>Usage: LowerBoundBench n budget rounds k...
  */
