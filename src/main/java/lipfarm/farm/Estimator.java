@@ -75,8 +75,18 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
 
   public sealed interface Reply extends LipfarmSerializable {}
 
-  /** A partial or (when {@code estimate.complete()}) final sandwich. */
-  public record Estimated(LipschitzEstimate estimate) implements Reply {}
+  /**
+   * A partial or (when {@code estimate.complete()}) final sandwich, for an intermediate snapshot or
+   * not: a late reply for an intermediate snapshot taken at the final epoch must not pass for the
+   * final network's estimate.
+   */
+  public record Estimated(LipschitzEstimate estimate, boolean intermediate) implements Reply {
+
+    /** An estimate of a network with the full budget. */
+    public Estimated(LipschitzEstimate estimate) {
+      this(estimate, false);
+    }
+  }
 
   /** Gradient evaluations per message. */
   static final int EVALUATIONS_PER_STEP = 2_000;
@@ -167,13 +177,13 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
     }
     if (search != null) {
       search.run();
-      current.replyTo().tell(new Estimated(lowerEstimate()));
+      current.replyTo().tell(new Estimated(lowerEstimate(), current.intermediate()));
       return this;
     }
     boolean more = sandwich.step(EVALUATIONS_PER_STEP);
     // step() returns false once the budget is spent (and LipSDP has converged) or the gap closed.
     boolean done = !more || sandwich.relativeGap() <= RELATIVE_GAP_TARGET;
-    current.replyTo().tell(new Estimated(estimate(done)));
+    current.replyTo().tell(new Estimated(estimate(done), current.intermediate()));
     if (!done) {
       getContext().getSelf().tell(new Refine(generation));
     }

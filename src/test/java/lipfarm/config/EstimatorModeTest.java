@@ -27,7 +27,8 @@ class EstimatorModeTest {
     assertThat(lower.estimator()).isEqualTo("lower");
     assertThat(lower.canonical()).endsWith("estimator=lower;");
     assertThat(lower.id()).isNotEqualTo(only("n = 50").id());
-    assertThat(lower.initSeed()).isNotEqualTo(only("n = 50").initSeed());
+    // The same network, bounded another way: the weights do not depend on the estimator.
+    assertThat(lower.initSeed()).isEqualTo(only("n = 50").initSeed());
   }
 
   @Test
