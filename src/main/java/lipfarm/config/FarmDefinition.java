@@ -90,6 +90,8 @@ public record FarmDefinition(
     add(Param.bool("normalize", true));
     add(Param.choice("precision", "double", "double", "float"));
     add(Param.integer("restarts", 1, 1, 64));
+    add(Param.choice("objective", "fit", "fit", "min-lipschitz"));
+    add(Param.choice("estimator", "full", "full", "lower"));
   }
 
   private static final Set<String> FARM_KEYS = farmKeys();
@@ -329,6 +331,13 @@ public record FarmDefinition(
               + " batched restarts need depth = 2, activation = relu, bias = true, loss = squared, fit = exact,"
               + " optimizer = adam, batch-size = 0, output-dim = 1 and weight-bound = none; allowed otherwise: restarts = 1");
     }
+    if (rc.minimisesLipschitz() && rc.restarts() > 1) {
+      throw new ConfigException(
+          where + "objective",
+          "min-lipschitz needs restarts = 1 (got restarts = "
+              + rc.restarts()
+              + "); allowed with restarts > 1: fit");
+    }
     try {
       rc.dataSpec().validate();
     } catch (DataException e) {
@@ -407,7 +416,9 @@ public record FarmDefinition(
         (Boolean) p.get("center"),
         (Boolean) p.get("normalize"),
         (String) p.get("precision"),
-        ((Number) p.get("restarts")).intValue());
+        ((Number) p.get("restarts")).intValue(),
+        (String) p.get("objective"),
+        (String) p.get("estimator"));
   }
 
   /** A grid value for a list-valued key is a list of lists; a flat list is one value. */

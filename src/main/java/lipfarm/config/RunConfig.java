@@ -53,7 +53,169 @@ public record RunConfig(
     boolean center,
     boolean normalize,
     String precision,
-    int restarts) {
+    int restarts,
+    String objective,
+    String estimator) {
+
+  /** The default objective: train until the fit criterion holds (see {@link #objective()}). */
+  public static final String FIT = "fit";
+
+  /** The objective that keeps the fit while minimising a certified Lipschitz upper bound. */
+  public static final String MIN_LIPSCHITZ = "min-lipschitz";
+
+  /** The default estimator mode; a configuration with it keeps the id it had before the key. */
+  public static final String FULL_ESTIMATOR = "full";
+
+  /** Results and events written before these keys existed read back with their defaults. */
+  public RunConfig {
+    objective = objective == null ? FIT : objective;
+    estimator = estimator == null ? FULL_ESTIMATOR : estimator;
+  }
+
+  /** Every parameter but the objective and the estimator, which take their defaults. */
+  public RunConfig(
+      String data,
+      String labels,
+      int n,
+      int d,
+      int k,
+      int depth,
+      String activation,
+      boolean bias,
+      String optimizer,
+      double learningRate,
+      int maxEpochs,
+      double tol,
+      int seed,
+      int estimatorBudget,
+      String hiddenWidths,
+      int outputDim,
+      double leakySlope,
+      String loss,
+      String fit,
+      double margin,
+      double mseEpsilon,
+      double momentum,
+      int batchSize,
+      String lrSchedule,
+      double lrDecayFactor,
+      int lrDecayEvery,
+      String weightBound,
+      double boundAlpha,
+      double boundBeta,
+      double boundValue,
+      double labelNoise,
+      int teacherWidth,
+      int components,
+      double separation,
+      String file,
+      String labelFile,
+      String positiveClasses,
+      String negativeClasses,
+      boolean center,
+      boolean normalize,
+      String precision,
+      int restarts) {
+    this(
+        data,
+        labels,
+        n,
+        d,
+        k,
+        depth,
+        activation,
+        bias,
+        optimizer,
+        learningRate,
+        maxEpochs,
+        tol,
+        seed,
+        estimatorBudget,
+        hiddenWidths,
+        outputDim,
+        leakySlope,
+        loss,
+        fit,
+        margin,
+        mseEpsilon,
+        momentum,
+        batchSize,
+        lrSchedule,
+        lrDecayFactor,
+        lrDecayEvery,
+        weightBound,
+        boundAlpha,
+        boundBeta,
+        boundValue,
+        labelNoise,
+        teacherWidth,
+        components,
+        separation,
+        file,
+        labelFile,
+        positiveClasses,
+        negativeClasses,
+        center,
+        normalize,
+        precision,
+        restarts,
+        FIT,
+        FULL_ESTIMATOR);
+  }
+
+  /** The same configuration with another objective. */
+  public RunConfig withObjective(String objective) {
+    return new RunConfig(
+        data,
+        labels,
+        n,
+        d,
+        k,
+        depth,
+        activation,
+        bias,
+        optimizer,
+        learningRate,
+        maxEpochs,
+        tol,
+        seed,
+        estimatorBudget,
+        hiddenWidths,
+        outputDim,
+        leakySlope,
+        loss,
+        fit,
+        margin,
+        mseEpsilon,
+        momentum,
+        batchSize,
+        lrSchedule,
+        lrDecayFactor,
+        lrDecayEvery,
+        weightBound,
+        boundAlpha,
+        boundBeta,
+        boundValue,
+        labelNoise,
+        teacherWidth,
+        components,
+        separation,
+        file,
+        labelFile,
+        positiveClasses,
+        negativeClasses,
+        center,
+        normalize,
+        precision,
+        restarts,
+        objective,
+        estimator);
+  }
+
+  /** Whether this run minimises a certified Lipschitz bound once it fits. */
+  public boolean minimisesLipschitz() {
+    return MIN_LIPSCHITZ.equals(objective);
+  }
 
   /** The original two-layer configuration; every later parameter takes its default. */
   public RunConfig(
@@ -113,7 +275,9 @@ public record RunConfig(
         true,
         true,
         "double",
-        1);
+        1,
+        FIT,
+        FULL_ESTIMATOR);
   }
 
   /** The data parameters of this configuration. */
@@ -199,15 +363,21 @@ public record RunConfig(
   }
 
   /**
-   * The id of the same configuration with one restart: the weights' seed does not depend on how
-   * many restarts are batched, so restart 0 of a batched run is the unbatched run.
+   * The id of the same configuration with one restart, the default objective and the default
+   * estimator: the weights' seed does not depend on how many restarts are batched, so restart 0 of
+   * a batched run is the unbatched run, nor on the objective, so a {@code min-lipschitz} run starts
+   * from the very network its {@code fit} twin ends with, nor on the estimator, which only bounds
+   * the trained network.
    */
   private String idWithoutRestarts() {
     StringBuilder sb = new StringBuilder();
-    asMap()
+    hashedParameters()
         .forEach(
-            (key, v) ->
-                sb.append(key).append('=').append("restarts".equals(key) ? 1 : v).append(';'));
+            (key, v) -> {
+              if (!"objective".equals(key) && !"estimator".equals(key)) {
+                sb.append(key).append('=').append("restarts".equals(key) ? 1 : v).append(';');
+              }
+            });
     return sha256Hex(sb.toString()).substring(0, 16);
   }
 
@@ -269,14 +439,31 @@ public record RunConfig(
     m.put("normalize", normalize);
     m.put("precision", precision);
     m.put("restarts", restarts);
+    m.put("objective", objective);
+    m.put("estimator", estimator);
     return m;
   }
 
-  /** {@code key=value} pairs joined by {@code ;} in {@link #asMap()} order. */
+  /**
+   * {@code key=value} pairs joined by {@code ;} in {@link #asMap()} order; the objective and
+   * estimator keys only when they are not the default, so configurations keep the ids they had
+   * before those keys existed.
+   */
   public String canonical() {
     StringBuilder sb = new StringBuilder();
-    asMap().forEach((key, v) -> sb.append(key).append('=').append(v).append(';'));
+    hashedParameters().forEach((key, v) -> sb.append(key).append('=').append(v).append(';'));
     return sb.toString();
+  }
+
+  private Map<String, Object> hashedParameters() {
+    Map<String, Object> m = asMap();
+    if (FULL_ESTIMATOR.equals(estimator)) {
+      m.remove("estimator");
+    }
+    if (FIT.equals(objective)) {
+      m.remove("objective");
+    }
+    return m;
   }
 
   /** A short human label such as {@code n=200 d=20 k=10 seed=1}. */

@@ -8,6 +8,7 @@ import lipfarm.data.DataSets;
 import lipfarm.data.Dataset;
 import lipfarm.estimation.Bound;
 import lipfarm.estimation.LipschitzSandwich;
+import lipfarm.estimation.LowerBoundSearch;
 import lipfarm.estimation.NetworkMath;
 import lipfarm.estimation.nd4j.Screening;
 import lipfarm.protocol.FarmEvent.LipschitzEstimate;
@@ -38,6 +39,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * lower-local}, {@code lower-global}, {@code upper-global}, and any invariant violation as kind
  * {@code ESTIMATOR_ERROR} with method {@code invariant:<inequality>} (F10 ≤ lower is checked when
  * the net fits its data within tol).
+ *
+ * <p>With {@code estimator = "lower"} the configuration asks for the lower bound only: one {@link
+ * LowerBoundSearch} spends the whole budget in a single step and the only reply is complete (no
+ * CLEVER, closed-form upper bounds only; see docs/estimation.md).
  */
 public final class Estimator extends AbstractBehavior<Estimator.Command> {
 
@@ -70,8 +75,18 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
 
   public sealed interface Reply extends LipfarmSerializable {}
 
-  /** A partial or (when {@code estimate.complete()}) final sandwich. */
-  public record Estimated(LipschitzEstimate estimate) implements Reply {}
+  /**
+   * A partial or (when {@code estimate.complete()}) final sandwich, for an intermediate snapshot or
+   * not: a late reply for an intermediate snapshot taken at the final epoch must not pass for the
+   * final network's estimate.
+   */
+  public record Estimated(LipschitzEstimate estimate, boolean intermediate) implements Reply {
+
+    /** An estimate of a network with the full budget. */
+    public Estimated(LipschitzEstimate estimate) {
+      this(estimate, false);
+    }
+  }
 
   /** Gradient evaluations per message. */
   static final int EVALUATIONS_PER_STEP = 2_000;
@@ -94,6 +109,7 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
 
   private int generation;
   private LipschitzSandwich sandwich;
+  private LowerBoundSearch search; // estimator = "lower": instead of the sandwich
   private Estimate current;
   private Dataset data;
   private long startNanos;
@@ -127,6 +143,14 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
     long budget = msg.budget() > 0 ? Math.min(msg.budget(), full) : full;
     // Data on the cube lives in a box: the local constant is taken there, not on a ball.
     boolean box = "cube".equals(c.data());
+    if ("lower".equals(c.estimator())) {
+      // One batched search spends the whole budget at once (a fraction of a second): one reply.
+      sandwich = null;
+      search = new LowerBoundSearch(msg.weights(), data, c.estimatorSeed(), budget, box);
+      getContext().getSelf().tell(new Refine(generation));
+      return this;
+    }
+    search = null;
     sandwich =
         msg.intermediate()
             ? LipschitzSandwich.quick(msg.weights(), data, c.estimatorSeed(), budget, box)
@@ -151,10 +175,15 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
     if (msg.generation() != generation) {
       return this; // superseded by newer weights
     }
+    if (search != null) {
+      search.run();
+      current.replyTo().tell(new Estimated(lowerEstimate(), current.intermediate()));
+      return this;
+    }
     boolean more = sandwich.step(EVALUATIONS_PER_STEP);
     // step() returns false once the budget is spent (and LipSDP has converged) or the gap closed.
     boolean done = !more || sandwich.relativeGap() <= RELATIVE_GAP_TARGET;
-    current.replyTo().tell(new Estimated(estimate(done)));
+    current.replyTo().tell(new Estimated(estimate(done), current.intermediate()));
     if (!done) {
       getContext().getSelf().tell(new Refine(generation));
     }
@@ -183,6 +212,31 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
         sandwich.evaluations(),
         (System.nanoTime() - startNanos) / 1_000_000,
         complete,
+        List.copyOf(bounds),
+        measures);
+  }
+
+  /** The complete estimate of the lower-bound mode: no CLEVER, closed-form upper bounds only. */
+  private LipschitzEstimate lowerEstimate() {
+    List<MeasuredBound> bounds = new ArrayList<>();
+    NetworkMeasures measures = null;
+    if (!current.intermediate()) {
+      for (Bound b :
+          search.bounds(f10IfInterpolating(current.weights(), data, current.config().tol()))) {
+        bounds.add(new MeasuredBound(b.method(), b.kind().name(), b.value()));
+      }
+      measures = measures(current.weights(), data);
+    }
+    return new LipschitzEstimate(
+        current.config().id(),
+        current.epoch(),
+        search.lower(),
+        search.lowerMethod(),
+        search.upper(),
+        search.upperMethod(),
+        search.evaluations(),
+        (System.nanoTime() - startNanos) / 1_000_000,
+        true,
         List.copyOf(bounds),
         measures);
   }

@@ -76,11 +76,13 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
   private TrainingOutcome outcome;
   private boolean trainerDone;
   private int estimatingEpoch = -1; // snapshot the estimator works on; -1: idle
+  private boolean estimatingIntermediate; // whether that is an intermediate snapshot's estimate
   private long trainingStartNanos;
   private long trainedNanos; // when the trainer reported its outcome (0: not yet)
   private NetworkSnapshot finalWeights;
   private long intermediateMillis; // estimator time spent on intermediate snapshots
   private int intermediateEstimates; // intermediate snapshots sent to the estimator
+  private ObjectiveTrack objective; // min-lipschitz, once the trainer says the net fits
 
   /** Intermediate snapshots estimated whatever their cost (if the run offers that many). */
   static final int MIN_SNAPSHOTS = 2;
@@ -164,6 +166,7 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
     waiting = false;
     trainedNanos = 0;
     finalWeights = null;
+    objective = null;
     DispatcherSelector compute = DispatcherSelector.fromConfig(Coordinator.COMPUTE_DISPATCHER);
     trainer =
         getContext()
@@ -195,6 +198,17 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
       publish(new RunResumed(r.runId(), r.epoch()));
     } else if (reply instanceof Trainer.Snapshot s) {
       onSnapshot(s);
+    } else if (reply instanceof Trainer.ObjectiveStarted s) {
+      // The plain fit gets the full budget, preempting any intermediate snapshot's estimate.
+      objective = new ObjectiveTrack(s);
+      estimatingEpoch = s.start().epochs();
+      estimatingIntermediate = false;
+      estimator.tell(
+          new Estimator.Estimate(config, s.weights(), s.start().epochs(), estimatorAdapter));
+    } else if (reply instanceof Trainer.ObjectiveEnded e) {
+      if (objective != null) {
+        objective.ended = e;
+      }
     } else if (reply instanceof Trainer.Failed f) {
       trainerDone = true;
       return attemptFailed("trainer failed: " + f.reason());
@@ -210,11 +224,18 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
       if (e.weights() == null || e.outcome() instanceof Diverged && !finite(e.weights())) {
         return end(resultWithoutEstimate(null));
       }
-      estimatingEpoch = e.outcome().epochs();
-      estimator.tell(
-          new Estimator.Estimate(config, e.weights(), e.outcome().epochs(), estimatorAdapter));
+      if (objective == null || objective.startEstimate != null) {
+        estimateFinal();
+      } // else: once the start's estimate is complete
     }
     return this;
+  }
+
+  private void estimateFinal() {
+    estimatingEpoch = outcome.epochs();
+    estimatingIntermediate = false;
+    estimator.tell(
+        new Estimator.Estimate(config, finalWeights, outcome.epochs(), estimatorAdapter));
   }
 
   /**
@@ -240,6 +261,7 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
     // snapshots fit in the share of the run's time.
     long budget = Math.max(250, (long) Math.ceil(full * policy.snapshotShare() / 4));
     estimatingEpoch = s.epoch();
+    estimatingIntermediate = true;
     estimator.tell(
         new Estimator.Estimate(config, s.weights(), s.epoch(), budget, true, estimatorAdapter));
   }
@@ -249,11 +271,22 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
       return this;
     }
     LipschitzEstimate e = est.estimate();
-    if (e.snapshotEpoch() != estimatingEpoch) {
+    if (e.snapshotEpoch() != estimatingEpoch || est.intermediate() != estimatingIntermediate) {
       return this; // a superseded snapshot's late step
     }
     publish(e);
     if (!e.complete()) {
+      return this;
+    }
+    if (objective != null && objective.startEstimate == null) {
+      if (!Double.isFinite(e.lower()) || !Double.isFinite(e.upper())) {
+        return attemptFailed("estimator produced a NaN/Inf bound for the plain fit");
+      }
+      objective.startEstimate = e;
+      estimatingEpoch = -1;
+      if (outcome != null) {
+        estimateFinal();
+      }
       return this;
     }
     if (outcome == null) {
@@ -266,6 +299,15 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
           "estimator produced a NaN/Inf bound (lower " + e.lower() + ", upper " + e.upper() + ")");
     }
     TrainingOutcome o = outcome;
+    if (objective != null && objective.ended != null) {
+      publish(objective.finished(e));
+      if (e.upper() > objective.startEstimate.upper()) {
+        // The objective's end is certified less smooth than the plain fit: keep the fit.
+        o = objective.started.start();
+        e = objective.startEstimate;
+        finalWeights = objective.started.weights();
+      }
+    }
     return end(
         new RunResult(
             config.id(),
@@ -415,5 +457,36 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
   private static boolean finite(NetworkSnapshot net) {
     return net.layers().stream()
         .allMatch(l -> Arrays.stream(l.weights()).allMatch(Double::isFinite));
+  }
+
+  /** A min-lipschitz run's objective: its start, the start's estimate and the trainer's account. */
+  private static final class ObjectiveTrack {
+    final Trainer.ObjectiveStarted started;
+    LipschitzEstimate startEstimate;
+    Trainer.ObjectiveEnded ended;
+
+    ObjectiveTrack(Trainer.ObjectiveStarted started) {
+      this.started = started;
+    }
+
+    FarmEvent.ObjectiveFinished finished(LipschitzEstimate end) {
+      LipschitzEstimate s = startEstimate;
+      return new FarmEvent.ObjectiveFinished(
+          ended.runId(),
+          ended.boundMethod(),
+          ended.startEpoch(),
+          ended.steps(),
+          ended.backtracks(),
+          ended.startBound(),
+          ended.endBound(),
+          s.lower(),
+          s.lowerMethod(),
+          s.upper(),
+          s.upperMethod(),
+          end.lower(),
+          end.upper(),
+          end.upper() > s.upper(),
+          ended.path());
+    }
   }
 }

@@ -7,12 +7,14 @@ import lipfarm.data.Dataset;
 import lipfarm.protocol.FarmEvent.Converged;
 import lipfarm.protocol.FarmEvent.DidNotInterpolate;
 import lipfarm.protocol.FarmEvent.Diverged;
+import lipfarm.protocol.FarmEvent.ObjectivePoint;
 import lipfarm.protocol.FarmEvent.TrainingOutcome;
 import lipfarm.protocol.FarmEvent.TrainingProgress;
 import lipfarm.protocol.LipfarmSerializable;
 import lipfarm.protocol.NetworkSnapshot;
 import lipfarm.training.BatchedRestarts;
 import lipfarm.training.EpochStats;
+import lipfarm.training.LipschitzObjective;
 import lipfarm.training.MlpTrainer;
 import lipfarm.training.TrainingSpec;
 import lipfarm.training.TrainingSpecs;
@@ -75,6 +77,25 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
   public record Failed(String runId, String reason) implements Reply {}
 
   /**
+   * A {@code min-lipschitz} run fits for the first time: {@code start} is that fit, {@code weights}
+   * its network; the trainer now minimises the certified bound {@code boundMethod}.
+   */
+  public record ObjectiveStarted(Converged start, NetworkSnapshot weights, String boundMethod)
+      implements Reply {}
+
+  /** The objective's course; sent just before {@link Ended}. */
+  public record ObjectiveEnded(
+      String runId,
+      String boundMethod,
+      int startEpoch,
+      int steps,
+      int backtracks,
+      double startBound,
+      double endBound,
+      List<ObjectivePoint> path)
+      implements Reply {}
+
+  /**
    * Training ended; {@code weights} is the final (or, after divergence, the last finite) network.
    */
   public record Ended(TrainingOutcome outcome, NetworkSnapshot weights) implements Reply {}
@@ -101,6 +122,8 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
   private long snapshotNanos;
   private int lastSnapshotEpoch;
   private long lastSnapshotAt;
+  private LipschitzObjective objective; // min-lipschitz, once the net fits
+  private int objectiveStartEpoch;
 
   public static Behavior<Command> create() {
     return Behaviors.setup(ctx -> new Trainer(ctx, null, 0, Faults.none()));
@@ -141,7 +164,13 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
 
   /** Stopped between two chunks before the run ended: keep the work done so far. */
   private Behavior<Command> onPostStop() {
-    if (checkpoints != null && trainer != null && !ended && trainer.epoch() > lastCheckpointEpoch) {
+    // The objective phase is not checkpointed: a resumed run starts it again from the fit's
+    // checkpoint (it is deterministic), and the trainer's weights are the objective's by now.
+    if (checkpoints != null
+        && trainer != null
+        && objective == null
+        && !ended
+        && trainer.epoch() > lastCheckpointEpoch) {
       try {
         checkpoint();
       } catch (RuntimeException e) {
@@ -317,13 +346,20 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
 
   /** Hands the estimator the weights so far when a snapshot is due (at chunk ends only). */
   private void maybeSnapshot(int epoch, NetworkSnapshot weights) {
+    maybeSnapshot(epoch, () -> weights);
+  }
+
+  private void maybeSnapshot(int epoch, java.util.function.Supplier<NetworkSnapshot> weights) {
     long now = System.nanoTime();
     boolean byEpochs = snapshotEvery > 0 && epoch - lastSnapshotEpoch >= snapshotEvery;
     boolean bySeconds = snapshotNanos > 0 && now - lastSnapshotAt >= snapshotNanos;
-    if (weights != null && (byEpochs || bySeconds)) {
-      lastSnapshotEpoch = epoch;
-      lastSnapshotAt = now;
-      replyTo.tell(new Snapshot(config.id(), epoch, weights));
+    if (byEpochs || bySeconds) {
+      NetworkSnapshot net = weights.get();
+      if (net != null) {
+        lastSnapshotEpoch = epoch;
+        lastSnapshotAt = now;
+        replyTo.tell(new Snapshot(config.id(), epoch, net));
+      }
     }
   }
 
@@ -346,6 +382,9 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
     if (batched != null) {
       return onBatchedChunk();
     }
+    if (objective != null) {
+      return onObjectiveChunk();
+    }
     String id = config.id();
     for (int i = 0; i < CHUNK_EPOCHS; i++) {
       EpochStats s = trainer.step();
@@ -359,6 +398,11 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
         ended = true;
         replyTo.tell(new Ended(d, lastFinite));
         return Behaviors.stopped();
+      }
+      if (spec.fit().fitted(s) && config.minimisesLipschitz()) {
+        startObjective();
+        getContext().getSelf().tell(TrainChunk.INSTANCE);
+        return this;
       }
       if (spec.fit().fitted(s)) {
         EpochStats f = trainer.evaluate(); // the same weights, with their norms
@@ -401,6 +445,80 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
       checkpoint();
     }
     maybeSnapshot(trainer.epoch(), lastFinite);
+    getContext().getSelf().tell(TrainChunk.INSTANCE);
+    return this;
+  }
+
+  /**
+   * min-lipschitz: the net fits for the first time. Checkpointed here, so a resumed run starts the
+   * objective from this very network; the supervisor has it estimated with the full budget.
+   */
+  private void startObjective() {
+    EpochStats f = trainer.evaluate();
+    if (checkpoints != null && trainer.epoch() > lastCheckpointEpoch) {
+      checkpoint();
+    }
+    Converged start =
+        new Converged(
+            config.id(), f.epoch(), f.loss(), f.maxError(), f.signFit(), f.normW(), f.normA());
+    objective = new LipschitzObjective(trainer, config.maxEpochs(), config.learningRate());
+    objectiveStartEpoch = f.epoch();
+    replyTo.tell(new ObjectiveStarted(start, trainer.snapshot(), objective.boundMethod()));
+  }
+
+  /**
+   * One chunk of the objective. Its epochs continue the training's: epoch = fit epoch + objective
+   * steps; progress and snapshots show the best fitting weights so far.
+   */
+  private Behavior<Command> onObjectiveChunk() {
+    String id = config.id();
+    for (int i = 0; i < CHUNK_EPOCHS; i++) {
+      if (!objective.step()) {
+        EpochStats f = trainer.evaluate(); // the trainer now holds the best fitting weights
+        ended = true;
+        List<ObjectivePoint> path =
+            objective.path().stream()
+                .map(p -> new ObjectivePoint(p.step(), p.lambda(), p.bound(), p.best()))
+                .toList();
+        replyTo.tell(
+            new ObjectiveEnded(
+                id,
+                objective.boundMethod(),
+                objectiveStartEpoch,
+                objective.steps(),
+                objective.backtracks(),
+                objective.startBound(),
+                objective.bestBound(),
+                path));
+        replyTo.tell(
+            new Ended(
+                new Converged(
+                    id,
+                    objectiveStartEpoch + objective.steps(),
+                    f.loss(),
+                    f.maxError(),
+                    f.signFit(),
+                    f.normW(),
+                    f.normA()),
+                trainer.snapshot()));
+        return Behaviors.stopped();
+      }
+    }
+    EpochStats b = objective.bestStats();
+    int epoch = objectiveStartEpoch + objective.steps();
+    replyTo.tell(
+        new Progressed(
+            new TrainingProgress(
+                id,
+                epoch,
+                b.loss(),
+                b.maxError(),
+                b.signFit(),
+                Double.NaN,
+                Double.NaN,
+                b.minMargin(),
+                Double.NaN)));
+    maybeSnapshot(epoch, objective::bestSnapshot);
     getContext().getSelf().tell(TrainChunk.INSTANCE);
     return this;
   }

@@ -19,6 +19,7 @@ import lipfarm.config.RunConfig;
   @JsonSubTypes.Type(FarmEvent.DidNotInterpolate.class),
   @JsonSubTypes.Type(FarmEvent.Diverged.class),
   @JsonSubTypes.Type(FarmEvent.LipschitzEstimate.class),
+  @JsonSubTypes.Type(FarmEvent.ObjectiveFinished.class),
   @JsonSubTypes.Type(FarmEvent.RunFinished.class),
   @JsonSubTypes.Type(FarmEvent.RunReestimated.class),
   @JsonSubTypes.Type(FarmEvent.FarmFinished.class),
@@ -175,6 +176,43 @@ public sealed interface FarmEvent extends LipfarmSerializable {
           Double.NaN);
     }
   }
+
+  /**
+   * A {@code min-lipschitz} run finished its objective: from the network that first met the fit
+   * criterion (after {@code startEpoch} epochs) it took {@code steps} steps ({@code backtracks} of
+   * them undone because they broke the fit) minimising the differentiable certified bound {@code
+   * boundMethod} ({@code path-norm} for two-layer nets, {@code spectral-product} for deeper ones)
+   * from {@code startBound} to {@code endBound}. {@code startLower}/{@code startUpper} are the
+   * certified sandwich of the start network (full estimator budget), {@code endLower}/{@code
+   * endUpper} that of the objective's end network. When the end's certified upper bound is above
+   * the start's ({@code keptStart}), the run's result is the start network and its sandwich: the
+   * smoothest certified interpolant found. {@code path}: at most 64 points of the continuation.
+   */
+  record ObjectiveFinished(
+      String runId,
+      String boundMethod,
+      int startEpoch,
+      int steps,
+      int backtracks,
+      double startBound,
+      double endBound,
+      double startLower,
+      String startLowerMethod,
+      double startUpper,
+      String startUpperMethod,
+      double endLower,
+      double endUpper,
+      boolean keptStart,
+      List<ObjectivePoint> path)
+      implements FarmEvent {}
+
+  /**
+   * One point of an objective's path: after {@code step} steps, the continuation weight {@code
+   * lambda}, the differentiable bound at the current weights ({@code bound}) and the lowest one
+   * among the fitting weights so far ({@code best}).
+   */
+  record ObjectivePoint(int step, double lambda, double bound, double best)
+      implements LipfarmSerializable {}
 
   /**
    * Everything the reporter needs about one finished configuration.

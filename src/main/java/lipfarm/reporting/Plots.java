@@ -337,21 +337,21 @@ final class Plots {
     return render("loss_curves", title, caption, chart);
   }
 
-  private static void style(XYPlot plot) {
+  static void style(XYPlot plot) {
     plot.setBackgroundPaint(Color.WHITE);
     plot.setDomainGridlinePaint(new Color(0xdddddd));
     plot.setRangeGridlinePaint(new Color(0xdddddd));
     plot.setOutlinePaint(Color.GRAY);
   }
 
-  private static LogAxis logAxis(String label) {
+  static LogAxis logAxis(String label) {
     LogAxis a = new LogAxis(label);
     a.setSmallestValue(1e-12);
     a.setNumberFormatOverride(new ShortNumberFormat());
     return a;
   }
 
-  private static Plot render(String name, String title, String caption, JFreeChart chart) {
+  static Plot render(String name, String title, String caption, JFreeChart chart) {
     BufferedImage img = chart.createBufferedImage(WIDTH, HEIGHT);
     ByteArrayOutputStream png = new ByteArrayOutputStream();
     try {

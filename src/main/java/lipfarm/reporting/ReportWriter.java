@@ -182,8 +182,9 @@ public final class ReportWriter {
     List<Plots.Plot> plots = Plots.all(results, scaling, events);
     boolean finished = events.stream().anyMatch(e -> e instanceof FarmFinished);
     SandwichSection sandwich = SandwichSection.of(results, events);
+    ObjectiveSection objective = ObjectiveSection.of(results, events);
     ReportDocument doc =
-        document(farm, results, scaling, plots, sandwich, !events.isEmpty(), finished);
+        document(farm, results, scaling, plots, sandwich, objective, !events.isEmpty(), finished);
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put("results.csv", ReportDocument.utf8(csv(results)));
     files.put("results.json", ReportDocument.utf8(json(farm, results, scaling, networks)));
@@ -194,6 +195,7 @@ public final class ReportWriter {
       files.put("plots/" + p.name() + ".svg", ReportDocument.utf8(p.svg()));
     }
     sandwich.addFiles(files);
+    objective.addFiles(files);
     return files;
   }
 
@@ -447,7 +449,8 @@ public final class ReportWriter {
   public String markdown(String farm, List<RunResult> results) {
     ScalingAnalysis.Result scaling = ScalingAnalysis.analyse(results);
     SandwichSection sandwich = SandwichSection.of(results, List.of());
-    return document(farm, results, scaling, List.of(), sandwich, false, true).markdown();
+    ObjectiveSection objective = ObjectiveSection.of(results, List.of());
+    return document(farm, results, scaling, List.of(), sandwich, objective, false, true).markdown();
   }
 
   private ReportDocument document(
@@ -456,6 +459,7 @@ public final class ReportWriter {
       ScalingAnalysis.Result scaling,
       List<Plots.Plot> plots,
       SandwichSection sandwich,
+      ObjectiveSection objective,
       boolean haveEvents,
       boolean finished) {
     ReportDocument doc = new ReportDocument("lipfarm report: " + farm);
@@ -482,6 +486,7 @@ public final class ReportWriter {
       doc.paragraph("No loss curves: events.ndjson was not readable when this report was written.");
     }
     sandwich.write(doc);
+    objective.write(doc);
     definitions(doc, results);
     return doc;
   }

@@ -297,10 +297,16 @@ public final class MlpTrainer {
    * out} holds the forward output for those rows and is overwritten.
    */
   private void backward(INDArray inputs, INDArray targets, int from, int to, INDArray out) {
+    backward(inputs, targets, from, to, out, spec.loss());
+  }
+
+  /** {@link #backward} for the given loss. */
+  private void backward(
+      INDArray inputs, INDArray targets, int from, int to, INDArray out, Loss loss) {
     int rowsN = to - from;
     INDArray t = rows(targets, from, to);
     INDArray dz = out; // reuse the output buffer for dL/dz_L
-    switch (spec.loss()) {
+    switch (loss) {
       case SQUARED -> dz.subi(t).muli(1.0 / rowsN);
       case HINGE -> {
         // d/df max(0, 1 − y f) = −y·1[y f < 1]
@@ -715,6 +721,108 @@ public final class MlpTrainer {
     result[0] = loss / n;
     System.arraycopy(g, 0, result, 1, g.length);
     return result;
+  }
+
+  // Hooks of LipschitzObjective, which drives the weights itself once the net fits.
+
+  /** Layer sizes: d, the hidden widths, the output size. */
+  int[] layerSizes() {
+    return sizes.clone();
+  }
+
+  /** Outputs at the current weights, row-major n×m (a copy). */
+  double[] outputs() {
+    return kernel != null ? kernel.forward().clone() : forward(x, 0, n).data().dup().asDouble();
+  }
+
+  /** The fit measured from outputs {@code f} (row-major n×m) of the current weights, norms NaN. */
+  EpochStats statsOf(double[] f) {
+    return fitStats(f, Double.NaN, Double.NaN, Double.NaN);
+  }
+
+  /** The targets, row-major n×m (a copy), and the ±1 labels. */
+  double[] targets() {
+    return targets.clone();
+  }
+
+  double[] labels() {
+    return labels.clone();
+  }
+
+  /**
+   * Outputs at the current weights (row-major n×m, a copy) and, in {@link #gradient()}, the
+   * gradient of (1/2n) Σ dist(f_io, [lo_io, hi_io])², whatever the configured loss: zero where
+   * every output lies in its interval.
+   */
+  double[] boxGradient(double[] lo, double[] hi) {
+    if (kernel != null) {
+      kernel.boxLo = lo;
+      kernel.boxHi = hi;
+      try {
+        return kernel.forwardBackward(targets).clone();
+      } finally {
+        kernel.boxLo = null;
+        kernel.boxHi = null;
+      }
+    }
+    INDArray out = forward(x, 0, n);
+    double[] f = out.data().dup().asDouble();
+    double[] t = new double[f.length];
+    for (int q = 0; q < f.length; q++) {
+      t[q] = Math.min(Math.max(f[q], lo[q]), hi[q]);
+    }
+    INDArray tt = Nd4j.create(t, new long[] {n, sizes[layersCount]}, 'c').castTo(dtype);
+    backward(x, tt, 0, n, out, Loss.SQUARED);
+    return f;
+  }
+
+  /** The gradient buffer (a copy), flat layout as {@link #parameters()}. */
+  double[] gradient() {
+    return grad.dup().data().asDouble();
+  }
+
+  /**
+   * Copies the gradient into {@code into}, straight from its native memory (no ND4J op: ND4J's
+   * per-op cost would be most of a small net's objective step).
+   */
+  void gradientInto(double[] into) {
+    copyOut(grad, into);
+  }
+
+  /** Copies the parameters into {@code into}, as {@link #parameters()} without ND4J ops. */
+  void parametersInto(double[] into) {
+    copyOut(theta, into);
+  }
+
+  /** Sets the parameters from {@code p}, as {@link #setParameters} without ND4J ops. */
+  void writeParameters(double[] p) {
+    if (dtype == DataType.DOUBLE) {
+      java.nio.DoubleBuffer b = theta.data().asNioDouble();
+      b.position(0);
+      b.put(p);
+    } else if (dtype == DataType.FLOAT) {
+      java.nio.FloatBuffer b = theta.data().asNioFloat();
+      for (int i = 0; i < p.length; i++) {
+        b.put(i, (float) p[i]);
+      }
+    } else {
+      setParameters(p);
+    }
+  }
+
+  private void copyOut(INDArray flat, double[] into) {
+    if (dtype == DataType.DOUBLE) {
+      java.nio.DoubleBuffer b = flat.data().asNioDouble();
+      b.position(0);
+      b.get(into);
+    } else if (dtype == DataType.FLOAT) {
+      java.nio.FloatBuffer b = flat.data().asNioFloat();
+      for (int i = 0; i < into.length; i++) {
+        into[i] = b.get(i);
+      }
+    } else {
+      System.arraycopy(flat.dup().data().asDouble(), 0, into, 0, into.length);
+    }
   }
 
   /** Current flat parameters, layer by layer: W_l row-major, then b_l. */

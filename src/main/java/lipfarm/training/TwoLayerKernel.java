@@ -42,6 +42,10 @@ abstract class TwoLayerKernel {
   final Optimizer optimizer;
   final double[] out; // network outputs, double in both precisions
   final double[] dz; // dL/df per point
+  // When set, forwardBackward's loss is (1/2n) Σ dist(f_i, [lo_i, hi_i])², whatever the spec's
+  // loss: the fit-keeping term of the Lipschitz objective (see LipschitzObjective).
+  double[] boxLo;
+  double[] boxHi;
   final int block; // rows per block
 
   TwoLayerKernel(TrainingSpec spec, int restarts, int n, int d) {
@@ -125,6 +129,13 @@ abstract class TwoLayerKernel {
    */
   final void outputGradient(double[] targets, int from, int to) {
     double inv = 1.0 / n;
+    if (boxLo != null) {
+      for (int q = from * r; q < to * r; q++) {
+        double f = out[q];
+        dz[q] = (f - Math.min(Math.max(f, boxLo[q]), boxHi[q])) * inv;
+      }
+      return;
+    }
     for (int i = from; i < to; i++) {
       double t = targets[i];
       for (int q = i * r; q < (i + 1) * r; q++) {

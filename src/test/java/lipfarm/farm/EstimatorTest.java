@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import lipfarm.config.FarmDefinition;
 import lipfarm.config.RunConfig;
 import lipfarm.protocol.FarmEvent.LipschitzEstimate;
 import lipfarm.protocol.FarmEvent.MeasuredBound;
@@ -97,6 +98,33 @@ class EstimatorTest {
     assertThat(entry(last, "upper-global").value()).isEqualTo(last.upper());
     assertThat(entry(last, "lower-global").value()).isGreaterThanOrEqualTo(last.lower());
     assertThat(entry(last, "clever@ball").kind()).isEqualTo("ESTIMATE");
+    assertThat(last.bounds()).noneMatch(b -> b.kind().equals("ESTIMATOR_ERROR"));
+    probe.expectNoMessage(Duration.ofMillis(200));
+  }
+
+  @Test
+  void lowerModeAnswersOnceWithTheClosedFormUpperBoundsOnly() {
+    RunConfig c =
+        FarmDefinition.parse(
+                "farm { name = t, defaults { n = 40, d = 6, k = 12, tol = 0.1, max-epochs = 100,"
+                    + " estimator = lower, estimator-budget = 9000 } }")
+            .expand()
+            .get(0);
+    TestProbe<Estimator.Reply> probe = KIT.createTestProbe();
+    ActorRef<Estimator.Command> est = KIT.spawn(Estimator.create());
+    est.tell(new Estimator.Estimate(c, net("relu", 1), 7, probe.getRef()));
+    List<LipschitzEstimate> stream = untilComplete(probe);
+    assertThat(stream).hasSize(1);
+    LipschitzEstimate last = stream.get(0);
+    assertThat(last.lower()).isPositive().isLessThanOrEqualTo(last.upper());
+    assertThat(last.evaluations()).isLessThanOrEqualTo(9000);
+    assertThat(last.measures()).isNotNull();
+    assertThat(entry(last, "lower-local").value()).isEqualTo(last.lower());
+    assertThat(entry(last, "upper-global").value()).isEqualTo(last.upper());
+    assertThat(last.bounds())
+        .extracting(MeasuredBound::method)
+        .doesNotContain("clever@ball", "lipsdp-neuron", "eclipse-fast", "screen@sphere")
+        .contains("spectral-product", "path-norm", "grad@data", "ascent");
     assertThat(last.bounds()).noneMatch(b -> b.kind().equals("ESTIMATOR_ERROR"));
     probe.expectNoMessage(Duration.ofMillis(200));
   }

@@ -59,7 +59,7 @@ class EventSchemaTest {
             .collect(Collectors.toSet());
     JsonNode json = new ObjectMapper().readTree(EventSchema.FILE.toFile());
     Set<String> documented = new java.util.HashSet<>(json.get("oneOf").findValuesAsText("title"));
-    assertThat(documented).isEqualTo(types).hasSize(12);
+    assertThat(documented).isEqualTo(types).hasSize(13);
     String md = Files.readString(Path.of("docs/events.md"));
     for (String t : types) {
       assertThat(md).as("docs/events.md documents %s", t).contains("`" + t + "`");
@@ -130,6 +130,24 @@ class EventSchemaTest {
                 a.id(), 300, 3.0, "grad@data", 7.0, "path-norm", 500, 5, false, List.of(), null),
             new LipschitzEstimate(
                 a.id(), 300, 4.0, "grad@data", 6.0, "spectral-product", 1000, 5, true, bounds, m),
+            new FarmEvent.ObjectiveFinished(
+                a.id(),
+                "path-norm",
+                250,
+                50,
+                3,
+                9.0,
+                7.0,
+                3.5,
+                "grad@data",
+                8.0,
+                "path-norm",
+                4.0,
+                6.0,
+                false,
+                List.of(
+                    new FarmEvent.ObjectivePoint(0, 1e-3, 9.0, 9.0),
+                    new FarmEvent.ObjectivePoint(50, 2e-3, Double.NaN, 7.0))),
             new RunFinished(a.id(), ra),
             new RunFinished(b.id(), rb),
             new RunReestimated(a.id(), 50_000, again, reestimated),
