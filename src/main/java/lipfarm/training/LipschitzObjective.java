@@ -88,6 +88,7 @@ public final class LipschitzObjective {
   private final double[] m;
   private final double[] v;
   private final double[] gU;
+  private final double[] g; // the fit term's gradient
   private final double u0;
   private double bestU;
   private EpochStats bestStats;
@@ -158,6 +159,7 @@ public final class LipschitzObjective {
     this.m = new double[theta.length];
     this.v = new double[theta.length];
     this.gU = new double[theta.length];
+    this.g = new double[theta.length];
     this.u0 = bound.value(theta, null);
     this.bestU = u0;
     this.bestStats = start;
@@ -185,8 +187,8 @@ public final class LipschitzObjective {
     if (!stats.finite() || !criterion.fitted(stats)) {
       // Backtrack: the last fitting weights, a smaller step, no momentum.
       backtracks++;
-      theta = lastFit.clone();
-      trainer.setParameters(theta);
+      System.arraycopy(lastFit, 0, theta, 0, theta.length);
+      trainer.writeParameters(theta);
       rate *= RATE_CUT;
       java.util.Arrays.fill(m, 0.0);
       return checkDone();
@@ -199,7 +201,7 @@ public final class LipschitzObjective {
     }
     System.arraycopy(theta, 0, lastFit, 0, theta.length);
     record(u);
-    double[] g = trainer.gradient();
+    trainer.gradientInto(g);
     double w = lambda / u0;
     adamT++;
     double c1 = 1 - Math.pow(ADAM_BETA1, adamT);
@@ -210,10 +212,10 @@ public final class LipschitzObjective {
       v[p] = ADAM_BETA2 * v[p] + (1 - ADAM_BETA2) * gp * gp;
       theta[p] -= rate * (m[p] / c1) / (Math.sqrt(v[p] / c2) + ADAM_EPSILON);
     }
-    trainer.setParameters(theta);
+    trainer.writeParameters(theta);
     if (weightBounded) {
       trainer.project();
-      theta = trainer.parameters();
+      trainer.parametersInto(theta);
     }
     double used = slackUsed(stats);
     if (used < SLACK_LOW) {

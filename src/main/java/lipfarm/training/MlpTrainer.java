@@ -781,6 +781,50 @@ public final class MlpTrainer {
     return grad.dup().data().asDouble();
   }
 
+  /**
+   * Copies the gradient into {@code into}, straight from its native memory (no ND4J op: ND4J's
+   * per-op cost would be most of a small net's objective step).
+   */
+  void gradientInto(double[] into) {
+    copyOut(grad, into);
+  }
+
+  /** Copies the parameters into {@code into}, as {@link #parameters()} without ND4J ops. */
+  void parametersInto(double[] into) {
+    copyOut(theta, into);
+  }
+
+  /** Sets the parameters from {@code p}, as {@link #setParameters} without ND4J ops. */
+  void writeParameters(double[] p) {
+    if (dtype == DataType.DOUBLE) {
+      java.nio.DoubleBuffer b = theta.data().asNioDouble();
+      b.position(0);
+      b.put(p);
+    } else if (dtype == DataType.FLOAT) {
+      java.nio.FloatBuffer b = theta.data().asNioFloat();
+      for (int i = 0; i < p.length; i++) {
+        b.put(i, (float) p[i]);
+      }
+    } else {
+      setParameters(p);
+    }
+  }
+
+  private void copyOut(INDArray flat, double[] into) {
+    if (dtype == DataType.DOUBLE) {
+      java.nio.DoubleBuffer b = flat.data().asNioDouble();
+      b.position(0);
+      b.get(into);
+    } else if (dtype == DataType.FLOAT) {
+      java.nio.FloatBuffer b = flat.data().asNioFloat();
+      for (int i = 0; i < into.length; i++) {
+        into[i] = b.get(i);
+      }
+    } else {
+      System.arraycopy(flat.dup().data().asDouble(), 0, into, 0, into.length);
+    }
+  }
+
   /** Current flat parameters, layer by layer: W_l row-major, then b_l. */
   public double[] parameters() {
     return theta.dup().data().asDouble();

@@ -74,8 +74,11 @@ class ObjectiveFarmTest {
     for (int i = 0; i < LINE.length; i++) {
       line[i] = new double[] {LINE[i]};
     }
-    Path two = csv(tmp.resolve("two.csv"), TWO, TWO_LABELS);
-    Path onLine = csv(tmp.resolve("line.csv"), line, LINE_LABELS);
+    // A fixed relative path: the file's name is a parameter, so it fixes the ids and seeds.
+    Path data = Path.of("target", "objective-farm-test");
+    Files.createDirectories(data);
+    Path two = csv(data.resolve("two.csv"), TWO, TWO_LABELS);
+    Path onLine = csv(data.resolve("line.csv"), line, LINE_LABELS);
     Map<String, Double> known =
         Map.of(
             two.toString(), knownMinimum(TWO, TWO_LABELS),
@@ -84,7 +87,7 @@ class ObjectiveFarmTest {
         FarmDefinition.parse(
             "farm { name = objectives, max-concurrent-runs = 2, snapshot-every = 250\n"
                 + " defaults { data = csv, labels = noisy, d = 0, normalize = false,"
-                + " k = 12, tol = "
+                + " k = 24, tol = "
                 + TOL
                 + ", learning-rate = 0.03, max-epochs = 1500, estimator-budget = 2000 }\n"
                 + " zip { file = [\""
