@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       EstimateCommand.class,
       ReestimateCommand.class,
       ServeCommand.class,
+      NodeCommand.class,
       ExportCommand.class
     })
 public final class Main implements Runnable {
@@ -81,6 +82,9 @@ public final class Main implements Runnable {
       }
       if (cls == ServeCommand.class) {
         return cls.cast(new ServeCommand(out, err));
+      }
+      if (cls == NodeCommand.class) {
+        return cls.cast(new NodeCommand(out, err));
       }
       return CommandLine.defaultFactory().create(cls);
     }

@@ -61,7 +61,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private final String farm;
   private final int maxConcurrent;
-  private final RunChildren children;
+  private final RunLauncher launcher;
   private final CheckpointStore checkpoints;
   private final RunPolicy policy;
   private final FarmState recovered;
@@ -69,7 +69,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   // One adapter for every run (adapters are per message class): reports name their run.
   private final ActorRef<RunSupervisor.Report> fromRuns;
   private final Queue<RunConfig> pending = new ArrayDeque<>();
-  private final Map<String, ActorRef<RunSupervisor.Command>> active = new LinkedHashMap<>();
+  private final Map<String, ActorRef<?>> active = new LinkedHashMap<>();
   private final long startNanos = System.nanoTime();
   private boolean ended;
   private int finished;
@@ -89,10 +89,23 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       CheckpointStore checkpoints,
       RunPolicy policy,
       ActorRef<FarmJournal.Command> journal) {
+    return create(
+        farm, recovered, maxConcurrent, RunLauncher.local(children), checkpoints, policy, journal);
+  }
+
+  /** A coordinator whose runs are made by {@code launcher} (a cluster's places them elsewhere). */
+  public static Behavior<Command> create(
+      String farm,
+      FarmState recovered,
+      int maxConcurrent,
+      RunLauncher launcher,
+      CheckpointStore checkpoints,
+      RunPolicy policy,
+      ActorRef<FarmJournal.Command> journal) {
     return Behaviors.setup(
         ctx ->
             new Coordinator(
-                ctx, farm, recovered, maxConcurrent, children, checkpoints, policy, journal));
+                ctx, farm, recovered, maxConcurrent, launcher, checkpoints, policy, journal));
   }
 
   private Coordinator(
@@ -100,7 +113,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       String farm,
       FarmState recovered,
       int maxConcurrent,
-      RunChildren children,
+      RunLauncher launcher,
       CheckpointStore checkpoints,
       RunPolicy policy,
       ActorRef<FarmJournal.Command> journal) {
@@ -110,7 +123,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
     this.farm = farm;
     this.maxConcurrent = maxConcurrent;
-    this.children = children;
+    this.launcher = launcher;
     this.checkpoints = checkpoints;
     this.policy = policy;
     this.recovered = recovered;
@@ -150,18 +163,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     while (active.size() < maxConcurrent && !pending.isEmpty()) {
       RunConfig rc = pending.poll();
       String id = rc.id();
-      ActorRef<RunSupervisor.Command> run =
-          getContext()
-              .spawn(
-                  RunSupervisor.create(
-                      rc,
-                      recovered.failuresOf(id),
-                      children,
-                      checkpoints,
-                      policy,
-                      journal,
-                      fromRuns),
-                  "run-" + id);
+      ActorRef<?> run =
+          spawnRun(
+              launcher.run(
+                  farm, rc, recovered.failuresOf(id), checkpoints, policy, journal, fromRuns),
+              "run-" + id);
       active.put(id, run);
     }
     if (active.isEmpty() && pending.isEmpty() && persisting == 0 && !ended) {
@@ -170,6 +176,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
           new FarmFinished(farm, finished, failed, (System.nanoTime() - startNanos) / 1_000_000));
       getContext().getSelf().tell(Stop.INSTANCE);
     }
+  }
+
+  private <T> ActorRef<T> spawnRun(Behavior<T> behavior, String name) {
+    return getContext().spawn(behavior, name);
   }
 
   private Behavior<Command> onFromRun(FromRun m) {

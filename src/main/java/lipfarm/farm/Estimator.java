@@ -39,6 +39,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * lower-local}, {@code lower-global}, {@code upper-global}, and any invariant violation as kind
  * {@code ESTIMATOR_ERROR} with method {@code invariant:<inequality>} (F10 ≤ lower is checked when
  * the net fits its data within tol).
+ *
+ * <p>With {@code estimator = "lower"} the configuration asks for the lower bound only: one {@link
+ * LowerBoundSearch} spends the whole budget in a single step and the only reply is complete (no
+ * CLEVER, closed-form upper bounds only; see docs/estimation.md).
  */
 public final class Estimator extends AbstractBehavior<Estimator.Command> {
 

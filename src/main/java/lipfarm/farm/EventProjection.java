@@ -12,7 +12,10 @@ import org.apache.pekko.persistence.query.EventEnvelope;
 import org.apache.pekko.persistence.query.Offset;
 import org.apache.pekko.persistence.query.PersistenceQuery;
 import org.apache.pekko.persistence.query.Sequence;
+import org.apache.pekko.stream.KillSwitches;
 import org.apache.pekko.stream.RestartSettings;
+import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.RestartSource;
 import org.apache.pekko.stream.javadsl.Sink;
 
@@ -24,23 +27,31 @@ import org.apache.pekko.stream.javadsl.Sink;
  * beginning of the journal, so a restarted runtime rebuilds its event stream; the reporters skip
  * what their files already hold. A failed query restarts after the last event handled.
  */
-final class EventProjection {
+public final class EventProjection {
   private EventProjection() {}
 
-  static void start(ActorSystem<?> system, ActorRef<FarmManager.Command> manager) {
+  /**
+   * Starts the projection into {@code manager} (which must answer {@link FarmManager.Project}).
+   *
+   * @return stops the projection (for a manager that stops before its actor system)
+   */
+  public static UniqueKillSwitch start(
+      ActorSystem<?> system, ActorRef<FarmManager.Command> manager) {
     JdbcReadJournal journal =
         PersistenceQuery.get(Adapter.toClassic(system))
             .getReadJournalFor(JdbcReadJournal.class, JdbcReadJournal.Identifier());
     AtomicLong last = new AtomicLong(0); // owned by this stream: the offset handled last
     RestartSettings restart =
         RestartSettings.create(Duration.ofMillis(200), Duration.ofSeconds(10), 0.2);
-    RestartSource.withBackoff(
+    return RestartSource.withBackoff(
             restart,
             () ->
                 journal
                     .eventsByTag(FarmJournal.TAG, Offset.sequence(last.get()))
                     .mapAsync(1, env -> handle(system, manager, env, last)))
-        .runWith(Sink.ignore(), system);
+        .viaMat(KillSwitches.single(), Keep.right())
+        .to(Sink.ignore())
+        .run(system);
   }
 
   private static java.util.concurrent.CompletionStage<Done> handle(

@@ -170,7 +170,29 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
       RunChildren children,
       Faults faults,
       Consumer<FarmEvent> listener,
-      String registryId) {}
+      String registryId,
+      RunLauncher launcher) {
+
+    /** Runs execute in this runtime, under their coordinators. */
+    public Settings(
+        Path root,
+        MeterRegistry registry,
+        ActorRef<EventJournal.Command> eventLog,
+        RunChildren children,
+        Faults faults,
+        Consumer<FarmEvent> listener,
+        String registryId) {
+      this(
+          root,
+          registry,
+          eventLog,
+          children,
+          faults,
+          listener,
+          registryId,
+          RunLauncher.local(children));
+    }
+  }
 
   private final Settings settings;
   private final Map<String, HostedFarm> farms = new LinkedHashMap<>();
@@ -181,6 +203,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   private final List<ActorRef<Done>> stopWaiters = new ArrayList<>();
   private boolean stopping;
   private boolean projecting;
+  private org.apache.pekko.stream.UniqueKillSwitch projection;
 
   /**
    * @param settings the results root, meters, event stream, children, faults, listener, and the
@@ -267,6 +290,14 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
         .onMessage(WrappedWritten.class, this::onWritten)
         .onMessage(ChildStopped.class, this::onChildStopped)
         .onMessage(CheckEnded.class, this::onCheckEnded)
+        .onSignal(
+            org.apache.pekko.actor.typed.PostStop.class,
+            s -> {
+              if (projection != null) {
+                projection.shutdown(); // a manager may stop before its actor system (a cluster's)
+              }
+              return this;
+            })
         .build();
   }
 
@@ -509,7 +540,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
                       f.spec.id(),
                       state,
                       Math.max(1, f.spec.maxConcurrent()),
-                      settings.children(),
+                      settings.launcher(),
                       new CheckpointStore(f.dir.resolve("checkpoints")),
                       f.spec.policy(),
                       f.journal),
@@ -535,7 +566,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   private void startProjection() {
     if (!projecting) {
       projecting = true;
-      EventProjection.start(getContext().getSystem(), getContext().getSelf());
+      projection = EventProjection.start(getContext().getSystem(), getContext().getSelf());
     }
   }
 
@@ -680,7 +711,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   }
 
   /** A farm file holding the rendered farm block {@code source} (which has no braces). */
-  static String farmFile(String source) {
+  public static String farmFile(String source) {
     return "farm {\n" + source.strip() + "\n}\n";
   }
 }

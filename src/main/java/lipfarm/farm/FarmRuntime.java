@@ -98,7 +98,8 @@ public final class FarmRuntime implements AutoCloseable {
     return new FarmRuntime(system, refs.join());
   }
 
-  static Config config(Settings s) {
+  /** The actor system's settings for {@code s}: compute pool, journal plugins, then defaults. */
+  public static Config config(Settings s) {
     return s.extra()
         .withFallback(
             ConfigFactory.parseString(

@@ -26,4 +26,23 @@ public record FarmSpec(
     RunPolicy policy,
     String confText,
     boolean resumeEnded)
-    implements LipfarmSerializable {}
+    implements LipfarmSerializable {
+
+  /** The spec of the service farm {@code e} under the results root {@code root}. */
+  public static FarmSpec ofService(
+      java.nio.file.Path root,
+      lipfarm.config.FarmDefinition def,
+      List<RunConfig> runs,
+      ServiceRegistry.Entry e) {
+    return new FarmSpec(
+        e.id(),
+        def.name(),
+        root.resolve(e.dir()).toString(),
+        e.persistenceId(),
+        runs,
+        def.maxConcurrentRuns(),
+        RunPolicy.of(lipfarm.config.Durability.of(def)),
+        FarmManager.farmFile(def.source()),
+        false);
+  }
+}

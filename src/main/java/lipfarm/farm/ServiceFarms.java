@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import lipfarm.config.ConfigException;
-import lipfarm.config.Durability;
 import lipfarm.config.FarmDefinition;
 import lipfarm.config.RunConfig;
 import lipfarm.protocol.LipfarmSerializable;
@@ -109,16 +108,7 @@ final class ServiceFarms extends AbstractBehavior<ServiceFarms.Command> {
   }
 
   private FarmSpec specOf(FarmDefinition def, List<RunConfig> runs, ServiceRegistry.Entry e) {
-    return new FarmSpec(
-        e.id(),
-        def.name(),
-        root.resolve(e.dir()).toString(),
-        e.persistenceId(),
-        runs,
-        def.maxConcurrentRuns(),
-        RunPolicy.of(Durability.of(def)),
-        FarmManager.farmFile(def.source()),
-        false);
+    return FarmSpec.ofService(root, def, runs, e);
   }
 
   private Behavior<Command> onSubmit(FarmManager.Submit m) {

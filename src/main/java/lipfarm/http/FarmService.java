@@ -114,6 +114,23 @@ public final class FarmService implements AutoCloseable {
             });
   }
 
+  /**
+   * Binds the HTTP API (the same routes, token rules and limits as {@code lipfarm serve}) in front
+   * of any actor answering the farm manager's protocol, e.g. a cluster node's; completes once
+   * bound.
+   */
+  static CompletionStage<ServerBinding> bindApi(
+      ActorSystem<?> system,
+      org.apache.pekko.actor.typed.ActorRef<lipfarm.farm.FarmManager.Command> farms,
+      org.apache.pekko.actor.typed.ActorRef<lipfarm.farm.EventJournal.Command> eventLog,
+      PrometheusMeterRegistry registry,
+      ServiceConfig config) {
+    HttpApi api = new HttpApi(system, farms, eventLog, registry, config);
+    return Http.get(system)
+        .newServerAt(config.host(), config.port())
+        .bind(new RouteGuard().wrap(api.routes()));
+  }
+
   /** The service's stable identity under {@code root} (its registry's persistence id). */
   static String serviceId(Path root) throws IOException {
     return FarmRuntime.stableId(root.resolve("service.id"), UUID.randomUUID().toString());

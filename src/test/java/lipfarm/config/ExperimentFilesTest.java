@@ -103,13 +103,19 @@ class ExperimentFilesTest {
   @Test
   void everyFileExpandsToTheCountOfItsGrid() {
     Map<String, Long> expected = new TreeMap<>();
-    // a: k·d ≥ 2n and k ≤ 2n, per d; 5 seeds (quick: d = 20, n ≤ 400, 3 seeds).
-    long a20 = pairs(N_100_3200, K_4_6400, (n, k) -> k * 20 >= 2 * n && k <= 2 * n);
-    long a50 = pairs(N_100_3200, K_4_6400, (n, k) -> k * 50 >= 2 * n && k <= 2 * n);
-    expected.put("a-sqrt-n-over-k", (a20 + a50) * 5);
-    expected.put(
-        "a-sqrt-n-over-k.quick",
-        pairs(new int[] {100, 200, 400}, K_4_6400, (n, k) -> k * 20 >= 2 * n && k <= 2 * n) * 3);
+    // a: k·d ≥ 2n and k ≤ 2n, per d; 5 seeds; objective fit everywhere, min-lipschitz for
+    // n ≤ 400 (quick: d = 20, n ≤ 400, 3 seeds, min-lipschitz for n ≤ 200).
+    long aFit = 0;
+    long aMin = 0;
+    for (int d : new int[] {20, 50}) {
+      aFit += pairs(N_100_3200, K_4_6400, (n, k) -> k * d >= 2 * n && k <= 2 * n);
+      aMin += pairs(N_100_3200, K_4_6400, (n, k) -> k * d >= 2 * n && k <= 2 * n && n <= 400);
+    }
+    expected.put("a-sqrt-n-over-k", (aFit + aMin) * 5);
+    long aQuickFit =
+        pairs(new int[] {100, 200, 400}, K_4_6400, (n, k) -> k * 20 >= 2 * n && k <= 2 * n);
+    long aQuickMin = pairs(new int[] {100, 200}, K_4_6400, (n, k) -> k * 20 >= 2 * n && k <= 2 * n);
+    expected.put("a-sqrt-n-over-k.quick", (aQuickFit + aQuickMin) * 3);
     // b: k·d ≥ 4n with d = 20, 9 values of c, 3 seeds (quick: 3 values, 2 seeds).
     expected.put(
         "b-weight-bounded",
@@ -154,6 +160,7 @@ class ExperimentFilesTest {
     assertThat(actual).isEqualTo(expected);
     // A sanity check on the hand counts themselves: the sizes the files' comments state.
     assertThat(expected)
+        .containsEntry("a-sqrt-n-over-k", 290L + 145L)
         .containsEntry("b-weight-bounded", 243L)
         .containsEntry("d-bubeck-sellke", 210L)
         .containsEntry("f-fashion-mnist", 78L);
@@ -170,6 +177,21 @@ class ExperimentFilesTest {
             "e-low-dimension",
             "f-fashion-mnist")) {
       assertThat(expand(e + ".quick").size()).as(e).isLessThan(expand(e).size());
+    }
+  }
+
+  /** a: every min-lipschitz run has its fit twin in the farm (the objective starts from it). */
+  @Test
+  void everyMinLipschitzRunHasItsFitTwin() {
+    for (String name : List.of("a-sqrt-n-over-k", "a-sqrt-n-over-k.quick")) {
+      List<RunConfig> runs = expand(name);
+      java.util.Set<String> ids = runs.stream().map(RunConfig::id).collect(Collectors.toSet());
+      List<RunConfig> smooth =
+          runs.stream().filter(r -> RunConfig.MIN_LIPSCHITZ.equals(r.objective())).toList();
+      assertThat(smooth).as(name).isNotEmpty();
+      for (RunConfig rc : smooth) {
+        assertThat(ids).as(name).contains(rc.withObjective(RunConfig.FIT).id());
+      }
     }
   }
 
