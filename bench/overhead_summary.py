@@ -44,15 +44,24 @@ def farm_overhead(farm):
     in_run = sum(finished[r] - started[r] for r in runs) - sum(compute[r] for r in runs)
     # Slots become free at FarmStarted (all of them) and at each RunFinished; each RunStarted takes
     # the earliest free slot: its gap is the time that slot stayed free.
+    # A run may start before the result that freed its slot is persisted (the coordinator starts
+    # the next run when a run ends, not when its RunFinished is committed): such a start has no gap
+    # and takes the slot of the next RunFinished.
     free = [farm_start] * slots
+    owed = 0
     gaps = 0.0
     for when, kind, rid in sorted(
             [(started[r], 1, r) for r in runs] + [(finished[r], 0, r) for r in runs]):
         if kind == 0:
-            free.append(when)
-        else:
+            if owed > 0:
+                owed -= 1
+            else:
+                free.append(when)
+        elif free:
             free.sort()
             gaps += when - free.pop(0)
+        else:
+            owed += 1
     total_compute = sum(compute[r] for r in runs)
     return {
         "farm": os.path.basename(farm),

@@ -26,8 +26,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * Runs a farm's queue: at most {@code maxConcurrentRuns} configurations at once, each under its own
  * {@link RunSupervisor}; a configuration id is never run twice and runs with a result in the
  * recovered state are not run again. Every fact goes to the farm's {@link FarmJournal}, which
- * persists (and so publishes) it; the next run starts once a result is durable. Stops itself after
- * its last event ({@link FarmFinished} or {@link FarmCancelled}) or on {@link Stop}.
+ * persists (and so publishes) it; the next run starts as soon as a run has ended (its result is
+ * still being persisted: until it is, its checkpoint is kept, so a crash re-runs it from there),
+ * and the farm finishes once every result is durable. Stops itself after its last event ({@link
+ * FarmFinished} or {@link FarmCancelled}) or on {@link Stop}.
  */
 public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
@@ -199,6 +201,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
               Duration.ofSeconds(60),
               replyTo -> new FarmJournal.Publish(new RunFinished(result.runId(), result), replyTo),
               (rec, err) -> new ResultPersisted(result, err));
+      // Its slot is free now: waiting for the journal's commit would idle a core for every run.
+      startRuns();
     }
     return this;
   }

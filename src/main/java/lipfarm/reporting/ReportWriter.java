@@ -178,7 +178,7 @@ public final class ReportWriter {
   public Map<String, byte[]> render(
       String farm, List<RunResult> results, List<FarmEvent> events, java.util.Set<String> networks)
       throws IOException {
-    ScalingAnalysis.Result scaling = ScalingAnalysis.analyse(results);
+    ScalingAnalysis.Result scaling = scaling(results);
     List<Plots.Plot> plots = Plots.all(results, scaling, events);
     boolean finished = events.stream().anyMatch(e -> e instanceof FarmFinished);
     SandwichSection sandwich = SandwichSection.of(results, events);
@@ -361,7 +361,7 @@ public final class ReportWriter {
   // ---------------------------------------------------------------- results.json
 
   public String json(String farm, List<RunResult> results) throws IOException {
-    return json(farm, results, ScalingAnalysis.analyse(results));
+    return json(farm, results, scaling(results));
   }
 
   String json(String farm, List<RunResult> results, ScalingAnalysis.Result scaling)
@@ -447,7 +447,7 @@ public final class ReportWriter {
   // ---------------------------------------------------------------- report.md / report.html
 
   public String markdown(String farm, List<RunResult> results) {
-    ScalingAnalysis.Result scaling = ScalingAnalysis.analyse(results);
+    ScalingAnalysis.Result scaling = scaling(results);
     SandwichSection sandwich = SandwichSection.of(results, List.of());
     ObjectiveSection objective = ObjectiveSection.of(results, List.of());
     return document(farm, results, scaling, List.of(), sandwich, objective, false, true).markdown();
@@ -468,7 +468,7 @@ public final class ReportWriter {
       checks.put(r.runId(), ConsistencyChecks.evaluate(r, bounds(r)));
     }
     answer(doc, results, scaling, checks, finished);
-    scalingSection(doc, scaling);
+    scalingSection(doc, scaling, mixedObjectives(results));
     runsSection(doc, results, checks);
     theorySection(doc, results);
     checksSection(doc, results, checks);
@@ -588,8 +588,15 @@ public final class ReportWriter {
    * predicted slope lies inside. Same analysis, same numbers as the report.
    */
   public static List<String> answerLines(List<RunResult> results) {
-    ScalingAnalysis.Result s = ScalingAnalysis.analyse(results);
+    ScalingAnalysis.Result s = scaling(results);
     List<String> lines = new ArrayList<>(PlainText.wrap(counts(s), "", ""));
+    if (mixedObjectives(results)) {
+      lines.addAll(
+          PlainText.wrap(
+              "(the objective = fit runs; the min-lipschitz runs' slopes are in the report)",
+              "",
+              ""));
+    }
     for (String sentence : slopeSentences(s)) {
       lines.addAll(PlainText.wrap(sentence, "- ", "  "));
     }
@@ -646,8 +653,32 @@ public final class ReportWriter {
     return String.format(Locale.ROOT, "%+.2f", p);
   }
 
-  private static void scalingSection(ReportDocument doc, ScalingAnalysis.Result s) {
+  /**
+   * The farm's scaling fits: over every run, or over the plain-fit runs alone when the farm has
+   * both objectives (a smoothest interpolant and Adam's are different measurements of the same
+   * configuration; pooling them would fit neither; the objective section fits each).
+   */
+  static ScalingAnalysis.Result scaling(List<RunResult> results) {
+    return ScalingAnalysis.analyse(mixedObjectives(results) ? plainFits(results) : results);
+  }
+
+  static boolean mixedObjectives(List<RunResult> results) {
+    boolean smooth = results.stream().anyMatch(r -> r.config().minimisesLipschitz());
+    return smooth && results.stream().anyMatch(r -> !r.config().minimisesLipschitz());
+  }
+
+  private static List<RunResult> plainFits(List<RunResult> results) {
+    return results.stream().filter(r -> !r.config().minimisesLipschitz()).toList();
+  }
+
+  private static void scalingSection(ReportDocument doc, ScalingAnalysis.Result s, boolean mixed) {
     doc.heading(2, "Scaling fits");
+    if (mixed) {
+      doc.paragraph(
+          "This farm has both objectives: the fits below are over the `fit` runs only; the "
+              + "smoothest interpolants' slopes, side by side with these, are in the objective "
+              + "section.");
+    }
     doc.paragraph(
         "Least squares of log(measured) on the logs of the grid axes that vary, over the interpolating runs. **joint**: "
             + "all varying axes among n, k, d, depth and the weight bound's bound-value in one regression, so each slope is the elasticity with the other "

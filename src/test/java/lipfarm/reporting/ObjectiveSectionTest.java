@@ -122,4 +122,23 @@ class ObjectiveSectionTest {
     assertThat(cells[4]).contains("[");
     assertThat(cells[5]).contains("[");
   }
+
+  @Test
+  void theMainScalingFitsUseThePlainFitsWhenBothObjectivesArePresent() {
+    List<RunResult> results = results(true);
+    assertThat(ReportWriter.mixedObjectives(results)).isTrue();
+    double slope =
+        ReportWriter.scaling(results).fits().stream()
+            .filter(
+                f ->
+                    f.quantity() == lipfarm.analysis.ScalingAnalysis.Quantity.UPPER
+                        && f.axis() == lipfarm.analysis.ScalingAnalysis.Axis.N_OVER_K)
+            .findFirst()
+            .orElseThrow()
+            .slope();
+    // Pooled with the smoothest interpolants it would land between the two exponents.
+    assertThat(slope)
+        .isCloseTo(PLAIN_EXPONENT, org.assertj.core.api.Assertions.within(SLOPE_TOLERANCE));
+    assertThat(ReportWriter.answerLines(results)).anyMatch(l -> l.contains("objective = fit"));
+  }
 }
