@@ -1,9 +1,6 @@
 package lipfarm.cli;
 
 import java.io.PrintStream;
-import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -13,6 +10,7 @@ import lipfarm.farm.RunChildren;
 import lipfarm.http.NodeService;
 import lipfarm.http.ServiceConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -27,6 +25,8 @@ import picocli.CommandLine.Option;
 final class NodeCommand implements Callable<Integer> {
   private final PrintStream out;
   private final PrintStream err;
+
+  @Mixin ServiceOptions service = new ServiceOptions();
 
   @Option(
       names = "--cluster-host",
@@ -65,76 +65,6 @@ final class NodeCommand implements Callable<Integer> {
       defaultValue = "0")
   int slots;
 
-  @Option(
-      names = "--bind",
-      paramLabel = "HOST",
-      description =
-          "HTTP address (default: ${DEFAULT-VALUE}); any non-loopback address requires a token",
-      defaultValue = "127.0.0.1")
-  String bind;
-
-  @Option(
-      names = "--port",
-      description = "HTTP port, 0 for any free one (default: ${DEFAULT-VALUE})",
-      defaultValue = "8080")
-  int port;
-
-  @Option(
-      names = "--token",
-      paramLabel = "TOKEN",
-      description =
-          "bearer token for POST and DELETE, the same on every node (default: env LIPFARM_TOKEN)")
-  String token;
-
-  @Option(
-      names = "--output-dir",
-      paramLabel = "DIR",
-      description =
-          "results root, the same shared directory on every node (checkpoints, networks, reports) (default: ${DEFAULT-VALUE})",
-      defaultValue = "runs")
-  Path outputDir;
-
-  @Option(
-      names = "--max-body-bytes",
-      description = "largest accepted request body (default: ${DEFAULT-VALUE})",
-      defaultValue = "65536")
-  long maxBodyBytes;
-
-  @Option(
-      names = "--heartbeat-seconds",
-      description =
-          "idle seconds before an event stream sends a heartbeat (default: ${DEFAULT-VALUE})",
-      defaultValue = "15")
-  int heartbeatSeconds;
-
-  @Option(
-      names = "--event-log-capacity",
-      description = "newest events kept for streams (default: ${DEFAULT-VALUE})",
-      defaultValue = "200000")
-  int eventLogCapacity;
-
-  @Option(
-      names = "--max-configurations",
-      paramLabel = "N",
-      description =
-          "most configurations one submitted farm's grid may span (default: ${DEFAULT-VALUE})",
-      defaultValue = "100000")
-  long maxConfigurations;
-
-  @Option(
-      names = "--max-run-cells",
-      paramLabel = "N",
-      description =
-          "most numbers one run of a submitted farm may hold at once (default: ${DEFAULT-VALUE})",
-      defaultValue = "50000000")
-  long maxRunCells;
-
-  @Option(
-      names = "--data-dir",
-      paramLabel = "DIR",
-      description = "a directory whose files submitted farms may read; repeatable")
-  List<Path> dataDirs = new java.util.ArrayList<>();
-
   NodeCommand(PrintStream out, PrintStream err) {
     this.out = out;
     this.err = err;
@@ -142,18 +72,8 @@ final class NodeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (port < 0
-        || port > 65535
-        || clusterPort < 0
-        || clusterPort > 65535
-        || slots < 0
-        || maxBodyBytes < 1
-        || heartbeatSeconds < 1
-        || eventLogCapacity < 1
-        || maxConfigurations < 1
-        || maxRunCells < 1) {
-      err.println(
-          "lipfarm: --port and --cluster-port must be in [0, 65535], --slots ≥ 0; the limits must be positive");
+    if (clusterPort < 0 || clusterPort > 65535 || slots < 0) {
+      err.println("lipfarm: --cluster-port must be in [0, 65535], --slots ≥ 0");
       return Main.EXIT_USAGE;
     }
     List<String> seeds =
@@ -175,33 +95,9 @@ final class NodeCommand implements Callable<Integer> {
               + " cluster runs (no --seed-nodes)");
       return Main.EXIT_USAGE;
     }
-    for (Path d : dataDirs) {
-      if (!java.nio.file.Files.isDirectory(d)) {
-        err.println("lipfarm: --data-dir " + d + " is not a directory");
-        return Main.EXIT_USAGE;
-      }
-    }
     int n = slots == 0 ? Runtime.getRuntime().availableProcessors() : slots;
-    String tok = token != null ? token : System.getenv("LIPFARM_TOKEN");
-    ServiceConfig.TokenDecision decision;
-    try {
-      decision =
-          ServiceConfig.defaults()
-              .withHost(bind)
-              .withPort(port)
-              .withToken(tok)
-              .withOutputRoot(outputDir)
-              .withMaxBodyBytes(maxBodyBytes)
-              .withHeartbeat(Duration.ofSeconds(heartbeatSeconds))
-              .withEventLogCapacity(eventLogCapacity)
-              .withComputeThreads(n)
-              .withMaxConfigurations(maxConfigurations)
-              .withMaxRunCells(maxRunCells)
-              .withDataDirs(dataDirs)
-              .withTokenPolicy(new SecureRandom());
-    } catch (IllegalArgumentException e) {
-      err.println(
-          "lipfarm: " + (token != null ? "--token" : "LIPFARM_TOKEN") + ": " + e.getMessage());
+    ServiceConfig.TokenDecision decision = service.decide(n, err);
+    if (decision == null) {
       return Main.EXIT_USAGE;
     }
     Faults faults = Faults.parse(System.getProperty("lipfarm.faults"));
@@ -210,7 +106,7 @@ final class NodeCommand implements Callable<Integer> {
       node =
           NodeService.start(
               new NodeService.Membership(clusterHost, clusterPort, clusterBind, seeds, n),
-              JournalDatabase.forService(outputDir.toAbsolutePath(), System.getenv()),
+              JournalDatabase.forService(service.outputDir.toAbsolutePath(), System.getenv()),
               decision.config(),
               RunChildren.real(faults),
               faults);
@@ -228,7 +124,7 @@ final class NodeCommand implements Callable<Integer> {
             + ", listening on "
             + node.baseUri()
             + "  (results under "
-            + outputDir.toAbsolutePath()
+            + service.outputDir.toAbsolutePath()
             + ")");
     if (decision.generated()) {
       out.println(
