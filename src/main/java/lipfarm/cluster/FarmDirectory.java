@@ -1,6 +1,5 @@
 package lipfarm.cluster;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import lipfarm.config.ConfigException;
 import lipfarm.config.FarmDefinition;
 import lipfarm.farm.FarmManager;
@@ -206,29 +204,18 @@ final class FarmDirectory {
         m.replyTo().tell(new FarmManager.Submitted(null, "invalid farm: " + e.getMessage()));
         return Behaviors.same();
       }
-      long number = lastNumber + 1;
-      while (Files.exists(root.resolve(def.name()).resolve(def.name() + "-" + number))
-          || registering.contains(def.name() + "-" + number)) {
-        number++; // a directory from elsewhere: never write into it
-      }
-      lastNumber = number;
-      String id = def.name() + "-" + number;
-      Path dir = root.resolve(def.name()).resolve(id).normalize();
-      if (!dir.startsWith(root) || dir.equals(root)) {
+      ServiceRegistry.Entry entry =
+          ServiceRegistry.Entry.next(
+              root, def.name(), def.source(), lastNumber, registering::contains);
+      if (entry == null) {
         m.replyTo()
             .tell(
                 new FarmManager.Submitted(
                     null, "farm name '" + def.name() + "' would leave the results root"));
         return Behaviors.same();
       }
-      ServiceRegistry.Entry entry =
-          new ServiceRegistry.Entry(
-              id,
-              def.name(),
-              number,
-              root.relativize(dir).toString(),
-              "lipfarm|" + id + "|" + UUID.randomUUID(),
-              def.source());
+      lastNumber = entry.number();
+      String id = entry.id();
       FarmSpec spec = FarmSpec.ofService(root, def, def.expand(), entry);
       registering.add(id);
       ctx.ask(

@@ -1,10 +1,8 @@
 package lipfarm.farm;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.UUID;
 import lipfarm.config.ConfigException;
 import lipfarm.config.FarmDefinition;
 import lipfarm.config.RunConfig;
@@ -113,28 +111,16 @@ final class ServiceFarms extends AbstractBehavior<ServiceFarms.Command> {
 
   private Behavior<Command> onSubmit(FarmManager.Submit m) {
     FarmDefinition def = m.definition();
-    long number = lastNumber + 1;
-    while (Files.exists(root.resolve(def.name()).resolve(def.name() + "-" + number))) {
-      number++; // a directory from elsewhere: never write into it
-    }
-    lastNumber = number;
-    String id = def.name() + "-" + number;
-    Path dir = root.resolve(def.name()).resolve(id).normalize();
-    if (!dir.startsWith(root) || dir.equals(root)) {
+    ServiceRegistry.Entry entry =
+        ServiceRegistry.Entry.next(root, def.name(), def.source(), lastNumber, id -> false);
+    if (entry == null) {
       m.replyTo()
           .tell(
               new FarmManager.Submitted(
                   null, "farm name '" + def.name() + "' would leave the results root"));
       return this;
     }
-    ServiceRegistry.Entry entry =
-        new ServiceRegistry.Entry(
-            id,
-            def.name(),
-            number,
-            root.relativize(dir).toString(),
-            "lipfarm|" + id + "|" + UUID.randomUUID(),
-            def.source());
+    lastNumber = entry.number();
     FarmSpec spec = specOf(def, m.runs(), entry);
     getContext()
         .ask(

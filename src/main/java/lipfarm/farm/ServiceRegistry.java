@@ -39,7 +39,38 @@ public final class ServiceRegistry
    */
   public record Entry(
       String id, String name, long number, String dir, String persistenceId, String source)
-      implements LipfarmSerializable {}
+      implements LipfarmSerializable {
+
+    /**
+     * A new farm named {@code name}: the first number after {@code lastNumber} whose directory does
+     * not exist (a directory from elsewhere is never written into) and whose id is not {@code
+     * taken}; null if the name would leave the results {@code root}.
+     */
+    public static Entry next(
+        java.nio.file.Path root,
+        String name,
+        String source,
+        long lastNumber,
+        java.util.function.Predicate<String> taken) {
+      long number = lastNumber + 1;
+      while (java.nio.file.Files.exists(root.resolve(name).resolve(name + "-" + number))
+          || taken.test(name + "-" + number)) {
+        number++;
+      }
+      String id = name + "-" + number;
+      java.nio.file.Path dir = root.resolve(name).resolve(id).normalize();
+      if (!dir.startsWith(root) || dir.equals(root)) {
+        return null;
+      }
+      return new Entry(
+          id,
+          name,
+          number,
+          root.relativize(dir).toString(),
+          "lipfarm|" + id + "|" + java.util.UUID.randomUUID(),
+          source);
+    }
+  }
 
   public sealed interface Event extends LipfarmSerializable {}
 
