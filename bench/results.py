@@ -167,12 +167,15 @@ def slope_text(s, pred=None, at_least=False):
 
 
 class Farm:
-    def __init__(self, runs_dir, exp):
+    def __init__(self, runs_dir, exp, only=None):
+        """The full farm if it has results, else the quick one; only = "full" or "quick" picks one."""
         self.exp = exp
         self.dir = None
         self.variant = None
         for suffix, variant in (("", "full"), ("-quick", "quick")):
             d = os.path.join(runs_dir, exp + suffix)
+            if only is not None and variant != only:
+                continue
             if os.path.isfile(os.path.join(d, "results.json")):
                 self.dir, self.variant = d, variant
                 break
@@ -542,7 +545,9 @@ def main():
     for exp, title in EXPERIMENTS:
         out.append(f"## {title}")
         out.append("")
-        farm = Farm(runs_dir, exp)
+        full, quick = Farm(runs_dir, exp, "full"), Farm(runs_dir, exp, "quick")
+        # A finished full farm answers alone; a partial one is shown after the quick farm, if any.
+        farm = full if full.dir is not None and (full.finished or quick.dir is None) else quick
         if farm.dir is None:
             out += [f"**Not run yet**: no finished `{exp}` or `{exp}-quick` farm in `{runs_dir}`. Run "
                     f"`bash bench/results.sh {exp}` (full) or `bash bench/results.sh --quick {exp}`.", ""]
@@ -551,6 +556,9 @@ def main():
         out += header(farm, meta) + [""] + section(farm) + ["", plot_links(farm, plots), "",
                                                               "What would change the conclusion: " + CHANGE[exp]]
         out += notes(exp, farm.variant) + [""]
+        if farm is quick and full.dir is not None:
+            out += [f"### {exp}: the partial full variant so far", ""] + header(full, meta) + [""] + section(full)
+            out += ["", f"Plots: `{full.dir}/plots/` (not committed while the farm is partial).", ""]
     print("\n".join(out).rstrip() + "\n")
 
 
