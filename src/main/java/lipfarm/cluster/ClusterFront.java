@@ -52,20 +52,16 @@ final class ClusterFront {
               .onMessage(
                   FarmManager.ListFarms.class,
                   m -> {
-                    asks.list()
-                        .whenComplete(
-                            (l, e) ->
-                                m.replyTo()
-                                    .tell(l != null ? l : new FarmManager.FarmList(List.of())));
+                    // No answer when the directory does not answer (moving after its node was
+                    // lost): the API's own timeout answers, never an empty list or a false 404.
+                    asks.list().thenAccept(m.replyTo()::tell);
                     return Behaviors.same();
                   })
               .onMessage(
                   FarmManager.GetFarm.class,
                   m -> {
                     asks.known(m.id(), FarmEntity.GetFarm::new, new FarmManager.Lookup(null))
-                        .whenComplete(
-                            (l, e) ->
-                                m.replyTo().tell(l != null ? l : new FarmManager.Lookup(null)));
+                        .thenAccept(m.replyTo()::tell);
                     return Behaviors.same();
                   })
               .onMessage(
@@ -73,7 +69,7 @@ final class ClusterFront {
                   m -> {
                     FarmManager.Results none = new FarmManager.Results(null, List.of());
                     asks.known(m.id(), FarmEntity.GetResults::new, none)
-                        .whenComplete((r, e) -> m.replyTo().tell(r != null ? r : none));
+                        .thenAccept(m.replyTo()::tell);
                     return Behaviors.same();
                   })
               .onMessage(

@@ -106,7 +106,12 @@ public final class LowerBoundSearch {
     addUpper("spectral-product", UpperBounds.spectralProduct(mlp));
     addUpper("path-norm", UpperBounds.pathNorm(mlp));
     addUpper("combettes-pesquet", UpperBounds.combettesPesquet(mlp));
-    new Search().run();
+    Search search = new Search();
+    try {
+      search.run();
+    } finally {
+      search.kernel.close();
+    }
     return this;
   }
 

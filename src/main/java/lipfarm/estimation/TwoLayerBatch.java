@@ -24,7 +24,7 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  * <p>The surrogate gate is σ'_β(z) = α + (1 − α)·s(βz) with the algebraic sigmoid s(t) = (1 + t/√(1
  * + t²))/2: smooth, monotone, tending to the ReLU gate as β grows, and without exp.
  */
-final class TwoLayerBatch {
+final class TwoLayerBatch implements AutoCloseable {
   static {
     // One BLAS thread per call, as the farm's trainers (Nd4jRuntime): runs already use every core.
     Loader.load(openblas_nolapack.class);
@@ -158,6 +158,16 @@ final class TwoLayerBatch {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, d, k, 1f, up, k, wa, d1, 0f, gp, d);
     gB.position(0);
     gB.get(gh, 0, m * d);
+  }
+
+  /** Frees the native buffers now rather than when the garbage collector finds them. */
+  @Override
+  public void close() {
+    xa.close();
+    wa.close();
+    zp.close();
+    up.close();
+    gp.close();
   }
 
   private void rowNorms(int m, float[] out) {

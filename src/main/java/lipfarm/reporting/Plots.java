@@ -83,30 +83,34 @@ final class Plots {
 
   static List<Plot> all(
       List<RunResult> results, ScalingAnalysis.Result scaling, List<FarmEvent> events) {
-    List<Plot> plots = new ArrayList<>();
+    List<java.util.function.Supplier<Plot>> charts = new ArrayList<>();
     List<RunResult> fitted = results.stream().filter(RunResult::interpolated).toList();
     if (!fitted.isEmpty()) {
-      plots.add(
-          lipChart(
-              fitted,
-              scaling,
-              Axis.N_OVER_K,
-              "sqrt_n_over_k",
-              "√(n/k)",
-              r -> Math.sqrt((double) r.config().n() / r.config().k()),
-              2.0));
+      charts.add(
+          () ->
+              lipChart(
+                  fitted,
+                  scaling,
+                  Axis.N_OVER_K,
+                  "sqrt_n_over_k",
+                  "√(n/k)",
+                  r -> Math.sqrt((double) r.config().n() / r.config().k()),
+                  2.0));
       for (Axis a : scaling.varying()) {
         if (a != Axis.N_OVER_K) {
           String name = "lip_vs_" + a.name().toLowerCase(Locale.ROOT);
-          plots.add(lipChart(fitted, scaling, a, name, a.label(), r -> a.of(r.config()), 1.0));
+          charts.add(
+              () -> lipChart(fitted, scaling, a, name, a.label(), r -> a.of(r.config()), 1.0));
         }
       }
     }
-    Plot loss = lossChart(results, events);
-    if (loss != null) {
-      plots.add(loss);
-    }
-    return plots;
+    charts.add(() -> lossChart(results, events));
+    // Each chart is its own object, rendered independently: at the end of a farm the cores are
+    // free, and rendering (PNG and SVG) is most of the report's time. The order is kept.
+    return charts.parallelStream()
+        .map(java.util.function.Supplier::get)
+        .filter(java.util.Objects::nonNull)
+        .toList();
   }
 
   /**
