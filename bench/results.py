@@ -244,7 +244,8 @@ def header(farm, meta):
            if farm.variant == "quick" else "."),
         ("" if farm.finished else
          f"**PARTIAL: the farm has not finished; {len(farm.rows)} of {farm.total or '?'} configurations are in. "
-         f"Resume it with `lipfarm resume {farm.dir}`.** ")
+         f"Continue it with `bash bench/results.sh {farm.exp}` (resumes it and adds any grid points the file "
+         "gained since).** ")
         + f"{len(farm.rows)} runs, {len(farm.fitted)} interpolated; events {farm.first} to {farm.last}"
         + f"; training and estimation {farm.cpu / 60:.1f} CPU-minutes"
         + f"; wall time from the events {farm.wall / 60:.1f} min"
@@ -478,9 +479,10 @@ def expected_time(exp):
         if body.startswith("Expected wall time"):
             keep = True
         if keep:
-            text.append(body)
-            if "." in body.split("(")[0] or body.endswith(")."):
+            if not body or "Quick variant" in body:
+                text.append(body.split("Quick variant")[0])
                 break
+            text.append(body)
     sentence = " ".join(text).split("Quick variant")[0].strip()
     return sentence.replace("Expected wall time (full): ", "") or "see the file"
 
