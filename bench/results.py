@@ -32,6 +32,9 @@ EXPERIMENTS = [
 RESAMPLES = 1000
 BOOT_SEED = 20261129
 LOWER = "lip_lower_certified"
+UPPER = "lip_upper_certified"
+# results.csv columns that are results, not parameters (everything up to the last of these).
+RESULT_COLUMNS_LAST = "estimate_seconds"
 
 CHANGE = {
     "a-sqrt-n-over-k": "A smoother interpolant than Adam's at the same (n, k) (the min-lipschitz objective, or "
@@ -52,6 +55,9 @@ CHANGE = {
     "f-fashion-mnist": "Other class pairs, projections, or the full training set; the theory's assumptions (i.i.d. "
     "isoperimetric data) are not known to hold for images, so no bound is tested here, only the scaling shape.",
 }
+
+
+RESULT_COLUMNS = set()
 
 
 def num(s):
@@ -161,19 +167,26 @@ def slope_text(s, pred=None, at_least=False):
 
 
 class Farm:
-    def __init__(self, runs_dir, exp):
+    def __init__(self, runs_dir, exp, only=None):
+        """The full farm if it has results, else the quick one; only = "full" or "quick" picks one."""
         self.exp = exp
         self.dir = None
         self.variant = None
         for suffix, variant in (("", "full"), ("-quick", "quick")):
             d = os.path.join(runs_dir, exp + suffix)
+            if only is not None and variant != only:
+                continue
             if os.path.isfile(os.path.join(d, "results.json")):
                 self.dir, self.variant = d, variant
                 break
         if self.dir is None:
             return
         self.json = json.load(open(os.path.join(self.dir, "results.json"), encoding="utf-8"))
-        self.rows = list(csv.DictReader(open(os.path.join(self.dir, "results.csv"), encoding="utf-8")))
+        reader = csv.DictReader(open(os.path.join(self.dir, "results.csv"), encoding="utf-8"))
+        self.rows = list(reader)
+        # Parameters follow the result columns; run_id, n, d, k, depth and seed lead the file.
+        names = reader.fieldnames
+        RESULT_COLUMNS.update(names[6: names.index(RESULT_COLUMNS_LAST) + 1] + ["run_id"])
         for r in self.rows:
             for k in ("n", "d", "k", "depth", "seed"):
                 r[k] = int(r[k])
@@ -231,7 +244,8 @@ def header(farm, meta):
            if farm.variant == "quick" else "."),
         ("" if farm.finished else
          f"**PARTIAL: the farm has not finished; {len(farm.rows)} of {farm.total or '?'} configurations are in. "
-         f"Resume it with `lipfarm resume {farm.dir}`.** ")
+         f"Continue it with `bash bench/results.sh {farm.exp}` (resumes it and adds any grid points the file "
+         "gained since).** ")
         + f"{len(farm.rows)} runs, {len(farm.fitted)} interpolated; events {farm.first} to {farm.last}"
         + f"; training and estimation {farm.cpu / 60:.1f} CPU-minutes"
         + f"; wall time from the events {farm.wall / 60:.1f} min"
@@ -280,7 +294,37 @@ def section_a(f):
                          f"({s['_runs']} runs, {s['_groups']} seed groups)")
     if not obj:
         lines.append("- Objective min-lipschitz: not run (the farm parameter had not landed when these runs were made).")
+        return lines
+    lines += paired_objectives(f)
     return lines
+
+
+def paired_objectives(f):
+    """Both objectives on the same configurations: each min-lipschitz run with its fit twin (same
+    parameters but the objective; the objective starts from the twin's network)."""
+    params = [c for c in f.rows[0] if c not in RESULT_COLUMNS and c != "objective"]
+    twins = defaultdict(dict)
+    for r in f.fitted:
+        twins[tuple(str(r[c]) for c in params)][r["objective"]] = r
+    pairs = [(t["fit"], t["min-lipschitz"]) for t in twins.values() if "fit" in t and "min-lipschitz" in t]
+    if not pairs:
+        return ["- No configuration has both objectives interpolating."]
+    out = [f"- Paired: {len(pairs)} configurations where both objectives interpolated (the min-lipschitz run "
+           "starts from its fit twin's network)."]
+    for col, what in ((UPPER, "certified upper bound"), (LOWER, "certified lower bound")):
+        ratios = sorted(num(m[col]) / num(p[col]) for p, m in pairs if num(p[col]) > 0)
+        out.append(f"  - {what}, min-lipschitz / fit: median {fmt(ratios[len(ratios) // 2])} "
+                   f"(min {fmt(ratios[0])}, max {fmt(ratios[-1])})")
+    for which, idx in (("fit", 0), ("min-lipschitz", 1)):
+        rows = [p[idx] for p in pairs]
+        for col, what in ((LOWER, "lower"), (UPPER, "upper")):
+            s = fit(rows, [("n/k", lambda r: r["n"] / r["k"])] + ([("d", lambda r: r["d"])]
+                                                                   if len({r["d"] for r in rows}) > 1 else []),
+                    value=col)
+            if s:
+                out.append(f"  - {which}, certified {what} bound vs log(n/k) on these configurations: "
+                           f"{slope_text(s['n/k'], (0.5, 'the predicted +½'))}")
+    return out
 
 
 def group2(rows, k1, k2):
@@ -435,9 +479,10 @@ def expected_time(exp):
         if body.startswith("Expected wall time"):
             keep = True
         if keep:
-            text.append(body)
-            if "." in body.split("(")[0] or body.endswith(")."):
+            if not body or "Quick variant" in body:
+                text.append(body.split("Quick variant")[0])
                 break
+            text.append(body)
     sentence = " ".join(text).split("Quick variant")[0].strip()
     return sentence.replace("Expected wall time (full): ", "") or "see the file"
 
@@ -502,7 +547,9 @@ def main():
     for exp, title in EXPERIMENTS:
         out.append(f"## {title}")
         out.append("")
-        farm = Farm(runs_dir, exp)
+        full, quick = Farm(runs_dir, exp, "full"), Farm(runs_dir, exp, "quick")
+        # A finished full farm answers alone; a partial one is shown after the quick farm, if any.
+        farm = full if full.dir is not None and (full.finished or quick.dir is None) else quick
         if farm.dir is None:
             out += [f"**Not run yet**: no finished `{exp}` or `{exp}-quick` farm in `{runs_dir}`. Run "
                     f"`bash bench/results.sh {exp}` (full) or `bash bench/results.sh --quick {exp}`.", ""]
@@ -511,6 +558,9 @@ def main():
         out += header(farm, meta) + [""] + section(farm) + ["", plot_links(farm, plots), "",
                                                               "What would change the conclusion: " + CHANGE[exp]]
         out += notes(exp, farm.variant) + [""]
+        if farm is quick and full.dir is not None:
+            out += [f"### {exp}: the partial full variant so far", ""] + header(full, meta) + [""] + section(full)
+            out += ["", f"Plots: `{full.dir}/plots/` (not committed while the farm is partial).", ""]
     print("\n".join(out).rstrip() + "\n")
 
 

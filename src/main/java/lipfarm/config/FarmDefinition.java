@@ -120,8 +120,10 @@ public record FarmDefinition(
     Config config;
     try {
       config =
+          // Absolute, so an include is found beside the file even when it is named without a
+          // directory (a bare "x.conf" has no parent to resolve includes against).
           ConfigFactory.parseFile(
-                  file,
+                  file.getAbsoluteFile(),
                   ConfigParseOptions.defaults().setSyntax(ConfigSyntax.CONF).setAllowMissing(false))
               .resolve();
     } catch (Parse e) {
