@@ -42,7 +42,12 @@ public final class ScalingAnalysis {
     N("n", c -> c.n(), 0.5, "+½ at fixed k, d (BLN √(n/k); BS √(nd/p) with p ∝ kd; WHZ √(n/p))"),
     K("k", c -> c.k(), -0.5, "−½ at fixed n, d for n/d ≲ k ≲ n (BLN); 0 (plateau) for k ≳ n"),
     N_OVER_K("n/k", c -> (double) c.n() / c.k(), 0.5, "+½ (BLN conjecture Lip ≳ √(n/k))"),
-    D("d", c -> c.d(), 0.0, "0 at fixed n, k for two-layer nets (d cancels in √(nd/p), p ≈ kd)"),
+    // d = 0 keeps a data file's own dimension: not a grid value to fit against.
+    D(
+        "d",
+        c -> c.d() > 0 ? c.d() : Double.NaN,
+        0.0,
+        "0 at fixed n, k for two-layer nets (d cancels in √(nd/p), p ≈ kd)"),
     DEPTH(
         "depth",
         c -> c.depth(),
@@ -168,6 +173,19 @@ public final class ScalingAnalysis {
   }
 
   /**
+   * The run's input dimension: its configuration's d, or for a data file kept at its own dimension
+   * (d = 0) the one its network measured (NaN when neither is known).
+   */
+  static double dimension(RunResult r) {
+    if (r.config().d() > 0) {
+      return r.config().d();
+    }
+    return r.measures() != null && r.measures().inputDim() > 0
+        ? r.measures().inputDim()
+        : Double.NaN;
+  }
+
+  /**
    * @param fits every slope, by quantity then axis
    * @param varying axes with at least two values among the interpolating runs
    * @param notInterpolating runs left out because they did not interpolate
@@ -237,7 +255,7 @@ public final class ScalingAnalysis {
             fitted.stream()
                 .filter(
                     r ->
-                        r.config().k() < (double) r.config().n() / r.config().d()
+                        r.config().k() < (double) r.config().n() / dimension(r)
                             || r.config().k() > r.config().n())
                 .count();
     return new Result(

@@ -3,6 +3,8 @@ package lipfarm.analysis;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -74,6 +76,50 @@ class ScalingAnalysisTest {
     // The fitted line passes through log 2 + ½·log(n/k) for this noise-free-in-shape upper bound.
     assertThat(upperRatio.line(Math.log(10))).isCloseTo(Math.log(2 * Math.sqrt(10)), within(0.05));
     assertThat(res.fit(Quantity.LOWER, Axis.D)).isEmpty();
+  }
+
+  /**
+   * Data files keep their own dimension with d = 0: the regime n/d ≤ k ≤ n is judged on the
+   * dimension the network measured, and d is no axis to fit against.
+   */
+  @Test
+  void aFilesOwnDimensionComesFromTheMeasuredNetwork(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws Exception {
+    Path file = dir.resolve("points.csv");
+    Files.writeString(file, "0.5,0.5,1\n-0.5,0.5,-1\n");
+    List<RunConfig> configs =
+        FarmDefinition.parse(
+                "farm { defaults { data = csv, file = \""
+                    + file
+                    + "\", d = 0, n = 320 }\n"
+                    + " grid { k = [5, 10, 20, 40], seed = [1, 2, 3] } }")
+            .expand();
+    List<RunResult> results = new ArrayList<>();
+    for (RunConfig c : configs) {
+      NetworkMeasures m = new NetworkMeasures(100, 2, 1, 3, 1, 1.0, 0.5, 32, 1.0);
+      double upper = Math.sqrt(320.0 / c.k());
+      results.add(
+          new RunResult(
+              c.id(),
+              c,
+              "converged",
+              10,
+              0,
+              0,
+              1,
+              upper / 2,
+              "grad",
+              upper,
+              "spectral",
+              1,
+              List.of(),
+              m,
+              null));
+    }
+    ScalingAnalysis.Result res = ScalingAnalysis.analyse(results, 200, 1);
+    // n/d = 320/32 = 10: k = 5 lies below the regime, k = 10, 20, 40 inside it (3 seeds each).
+    assertThat(res.outsideRegime()).isEqualTo(3);
+    assertThat(res.varying()).doesNotContain(Axis.D);
   }
 
   @Test
