@@ -36,10 +36,12 @@ class ClusterNodesProcessTest {
   @TempDir Path tmp;
 
   static final String FARM =
-      "farm {\n name = survive\n max-concurrent-runs = 6\n checkpoint-every = 250\n retry-backoff = 100\n"
-          // Nets far too small to fit (k ≪ n / d): every run trains its full 20000 epochs, long
-          // enough that both kills and the rejoin land mid-farm.
-          + " defaults { d = 10, n = 40, max-epochs = 20000, tol = 1e-9, estimator-budget = 2000 }\n"
+      "farm {\n name = survive\n max-concurrent-runs = 6\n checkpoint-every = 1000\n retry-backoff = 100\n"
+          // Nets far too small to fit (k ≪ n / d): every run trains its full 30000 epochs on 4000
+          // points (several seconds each on an idle core; tiny nets on few points train 20000
+          // epochs in a fraction of a second), long enough that both kills and the rejoin land
+          // mid-farm.
+          + " defaults { d = 50, n = 4000, max-epochs = 30000, tol = 1e-9, estimator-budget = 2000 }\n"
           + " grid { k = [2, 3, 4, 5], seed = [1, 2, 3] }\n}\n";
 
   static final String TOKEN = "cluster-test-token";

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PrometheusIntegrationTest {
   static final Path MONITORING = Path.of("monitoring");
   static final String FARM =
-      "farm { name = prom, max-concurrent-runs = 2, defaults { d = 10, max-epochs = 4000, estimator-budget = 20000 }, grid { n = [100, 200], k = [2, 8, 32] } }";
+      "farm { name = prom, max-concurrent-runs = 2, defaults { d = 10, max-epochs = 40000, estimator-budget = 20000 }, grid { n = [100, 200], k = [2, 8, 32] } }";
 
   @TempDir static Path tmp;
   static FarmService service;

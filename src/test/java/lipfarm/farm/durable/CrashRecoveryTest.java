@@ -34,9 +34,10 @@ class CrashRecoveryTest {
         + name
         + "\n max-concurrent-runs = 2\n checkpoint-every = 250\n retry-backoff = 100\n"
         + extra
-        // Long enough (runs that never fit, 20000 epochs each) that several kills land mid-farm.
-        + " defaults { d = 10, max-epochs = 20000, tol = 1e-9, estimator-budget = 2000 }\n"
-        + " grid { n = [20, 40], k = [2, 8, 16], seed = [1, 2] }\n}\n";
+        // Long enough (runs that never fit, 4000 epochs each on 1000-2000 points: a second or more
+        // each) that several kills land mid-farm; tiny nets on few points would finish between two.
+        + " defaults { d = 50, max-epochs = 4000, tol = 1e-9, estimator-budget = 2000 }\n"
+        + " grid { n = [1000, 2000], k = [2, 8, 16], seed = [1, 2] }\n}\n";
   }
 
   @Test
