@@ -14,6 +14,7 @@ import lipfarm.protocol.FarmEvent;
 import lipfarm.protocol.FarmEvent.ObjectiveFinished;
 import lipfarm.protocol.RunResult;
 import lipfarm.reporting.EventLog;
+import lipfarm.training.LipschitzObjectiveTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,21 +43,6 @@ class ObjectiveFarmTest {
 
   static final double[] LINE_LABELS = {-1, -1, -1, -1, 1, 1, 1, 1};
 
-  /** max over pairs of (|y_i − y_j| − 2·tol)⁺ / ‖x_i − x_j‖ (see LipschitzObjectiveTest). */
-  static double knownMinimum(double[][] x, double[] y) {
-    double best = 0;
-    for (int i = 0; i < x.length; i++) {
-      for (int j = i + 1; j < x.length; j++) {
-        double d2 = 0;
-        for (int c = 0; c < x[i].length; c++) {
-          d2 += (x[i][c] - x[j][c]) * (x[i][c] - x[j][c]);
-        }
-        best = Math.max(best, (Math.abs(y[i] - y[j]) - 2 * TOL) / Math.sqrt(d2));
-      }
-    }
-    return best;
-  }
-
   static Path csv(Path file, double[][] x, double[] y) throws Exception {
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < x.length; i++) {
@@ -81,8 +67,8 @@ class ObjectiveFarmTest {
     Path onLine = csv(data.resolve("line.csv"), line, LINE_LABELS);
     Map<String, Double> known =
         Map.of(
-            two.toString(), knownMinimum(TWO, TWO_LABELS),
-            onLine.toString(), knownMinimum(line, LINE_LABELS));
+            two.toString(), LipschitzObjectiveTest.knownMinimum(TWO, TWO_LABELS, TOL),
+            onLine.toString(), LipschitzObjectiveTest.knownMinimum(line, LINE_LABELS, TOL));
     FarmDefinition def =
         FarmDefinition.parse(
             "farm { name = objectives, max-concurrent-runs = 2, snapshot-every = 250\n"

@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Every certified bound is the estimator's ({@link LipschitzSandwich}), independent of the bound
  * the objective minimises.
  */
-class LipschitzObjectiveTest {
+public class LipschitzObjectiveTest {
   static final double TOL = 0.05;
 
   /** The objective's certified upper bound lands within this factor of the known minimum. */
@@ -69,7 +69,7 @@ class LipschitzObjectiveTest {
   }
 
   /** max over pairs of (|y_i − y_j| − 2·tol)⁺ / ‖x_i − x_j‖, the smallest Lipschitz constant. */
-  static double knownMinimum(double[][] x, double[] y, double tol) {
+  public static double knownMinimum(double[][] x, double[] y, double tol) {
     double best = 0;
     for (int i = 0; i < x.length; i++) {
       for (int j = i + 1; j < x.length; j++) {
