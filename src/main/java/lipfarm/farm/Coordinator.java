@@ -77,6 +77,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private int finished;
   private int failed;
   private int persisting;
+  // Failed results among those being persisted: a cancel counts them, their RunFinished is ahead.
+  private int persistingFailed;
 
   /**
    * @param farm the farm's id (events name it)
@@ -194,6 +196,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       active.remove(m.runId());
       persisting++;
       RunResult result = e.result();
+      persistingFailed += "failed".equals(result.outcome()) ? 1 : 0;
       getContext()
           .ask(
               FarmJournal.Recorded.class,
@@ -209,6 +212,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private Behavior<Command> onResultPersisted(ResultPersisted m) {
     persisting--;
+    persistingFailed -= "failed".equals(m.result().outcome()) ? 1 : 0;
     if (m.error() != null) {
       throw new IllegalStateException(
           "the journal did not record the result of "
@@ -235,9 +239,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     active.clear();
     pending.clear();
     ended = true;
+    // Results still being persisted count as finished: their RunFinished precedes this event.
     publish(
         new FarmCancelled(
-            farm, finished, failed, cancelled, (System.nanoTime() - startNanos) / 1_000_000));
+            farm,
+            finished + persisting,
+            failed + persistingFailed,
+            cancelled,
+            (System.nanoTime() - startNanos) / 1_000_000));
     return Behaviors.stopped();
   }
 
