@@ -7,6 +7,9 @@ package lipfarm.training;
  * the Jacobian at any point is W_L D_{L−1} W_{L−1} ⋯ D_1 W_1 with diagonal D_l in [0, 1]:
  *
  * <ul>
+ *   <li><b>two layers, one output, d ≤ {@link SdpBound#MAX_INPUT_DIM}</b>: also LipSDP-Neuron's
+ *       bound at a diagonal multiplier T improved by a few gradient steps per call ({@link
+ *       SdpBound}), the tightest here (the estimator's usual best upper bound on such nets);
  *   <li><b>two layers, one output</b>: also the Gram bound. The gradient is Wᵀ D a with D =
  *       diag(s), s ∈ [0, 1]^k; writing s = (1 + t)/2 with t ∈ [−1, 1]^k and homogenising with a
  *       sign t₀, ‖Wᵀ D a‖ = ‖M̃ t̃‖ for the d × (k + 1) matrix M̃ = ½ [Σ_j a_j w_j, a_1 w_1, …, a_k
@@ -27,23 +30,10 @@ package lipfarm.training;
  * Not thread-safe (the power vectors are state).
  */
 final class LipschitzBound {
-  /** Which bound, with the estimator's method name for it. */
+  /** Which family of bounds: two layers (several, the smallest wins) or the spectral product. */
   enum Kind {
-    /** Two layers, one output: min(Gram bound, path bound, spectral product). */
-    GRAM("min(gram, path-norm, spectral-product)"),
-    /** Two layers: min(path bound, spectral product). */
-    PATH_NORM("min(path-norm, spectral-product)"),
-    SPECTRAL_PRODUCT("spectral-product");
-
-    private final String method;
-
-    Kind(String method) {
-      this.method = method;
-    }
-
-    String method() {
-      return method;
-    }
+    TWO_LAYER,
+    SPECTRAL_PRODUCT
   }
 
   /** Power iteration: stop when σ changes by less than this, relatively. */
@@ -61,6 +51,9 @@ final class LipschitzBound {
   private final double[][] left;
   private double[] spectralGrad; // two layers: the spectral product's gradient, before the choice
   private double[] gramGrad;
+  private final SdpBound sdp; // null unless one output and d ≤ SdpBound.MAX_INPUT_DIM
+  private final boolean useGram;
+  private double[] sdpGrad;
   private double[][] columns; // Gram bound: the columns of M̃, then their gradients
   private double[][] columnGrads;
 
@@ -76,16 +69,28 @@ final class LipschitzBound {
       offsets[l] = off;
       off += sizes[l + 1] * sizes[l] + sizes[l + 1];
     }
-    this.kind =
-        layers != 2
-            ? Kind.SPECTRAL_PRODUCT
-            : sizes[2] == 1 && sizes[1] <= GRAM_MAX_WIDTH ? Kind.GRAM : Kind.PATH_NORM;
+    this.kind = layers == 2 ? Kind.TWO_LAYER : Kind.SPECTRAL_PRODUCT;
+    boolean scalar = layers == 2 && sizes[2] == 1;
+    this.useGram = scalar && sizes[1] <= GRAM_MAX_WIDTH;
+    this.sdp =
+        scalar && sizes[0] <= SdpBound.MAX_INPUT_DIM ? new SdpBound(sizes[0], sizes[1]) : null;
     this.right = new double[layers][];
     this.left = new double[layers][];
   }
 
   Kind kind() {
     return kind;
+  }
+
+  /** The estimator-style method name of what is minimised, e.g. {@code min(gram, path-norm)}. */
+  String method() {
+    if (kind == Kind.SPECTRAL_PRODUCT) {
+      return "spectral-product";
+    }
+    return "min("
+        + (sdp != null ? "lipsdp-neuron, " : "")
+        + (useGram ? "gram, " : "")
+        + "path-norm, spectral-product)";
   }
 
   /** U(θ); when {@code grad} is not null, ∇U(θ) is written into it (zero for the biases). */
@@ -115,7 +120,23 @@ final class LipschitzBound {
       }
       p = s;
     }
-    if (kind != Kind.GRAM) {
+    if (sdp != null) {
+      double[] gq = null;
+      if (grad != null) {
+        if (sdpGrad == null || sdpGrad.length != grad.length) {
+          sdpGrad = new double[grad.length];
+        }
+        gq = sdpGrad;
+      }
+      double q = sdp.value(theta, gq);
+      if (q > 0 && q < p) {
+        if (grad != null) {
+          System.arraycopy(gq, 0, grad, 0, grad.length);
+        }
+        p = q;
+      }
+    }
+    if (!useGram) {
       return p;
     }
     double[] gg = null;
