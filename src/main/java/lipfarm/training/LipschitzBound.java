@@ -10,11 +10,11 @@ package lipfarm.training;
  *   <li><b>two layers, one output, d ≤ {@link SdpBound#MAX_INPUT_DIM}</b>: also LipSDP-Neuron's
  *       bound at a diagonal multiplier T improved by a few gradient steps per call ({@link
  *       SdpBound}), the tightest here (the estimator's usual best upper bound on such nets);
- *   <li><b>two layers, one output</b>: also the Gram bound. The gradient is Wᵀ D a with D =
- *       diag(s), s ∈ [0, 1]^k; writing s = (1 + t)/2 with t ∈ [−1, 1]^k and homogenising with a
- *       sign t₀, ‖Wᵀ D a‖ = ‖M̃ t̃‖ for the d × (k + 1) matrix M̃ = ½ [Σ_j a_j w_j, a_1 w_1, …, a_k
- *       w_k] and t̃ ∈ [−1, 1]^{k+1}, and ‖M̃ t̃‖² = Σ_ij t̃_i t̃_j G_ij ≤ Σ_ij |G_ij| with G =
- *       M̃ᵀM̃. It is never above the path bound, and on wide nets fitted to random labels about
+ *   <li><b>two layers, one output, larger d</b>: instead the Gram bound. The gradient is Wᵀ D a
+ *       with D = diag(s), s ∈ [0, 1]^k; writing s = (1 + t)/2 with t ∈ [−1, 1]^k and homogenising
+ *       with a sign t₀, ‖Wᵀ D a‖ = ‖M̃ t̃‖ for the d × (k + 1) matrix M̃ = ½ [Σ_j a_j w_j, a_1 w_1,
+ *       …, a_k w_k] and t̃ ∈ [−1, 1]^{k+1}, and ‖M̃ t̃‖² = Σ_ij t̃_i t̃_j G_ij ≤ Σ_ij |G_ij| with G
+ *       = M̃ᵀM̃. It is never above the path bound, and on wide nets fitted to random labels about
  *       1.5× LipSDP where the spectral product is about 2× (their units point in many directions,
  *       so most Gram entries are small). It costs (k + 1)² d per call, so it is skipped above
  *       {@link #GRAM_MAX_WIDTH} units;
@@ -71,9 +71,10 @@ final class LipschitzBound {
     }
     this.kind = layers == 2 ? Kind.TWO_LAYER : Kind.SPECTRAL_PRODUCT;
     boolean scalar = layers == 2 && sizes[2] == 1;
-    this.useGram = scalar && sizes[1] <= GRAM_MAX_WIDTH;
     this.sdp =
         scalar && sizes[0] <= SdpBound.MAX_INPUT_DIM ? new SdpBound(sizes[0], sizes[1]) : null;
+    // LipSDP is the tighter relaxation of the same problem and cheaper (k d² against k² d).
+    this.useGram = scalar && sdp == null && sizes[1] <= GRAM_MAX_WIDTH;
     this.right = new double[layers][];
     this.left = new double[layers][];
   }
