@@ -337,7 +337,7 @@ final class LipschitzBound {
     return s;
   }
 
-  private static double normalise(double[] x) {
+  static double normalise(double[] x) {
     double s = 0;
     for (double v : x) {
       s += v * v;

@@ -67,7 +67,7 @@ final class SdpBound {
     for (int i = 0; i < d; i++) {
       v[i] = 1.0 + 0.01 * i;
     }
-    normalise(v);
+    LipschitzBound.normalise(v);
     this.pi = new double[k];
     this.gradPi = new double[k];
     this.p = new double[k];
@@ -222,7 +222,7 @@ final class SdpBound {
       for (int x = 0; x < d; x++) {
         next += tmp[x] * v[x]; // Rayleigh quotient vᵀSv
       }
-      if (normalise(tmp) == 0) {
+      if (LipschitzBound.normalise(tmp) == 0) {
         break;
       }
       System.arraycopy(tmp, 0, v, 0, d);
@@ -256,19 +256,5 @@ final class SdpBound {
 
   private static double sigmoid(double x) {
     return 1 / (1 + Math.exp(-x));
-  }
-
-  private static double normalise(double[] x) {
-    double t = 0;
-    for (double e : x) {
-      t += e * e;
-    }
-    t = Math.sqrt(t);
-    if (t > 0) {
-      for (int i = 0; i < x.length; i++) {
-        x[i] /= t;
-      }
-    }
-    return t;
   }
 }

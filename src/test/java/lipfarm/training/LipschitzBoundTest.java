@@ -105,12 +105,18 @@ class LipschitzBoundTest {
     LipschitzBound bound = new LipschitzBound(new int[] {d, k, 1});
     double[] grad = new double[theta.length];
     bound.gram(theta, grad);
+    assertMatchesFiniteDifferences(grad, theta, q -> bound.gram(q, null));
+  }
+
+  /** Each coordinate of {@code grad} against a central difference of {@code f} at θ. */
+  static void assertMatchesFiniteDifferences(
+      double[] grad, double[] theta, java.util.function.ToDoubleFunction<double[]> f) {
     for (int i = 0; i < theta.length; i++) {
       double[] q = theta.clone();
       q[i] += FD_STEP;
-      double up = bound.gram(q, null);
+      double up = f.applyAsDouble(q);
       q[i] -= 2 * FD_STEP;
-      double down = bound.gram(q, null);
+      double down = f.applyAsDouble(q);
       double fd = (up - down) / (2 * FD_STEP);
       assertThat(grad[i])
           .as("coordinate %d", i)
@@ -209,16 +215,6 @@ class LipschitzBoundTest {
     sdp.value(theta, null); // T moved to near its optimum, then held
     double[] grad = new double[theta.length];
     sdp.valueAtT(theta, grad);
-    for (int i = 0; i < theta.length; i++) {
-      double[] q = theta.clone();
-      q[i] += FD_STEP;
-      double up = sdp.valueAtT(q, null);
-      q[i] -= 2 * FD_STEP;
-      double down = sdp.valueAtT(q, null);
-      double fd = (up - down) / (2 * FD_STEP);
-      assertThat(grad[i])
-          .as("coordinate %d", i)
-          .isCloseTo(fd, within(FD_TOLERANCE * (1 + Math.abs(fd))));
-    }
+    assertMatchesFiniteDifferences(grad, theta, q -> sdp.valueAtT(q, null));
   }
 }

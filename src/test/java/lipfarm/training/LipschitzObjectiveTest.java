@@ -287,18 +287,7 @@ public class LipschitzObjectiveTest {
       for (int warm = 0; warm < 5; warm++) {
         bound.value(theta, grad);
       }
-      double h = 1e-6;
-      for (int i = 0; i < total; i++) {
-        double[] q = theta.clone();
-        q[i] += h;
-        double up = bound.value(q, null);
-        q[i] -= 2 * h;
-        double down = bound.value(q, null);
-        double fd = (up - down) / (2 * h);
-        assertThat(grad[i])
-            .as("coordinate %d of %s", i, java.util.Arrays.toString(sizes))
-            .isCloseTo(fd, org.assertj.core.api.Assertions.within(1e-5 * (1 + Math.abs(fd))));
-      }
+      LipschitzBoundTest.assertMatchesFiniteDifferences(grad, theta, q -> bound.value(q, null));
     }
   }
 
