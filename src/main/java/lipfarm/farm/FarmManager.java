@@ -1,38 +1,25 @@
 package lipfarm.farm;
 
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import lipfarm.config.FarmDefinition;
 import lipfarm.protocol.FarmEvent;
-import lipfarm.protocol.FarmEvent.FarmCancelled;
 import lipfarm.protocol.LipfarmSerializable;
 import lipfarm.protocol.RunResult;
-import lipfarm.reporting.FarmMetrics;
-import lipfarm.reporting.ReportOrder;
-import lipfarm.reporting.ReportWriter;
 import lipfarm.reporting.Reporter;
 import org.apache.pekko.Done;
-import org.apache.pekko.actor.ActorPath;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.MailboxSelector;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.stream.UniqueKillSwitch;
 
 /**
  * Hosts every farm of one runtime, for the CLI (one farm, opened with {@link Open}) and the service
@@ -40,6 +27,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * the service restarts). Each farm gets its {@link FarmJournal}, its {@link Reporter} (the
  * projection of its persisted events) and, while it runs, its {@link Coordinator}. The manager
  * keeps each farm's status from the projected events and forwards them to the {@link EventJournal}.
+ *
+ * <p>The actor handles the protocol; the hosted farms and their states are kept by {@link
+ * FarmRegistry}, and opening a farm (its files, children, definition and coordinator) is done by
+ * {@link FarmStarter}.
  */
 public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
 
@@ -141,13 +132,14 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
 
   private record WrappedRecorded(Reporter.Recorded recorded) implements Command {}
 
-  private record WrappedWritten(String id, Reporter.Written written) implements Command {}
+  // Package-private: FarmStarter builds them for the children it spawns and the journal's answer.
+  record WrappedWritten(String id, Reporter.Written written) implements Command {}
 
-  private record ChildStopped(String id, String role) implements Command {}
+  record ChildStopped(String id, String role) implements Command {}
 
   private record CheckEnded(String id, boolean endedInJournal) implements Command {}
 
-  private record DefineAnswered(String id, FarmJournal.DefineReply reply) implements Command {}
+  record DefineAnswered(String id, FarmJournal.DefineReply reply) implements Command {}
 
   public record FarmList(List<FarmStatus> farms) implements LipfarmSerializable {}
 
@@ -195,15 +187,13 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   }
 
   private final Settings settings;
-  private final Map<String, HostedFarm> farms = new LinkedHashMap<>();
-  private final Map<String, String> byPersistenceId = new HashMap<>();
-  private final Map<String, AtomicInteger> farmsByState = new HashMap<>();
-  private final ActorRef<Reporter.Recorded> recordedAdapter;
+  private final FarmRegistry farms;
+  private final FarmStarter starter;
   private final ActorRef<ServiceFarms.Command> service; // ids and the registry; null in the CLI
   private final List<ActorRef<Done>> stopWaiters = new ArrayList<>();
   private boolean stopping;
   private boolean projecting;
-  private org.apache.pekko.stream.UniqueKillSwitch projection;
+  private UniqueKillSwitch projection;
 
   /**
    * @param settings the results root, meters, event stream, children, faults, listener, and the
@@ -216,16 +206,14 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   private FarmManager(ActorContext<Command> context, Settings settings) {
     super(context);
     this.settings = settings;
-    this.recordedAdapter = context.messageAdapter(Reporter.Recorded.class, WrappedRecorded::new);
-    for (String state : STATES) {
-      AtomicInteger v = new AtomicInteger();
-      farmsByState.put(state, v);
-      Gauge.builder("lipfarm.farms", v, AtomicInteger::get)
-          .tag("state", state)
-          .description("farms of the runtime by state")
-          .strongReference(true)
-          .register(settings.registry());
-    }
+    this.farms = new FarmRegistry(settings.registry());
+    this.starter =
+        new FarmStarter(
+            context,
+            settings,
+            farms,
+            context.messageAdapter(Reporter.Recorded.class, WrappedRecorded::new),
+            settings.registryId() != null);
     if (settings.registryId() != null) {
       service =
           context.spawn(
@@ -242,46 +230,15 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     return newReceiveBuilder()
         .onMessage(Submit.class, this::onSubmit)
         .onMessage(Host.class, this::onHost)
-        .onMessageEquals(
-            StartProjection.INSTANCE,
-            () -> {
-              startProjection();
-              return this;
-            })
+        .onMessageEquals(StartProjection.INSTANCE, this::onStartProjection)
         .onMessage(Open.class, this::onOpen)
         .onMessage(Publish.class, this::onPublish)
         .onMessage(AwaitProjected.class, this::onAwaitProjected)
         .onMessage(DefineAnswered.class, this::onDefineAnswered)
-        .onMessage(
-            ListFarms.class,
-            m -> {
-              m.replyTo()
-                  .tell(new FarmList(farms.values().stream().map(HostedFarm::status).toList()));
-              return this;
-            })
-        .onMessage(
-            GetFarm.class,
-            m -> {
-              HostedFarm f = farms.get(m.id());
-              m.replyTo().tell(new Lookup(f == null ? null : f.status()));
-              return this;
-            })
-        .onMessage(
-            GetResults.class,
-            m -> {
-              HostedFarm f = farms.get(m.id());
-              m.replyTo().tell(f == null ? new Results(null, List.of()) : results(f));
-              return this;
-            })
-        .onMessage(
-            GetJournalState.class,
-            m -> {
-              HostedFarm f = farms.get(m.id());
-              if (f != null && f.journal != null) {
-                f.journal.tell(new FarmJournal.GetState(m.replyTo()));
-              }
-              return this;
-            })
+        .onMessage(ListFarms.class, this::onListFarms)
+        .onMessage(GetFarm.class, this::onGetFarm)
+        .onMessage(GetResults.class, this::onGetResults)
+        .onMessage(GetJournalState.class, this::onGetJournalState)
         .onMessage(AwaitEnd.class, this::onAwaitEnd)
         .onMessage(CancelFarm.class, this::onCancel)
         .onMessage(StopAll.class, this::onStopAll)
@@ -290,32 +247,11 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
         .onMessage(WrappedWritten.class, this::onWritten)
         .onMessage(ChildStopped.class, this::onChildStopped)
         .onMessage(CheckEnded.class, this::onCheckEnded)
-        .onSignal(
-            org.apache.pekko.actor.typed.PostStop.class,
-            s -> {
-              if (projection != null) {
-                projection.shutdown(); // a manager may stop before its actor system (a cluster's)
-              }
-              return this;
-            })
+        .onSignal(PostStop.class, this::onPostStop)
         .build();
   }
 
-  private static Results results(HostedFarm f) {
-    List<RunResult> sorted = new ArrayList<>(f.results.values());
-    sorted.sort(ReportOrder.BY_PARAMETERS);
-    return new Results(f.status(), List.copyOf(sorted));
-  }
-
-  private void setState(HostedFarm f, String state) {
-    farmsByState.get(f.state).decrementAndGet();
-    f.state = state;
-    farmsByState.get(state).incrementAndGet();
-  }
-
-  // ---- service: registry, submission, recovery --------------------------------------------------
-
-  // ---- opening a farm: journal, reporter, definition, coordinator -------------------------------
+  // ---- opening a farm (FarmStarter does the work) -----------------------------------------------
 
   private Behavior<Command> onSubmit(Submit m) {
     if (service == null || stopping) {
@@ -328,11 +264,11 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
 
   private Behavior<Command> onHost(Host m) {
     FarmSpec spec = m.spec();
-    if (farms.containsKey(spec.id())) {
+    if (farms.contains(spec.id())) {
       m.replyTo().tell(new Opened(null, 0, "farm " + spec.id() + " is already hosted"));
       return this;
     }
-    HostedFarm f = onOpenFarm(spec, m.note(), false);
+    HostedFarm f = starter.open(spec, m.note(), false);
     if (f == null) {
       m.replyTo().tell(new Opened(null, 0, "cannot create the farm directory"));
     } else {
@@ -344,15 +280,23 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
 
   private Behavior<Command> onOpen(Open m) {
     FarmSpec spec = m.spec();
-    if (farms.containsKey(spec.id())) {
+    if (farms.contains(spec.id())) {
       m.replyTo().tell(new Opened(null, 0, "farm " + spec.id() + " is already open"));
       return this;
     }
-    HostedFarm f = onOpenFarm(spec, null, m.idle());
+    HostedFarm f = starter.open(spec, null, m.idle());
     if (f != null) {
       f.opener = m.replyTo();
     } else {
       m.replyTo().tell(new Opened(null, 0, "cannot create the farm directory " + spec.dir()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onDefineAnswered(DefineAnswered m) {
+    HostedFarm f = farms.get(m.id());
+    if (f != null && starter.defined(f, m.reply(), stopping) && service == null) {
+      startProjection();
     }
     return this;
   }
@@ -367,6 +311,31 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     return this;
   }
 
+  // ---- queries ----------------------------------------------------------------------------------
+
+  private Behavior<Command> onListFarms(ListFarms m) {
+    m.replyTo().tell(farms.list());
+    return this;
+  }
+
+  private Behavior<Command> onGetFarm(GetFarm m) {
+    m.replyTo().tell(farms.lookup(m.id()));
+    return this;
+  }
+
+  private Behavior<Command> onGetResults(GetResults m) {
+    m.replyTo().tell(farms.results(m.id()));
+    return this;
+  }
+
+  private Behavior<Command> onGetJournalState(GetJournalState m) {
+    HostedFarm f = farms.get(m.id());
+    if (f != null && f.journal != null) {
+      f.journal.tell(new FarmJournal.GetState(m.replyTo()));
+    }
+    return this;
+  }
+
   private Behavior<Command> onAwaitProjected(AwaitProjected m) {
     HostedFarm f = farms.get(m.id());
     if (f == null || f.lastSeq >= m.seq()) {
@@ -377,190 +346,11 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     return this;
   }
 
-  private HostedFarm onOpenFarm(FarmSpec spec, String note, boolean idle) {
-    HostedFarm f = new HostedFarm(spec, note);
-    f.idle = idle;
-    farms.put(spec.id(), f);
-    farmsByState.get("running").incrementAndGet();
-    if (!startFarm(f)) {
-      farms.remove(spec.id());
-      farmsByState.get("running").decrementAndGet();
-      return null;
-    }
-    return f;
-  }
+  // ---- the projection ---------------------------------------------------------------------------
 
-  private boolean startFarm(HostedFarm f) {
-    String id = f.spec.id();
-    try {
-      Files.createDirectories(f.dir);
-      if (service != null && !Files.exists(f.dir.resolve(ID_FILE))) {
-        // So that `lipfarm resume DIR` finds this farm's journal (the service's) and identity.
-        Path base = settings.root().toAbsolutePath().normalize().resolve("journal");
-        ReportWriter.atomicWrite(
-            f.dir.resolve(JournalDatabase.LOCATION_FILE),
-            (f.dir.relativize(base) + "\n").getBytes(StandardCharsets.UTF_8));
-        ReportWriter.atomicWrite(
-            f.dir.resolve(ID_FILE),
-            (f.spec.persistenceId() + "\n").getBytes(StandardCharsets.UTF_8));
-      }
-    } catch (IOException e) {
-      getContext().getLog().error("cannot create {}", f.dir, e);
-      fail(f, "cannot create the farm directory");
-      return false;
-    }
-    AtomicReference<ActorPath> coordinatorPath = new AtomicReference<>();
-    MailboxBacklog backlog = MailboxBacklog.get(getContext().getSystem());
-    f.metrics =
-        new FarmMetrics(
-            settings.registry(),
-            id,
-            () -> {
-              ActorPath p = coordinatorPath.get();
-              return p == null ? 0 : backlog.backlog(p);
-            });
-    f.journal = getContext().spawn(FarmJournal.create(f.spec.persistenceId()), "journal-" + id);
-    getContext().watchWith(f.journal, new ChildStopped(id, "journal"));
-    Faults faults = settings.faults();
-    f.reporter =
-        getContext()
-            .spawn(
-                Reporter.create(
-                    id,
-                    f.dir,
-                    f.metrics,
-                    settings.listener(),
-                    getContext()
-                        .messageAdapter(Reporter.Written.class, w -> new WrappedWritten(id, w)),
-                    recordedAdapter,
-                    faults::beforeResultLine),
-                "reporter-" + id);
-    getContext().watchWith(f.reporter, new ChildStopped(id, "reporter"));
-    byPersistenceId.put(f.spec.persistenceId(), id);
-    coordinatorPaths.put(id, coordinatorPath);
-    if (f.idle) {
-      // Opened as it is: the journal's state, nothing defined.
-      getContext()
-          .ask(
-              FarmState.class,
-              f.journal,
-              Duration.ofSeconds(120),
-              FarmJournal.GetState::new,
-              (state, err) ->
-                  new DefineAnswered(
-                      id,
-                      state == null
-                          ? new FarmJournal.Refused("the farm's journal did not answer: " + err)
-                          : !state.defined()
-                              ? new FarmJournal.Refused(
-                                  "the farm's journal holds no farm ("
-                                      + f.spec.persistenceId()
-                                      + ")")
-                              : new FarmJournal.Defined(state, state.runs().size(), 0)));
-      return true;
-    }
-    getContext()
-        .ask(
-            FarmJournal.DefineReply.class,
-            f.journal,
-            Duration.ofSeconds(120),
-            r -> new FarmJournal.Define(f.spec.name(), f.spec.runs(), r),
-            (reply, err) ->
-                new DefineAnswered(
-                    id,
-                    reply != null
-                        ? reply
-                        : new FarmJournal.Refused("the farm's journal did not answer: " + err)));
-    return true;
-  }
-
-  private final Map<String, AtomicReference<ActorPath>> coordinatorPaths = new HashMap<>();
-
-  private Behavior<Command> onDefineAnswered(DefineAnswered m) {
-    HostedFarm f = farms.get(m.id());
-    if (f == null) {
-      return this;
-    }
-    if (m.reply() instanceof FarmJournal.Refused r) {
-      fail(f, r.reason());
-      answerStart(f, null, 0, r.reason());
-      farms.remove(f.spec.id());
-      farmsByState.get("failed").decrementAndGet();
-      byPersistenceId.remove(f.spec.persistenceId());
-      getContext().unwatch(f.journal);
-      getContext().unwatch(f.reporter);
-      getContext().stop(f.journal);
-      getContext().stop(f.reporter);
-      return this;
-    }
-    FarmJournal.Defined d = (FarmJournal.Defined) m.reply();
-    FarmState state = d.state();
-    f.startSeq = state.lastSeq();
-    f.totalRuns = state.runs().size();
-    state.resultList().forEach(r -> f.results.put(r.runId(), r));
-    if (!f.idle && (d.added() > 0 || !Files.exists(f.dir.resolve("farm.conf")))) {
-      try {
-        ReportWriter.atomicWrite(
-            f.dir.resolve("farm.conf"), (f.spec.confText()).getBytes(StandardCharsets.UTF_8));
-      } catch (IOException e) {
-        getContext().getLog().error("cannot write farm.conf of {}", f.spec.id(), e);
-      }
-    }
-    boolean endedBefore = state.ended() != null;
-    if (f.idle) {
-      f.written = Files.exists(f.dir.resolve("report.md"));
-      if (endedBefore) {
-        f.ended = true;
-        setState(f, state.ended());
-      }
-    } else if (endedBefore && !f.spec.resumeEnded()) {
-      f.ended = true;
-      f.written = Files.exists(f.dir.resolve("report.md"));
-      setState(f, state.ended()); // listed with its results; the projection writes nothing new
-    } else if (f.cancelRequested) {
-      f.ended = true;
-      setState(f, "cancelled");
-      f.journal.tell(
-          new FarmJournal.Publish(
-              new FarmCancelled(
-                  f.spec.id(),
-                  state.finishedRuns(),
-                  (int)
-                      state.resultList().stream().filter(r -> "failed".equals(r.outcome())).count(),
-                  f.totalRuns - state.finishedRuns(),
-                  0),
-              null));
-    } else if (stopping) {
-      fail(f, "the runtime is stopping");
-    } else {
-      f.coordinator =
-          getContext()
-              .spawn(
-                  Coordinator.create(
-                      f.spec.id(),
-                      state,
-                      Math.max(1, f.spec.maxConcurrent()),
-                      settings.launcher(),
-                      new CheckpointStore(f.dir.resolve("checkpoints")),
-                      f.spec.policy(),
-                      f.journal),
-                  "coordinator-" + f.spec.id(),
-                  MailboxSelector.fromConfig(MailboxBacklog.MAILBOX));
-      coordinatorPaths.get(f.spec.id()).set(f.coordinator.path());
-      getContext().watchWith(f.coordinator, new ChildStopped(f.spec.id(), "coordinator"));
-    }
-    answerStart(f, f.status(), d.resumed() > 0 ? state.finishedRuns() : -1, null);
-    if (service == null) {
-      startProjection();
-    }
+  private Behavior<Command> onStartProjection() {
+    startProjection();
     return this;
-  }
-
-  private void answerStart(HostedFarm f, FarmStatus status, int finishedBefore, String error) {
-    if (f.opener != null) {
-      f.opener.tell(new Opened(status, finishedBefore, error));
-      f.opener = null;
-    }
   }
 
   private void startProjection() {
@@ -570,11 +360,15 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     }
   }
 
-  // ---- the projection ---------------------------------------------------------------------------
+  private Behavior<Command> onPostStop(PostStop s) {
+    if (projection != null) {
+      projection.shutdown(); // a manager may stop before its actor system (a cluster's)
+    }
+    return this;
+  }
 
   private Behavior<Command> onProject(Project m) {
-    String id = byPersistenceId.get(m.persistenceId());
-    HostedFarm f = id == null ? null : farms.get(id);
+    HostedFarm f = farms.byPersistenceId(m.persistenceId());
     if (f == null || f.reporter == null) {
       m.replyTo().tell(Done.getInstance()); // another farm in a shared journal
       return this;
@@ -590,7 +384,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     if (f != null) {
       String ended = f.apply(r.seq(), r.event());
       if (ended != null && !"failed".equals(f.state)) {
-        setState(f, ended);
+        farms.setState(f, ended);
       }
       f.answerProjectionWaiters();
     }
@@ -608,6 +402,8 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     f.endWaiters.clear();
     return this;
   }
+
+  // ---- ending: waiting, cancelling, stopping, children stopping ---------------------------------
 
   private Behavior<Command> onAwaitEnd(AwaitEnd m) {
     HostedFarm f = farms.get(m.id());
@@ -628,7 +424,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     } else {
       f.endWaiters.add(m.replyTo());
       if ("running".equals(f.state) && !f.ended) {
-        setState(f, "cancelling");
+        farms.setState(f, "cancelling");
         if (service != null) {
           service.tell(new ServiceFarms.RecordCancel(f.spec.id()));
         }
@@ -645,7 +441,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   private Behavior<Command> onStopAll(StopAll m) {
     stopping = true;
     stopWaiters.add(m.replyTo());
-    for (HostedFarm f : farms.values()) {
+    for (HostedFarm f : farms.all()) {
       if (f.coordinator != null) {
         f.coordinator.tell(Coordinator.Stop.INSTANCE);
       }
@@ -655,7 +451,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   }
 
   private void answerStopWaiters() {
-    if (stopping && farms.values().stream().allMatch(f -> f.coordinator == null)) {
+    if (stopping && farms.coordinatorsStopped()) {
       stopWaiters.forEach(r -> r.tell(Done.getInstance()));
       stopWaiters.clear();
     }
@@ -686,7 +482,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
       return this;
     }
     if (!f.written && !stopping) {
-      fail(f, "the farm's " + m.role() + " stopped before the farm finished (see the log)");
+      farms.fail(f, "the farm's " + m.role() + " stopped before the farm finished (see the log)");
       if (f.coordinator != null) {
         getContext().stop(f.coordinator);
       }
@@ -697,17 +493,9 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   private Behavior<Command> onCheckEnded(CheckEnded m) {
     HostedFarm f = farms.get(m.id());
     if (f != null && !m.endedInJournal() && !f.ended && !"failed".equals(f.state)) {
-      fail(f, "the coordinator stopped before the farm finished (see the log)");
+      farms.fail(f, "the coordinator stopped before the farm finished (see the log)");
     }
     return this;
-  }
-
-  private void fail(HostedFarm f, String error) {
-    f.error = error;
-    f.active.clear();
-    setState(f, "failed");
-    f.endWaiters.forEach(r -> r.tell(new Lookup(f.status())));
-    f.endWaiters.clear();
   }
 
   /** A farm file holding the rendered farm block {@code source} (which has no braces). */

@@ -1,8 +1,5 @@
 package lipfarm.reporting;
 
-import java.awt.BasicStroke;
-import java.awt.Color;
-import java.awt.Font;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +15,6 @@ import lipfarm.protocol.FarmEvent.ObjectiveFinished;
 import lipfarm.protocol.FarmEvent.ObjectivePoint;
 import lipfarm.protocol.RunResult;
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.xy.XYSeries;
@@ -268,29 +264,22 @@ record ObjectiveSection(
       return null;
     }
     XYPlot plot = new XYPlot();
-    NumberAxis steps = new NumberAxis("objective step");
-    steps.setAutoRangeIncludesZero(true);
-    plot.setDomainAxis(steps);
-    plot.setRangeAxis(Plots.logAxis("bound / bound at the start (log scale)"));
-    XYLineAndShapeRenderer lines = new XYLineAndShapeRenderer(true, false);
+    plot.setDomainAxis(ChartStyle.countAxis("objective step"));
+    plot.setRangeAxis(ChartStyle.logAxis("bound / bound at the start (log scale)"));
+    XYLineAndShapeRenderer lines = ChartStyle.runLines(data.getSeriesCount());
     XYLineAndShapeRenderer dots = new XYLineAndShapeRenderer(false, true);
     for (int i = 0; i < data.getSeriesCount(); i++) {
-      Color c = Color.getHSBColor((float) i / data.getSeriesCount(), 0.75f, 0.8f);
-      lines.setSeriesPaint(i, c);
-      lines.setSeriesStroke(i, new BasicStroke(1.4f));
-      dots.setSeriesPaint(i, c);
+      // Each run's marks in its line's colour.
+      dots.setSeriesPaint(i, ChartStyle.runColor(i, data.getSeriesCount()));
       dots.setSeriesVisibleInLegend(i, false);
     }
     plot.setDataset(0, data);
     plot.setRenderer(0, lines);
     plot.setDataset(1, marks);
     plot.setRenderer(1, dots);
-    Plots.style(plot);
-    boolean legend = data.getSeriesCount() <= Plots.MAX_LEGEND_RUNS;
+    boolean legend = data.getSeriesCount() <= ChartStyle.MAX_LEGEND_RUNS;
     String title = "min-lipschitz: the bound minimised along the objective";
-    JFreeChart chart =
-        new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 15), plot, legend);
-    chart.setBackgroundPaint(Color.WHITE);
+    JFreeChart chart = ChartStyle.chart(title, plot, legend);
     String caption =
         String.format(
             Locale.ROOT,
@@ -303,6 +292,6 @@ record ObjectiveSection(
             data.getSeriesCount() == 1 ? "" : "s",
             64,
             legend ? "" : "; legend omitted, colours follow the table order");
-    return Plots.render(PLOT_NAME, title, caption, chart);
+    return ChartStyle.render(PLOT_NAME, title, caption, chart);
   }
 }

@@ -2,17 +2,6 @@ package lipfarm.reporting;
 
 import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
-import java.awt.Rectangle;
-import java.awt.geom.Ellipse2D;
-import java.awt.geom.Rectangle2D;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.text.FieldPosition;
-import java.text.NumberFormat;
-import java.text.ParsePosition;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,10 +18,7 @@ import lipfarm.protocol.FarmEvent;
 import lipfarm.protocol.FarmEvent.TrainingOutcome;
 import lipfarm.protocol.FarmEvent.TrainingProgress;
 import lipfarm.protocol.RunResult;
-import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
-import org.jfree.chart.axis.LogAxis;
-import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.DeviationRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
@@ -40,10 +26,10 @@ import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 import org.jfree.data.xy.YIntervalSeries;
 import org.jfree.data.xy.YIntervalSeriesCollection;
-import org.jfree.svg.SVGGraphics2D;
 
 /**
- * The report's charts (JFreeChart, headless), each rendered to PNG and SVG:
+ * The report's charts (JFreeChart, headless), each rendered to PNG and SVG in the common {@link
+ * ChartStyle}:
  *
  * <ul>
  *   <li>log-log certified lower and upper bounds on Lip of every interpolating run against √(n/k)
@@ -55,26 +41,16 @@ import org.jfree.svg.SVGGraphics2D;
  * </ul>
  */
 final class Plots {
-  static final int WIDTH = 900;
-  static final int HEIGHT = 560;
-
-  /** Legends with more entries than this crowd the chart; the caption says so instead. */
-  static final int MAX_LEGEND_RUNS = 16;
-
-  static {
-    // Charts are drawn off-screen on servers and in CI; never touch a display.
-    if (System.getProperty("java.awt.headless") == null) {
-      System.setProperty("java.awt.headless", "true");
-    }
-  }
+  static final int WIDTH = ChartStyle.WIDTH;
+  static final int HEIGHT = ChartStyle.HEIGHT;
 
   private Plots() {}
 
   /** One chart: {@code plots/<name>.png} and {@code plots/<name>.svg}. */
   record Plot(String name, String title, String caption, byte[] png, String svg) {}
 
-  private static final Color LOWER = new Color(0x1f77b4);
-  private static final Color UPPER = new Color(0xd62728);
+  private static final Color LOWER = ChartStyle.LOWER;
+  private static final Color UPPER = ChartStyle.UPPER;
   private static final Color BAND = new Color(0x9467bd);
   private static final Color F4 = new Color(0x2ca02c);
   private static final Color F10 = new Color(0x8c564b);
@@ -207,16 +183,16 @@ final class Plots {
     }
 
     XYPlot plot = new XYPlot();
-    plot.setDomainAxis(logAxis(xLabel + " (log scale)"));
-    plot.setRangeAxis(logAxis("Lipschitz constant (log scale)"));
+    plot.setDomainAxis(ChartStyle.logAxis(xLabel + " (log scale)"));
+    plot.setRangeAxis(ChartStyle.logAxis("Lipschitz constant (log scale)"));
     XYSeriesCollection points = new XYSeriesCollection();
     points.addSeries(lower);
     points.addSeries(upper);
     XYLineAndShapeRenderer pointRenderer = new XYLineAndShapeRenderer(false, true);
     pointRenderer.setSeriesPaint(0, LOWER);
     pointRenderer.setSeriesPaint(1, UPPER);
-    pointRenderer.setSeriesShape(0, new Ellipse2D.Double(-3.5, -3.5, 7, 7));
-    pointRenderer.setSeriesShape(1, new Rectangle2D.Double(-3.5, -3.5, 7, 7));
+    pointRenderer.setSeriesShape(0, ChartStyle.lowerMark());
+    pointRenderer.setSeriesShape(1, ChartStyle.upperMark());
     plot.setDataset(0, points);
     plot.setRenderer(0, pointRenderer);
     XYLineAndShapeRenderer lineRenderer = new XYLineAndShapeRenderer(true, false);
@@ -240,10 +216,8 @@ final class Plots {
     bandRenderer.setSeriesStroke(0, new BasicStroke(0.8f));
     plot.setDataset(2, bands);
     plot.setRenderer(2, bandRenderer);
-    style(plot);
     String title = "Lipschitz bounds vs " + xLabel + " (interpolating runs, log-log)";
-    JFreeChart chart = new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 15), plot, true);
-    chart.setBackgroundPaint(Color.WHITE);
+    JFreeChart chart = ChartStyle.chart(title, plot, true);
     String caption =
         String.format(
             Locale.ROOT,
@@ -255,7 +229,7 @@ final class Plots {
             xLabel,
             lowFit == null ? "no" : lowFit.model(),
             xLabel);
-    return render(name, title, caption, chart);
+    return ChartStyle.render(name, title, caption, chart);
   }
 
   private static XYSeries fitLine(
@@ -310,23 +284,13 @@ final class Plots {
       return null;
     }
     XYPlot plot = new XYPlot();
-    NumberAxis epochs = new NumberAxis("epoch");
-    epochs.setAutoRangeIncludesZero(true);
-    plot.setDomainAxis(epochs);
-    plot.setRangeAxis(logAxis("training loss (mean squared error, log scale)"));
-    XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, false);
-    for (int i = 0; i < data.getSeriesCount(); i++) {
-      r.setSeriesPaint(i, Color.getHSBColor((float) i / data.getSeriesCount(), 0.75f, 0.8f));
-      r.setSeriesStroke(i, new BasicStroke(1.4f));
-    }
+    plot.setDomainAxis(ChartStyle.countAxis("epoch"));
+    plot.setRangeAxis(ChartStyle.logAxis("training loss (mean squared error, log scale)"));
     plot.setDataset(data);
-    plot.setRenderer(r);
-    style(plot);
-    boolean legend = data.getSeriesCount() <= MAX_LEGEND_RUNS;
+    plot.setRenderer(ChartStyle.runLines(data.getSeriesCount()));
+    boolean legend = data.getSeriesCount() <= ChartStyle.MAX_LEGEND_RUNS;
     String title = "Training loss per run";
-    JFreeChart chart =
-        new JFreeChart(title, new Font(Font.SANS_SERIF, Font.BOLD, 15), plot, legend);
-    chart.setBackgroundPaint(Color.WHITE);
+    JFreeChart chart = ChartStyle.chart(title, plot, legend);
     String caption =
         String.format(
             Locale.ROOT,
@@ -336,63 +300,9 @@ final class Plots {
             legend
                 ? ""
                 : "; legend omitted for more than "
-                    + MAX_LEGEND_RUNS
+                    + ChartStyle.MAX_LEGEND_RUNS
                     + " runs, colours follow the results table order");
-    return render("loss_curves", title, caption, chart);
-  }
-
-  static void style(XYPlot plot) {
-    plot.setBackgroundPaint(Color.WHITE);
-    plot.setDomainGridlinePaint(new Color(0xdddddd));
-    plot.setRangeGridlinePaint(new Color(0xdddddd));
-    plot.setOutlinePaint(Color.GRAY);
-  }
-
-  static LogAxis logAxis(String label) {
-    LogAxis a = new LogAxis(label);
-    a.setSmallestValue(1e-12);
-    a.setNumberFormatOverride(new ShortNumberFormat());
-    return a;
-  }
-
-  static Plot render(String name, String title, String caption, JFreeChart chart) {
-    BufferedImage img = chart.createBufferedImage(WIDTH, HEIGHT);
-    ByteArrayOutputStream png = new ByteArrayOutputStream();
-    try {
-      ChartUtils.writeBufferedImageAsPNG(png, img);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    SVGGraphics2D g2 = new SVGGraphics2D(WIDTH, HEIGHT);
-    // The default prefix contains System.nanoTime(): fix it so the same data give the same file.
-    g2.setDefsKeyPrefix("lipfarm-" + name + "-");
-    chart.draw(g2, new Rectangle(WIDTH, HEIGHT));
-    return new Plot(name, title, caption, png.toByteArray(), g2.getSVGDocument());
-  }
-
-  /** Three significant digits, plain or in e-notation (log axes span many decades). */
-  static final class ShortNumberFormat extends NumberFormat {
-    @Override
-    public StringBuffer format(double v, StringBuffer to, FieldPosition pos) {
-      String s = String.format(Locale.ROOT, "%.3g", v);
-      // "1.00e-05" -> "1e-05", "2.50" -> "2.5"
-      int e = s.indexOf('e');
-      String mantissa = e < 0 ? s : s.substring(0, e);
-      if (mantissa.contains(".")) {
-        mantissa = mantissa.replaceAll("0+$", "").replaceAll("\\.$", "");
-      }
-      return to.append(mantissa).append(e < 0 ? "" : s.substring(e));
-    }
-
-    @Override
-    public StringBuffer format(long v, StringBuffer to, FieldPosition pos) {
-      return format((double) v, to, pos);
-    }
-
-    @Override
-    public Number parse(String source, ParsePosition pos) {
-      throw new UnsupportedOperationException("display only");
-    }
+    return ChartStyle.render("loss_curves", title, caption, chart);
   }
 
   private static void addPositive(XYSeries s, double x, double y) {

@@ -10,9 +10,6 @@ import java.awt.geom.Ellipse2D;
 import java.awt.geom.Line2D;
 import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +19,6 @@ import java.util.Objects;
 import lipfarm.config.RunConfig;
 import lipfarm.reporting.SandwichTrajectory.Point;
 import lipfarm.reporting.SandwichTrajectory.Run;
-import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
@@ -43,17 +39,17 @@ import org.jfree.svg.SVGGraphics2D;
 final class SandwichPlot {
   static final String NAME = "sandwich_trajectory";
 
-  static final int WIDTH = Plots.WIDTH;
+  static final int WIDTH = ChartStyle.WIDTH;
   private static final int HEADER = 58;
 
-  private static final Color LOWER = new Color(0x1f77b4);
-  private static final Color UPPER = new Color(0xd62728);
-  private static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 15);
+  private static final Color LOWER = ChartStyle.LOWER;
+  private static final Color UPPER = ChartStyle.UPPER;
+  private static final Font TITLE = ChartStyle.TITLE;
   private static final Font PANEL_TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 11);
   private static final Font SMALL = new Font(Font.SANS_SERIF, Font.PLAIN, 10);
   private static final Font LEGEND = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
-  private static final Shape DOT = new Ellipse2D.Double(-3.5, -3.5, 7, 7);
-  private static final Shape SQUARE = new Rectangle2D.Double(-3.5, -3.5, 7, 7);
+  private static final Shape DOT = ChartStyle.lowerMark();
+  private static final Shape SQUARE = ChartStyle.upperMark();
 
   private SandwichPlot() {}
 
@@ -76,7 +72,7 @@ final class SandwichPlot {
     }
     int cols = charts.size() == 1 ? 1 : charts.size() <= 4 ? 2 : 3;
     int rows = (charts.size() + cols - 1) / cols;
-    int cellH = cols == 1 ? Plots.HEIGHT - HEADER : cols == 2 ? 300 : 240;
+    int cellH = cols == 1 ? ChartStyle.HEIGHT - HEADER : cols == 2 ? 300 : 240;
     int height = HEADER + rows * cellH;
     String title =
         String.format(
@@ -89,15 +85,8 @@ final class SandwichPlot {
     Graphics2D g = img.createGraphics();
     draw(g, title, charts, cols, cellH, height);
     g.dispose();
-    ByteArrayOutputStream png = new ByteArrayOutputStream();
-    try {
-      ChartUtils.writeBufferedImageAsPNG(png, img);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    SVGGraphics2D svg = new SVGGraphics2D(WIDTH, height);
-    // The default prefix contains System.nanoTime(): fix it so the same data give the same file.
-    svg.setDefsKeyPrefix("lipfarm-" + NAME + "-");
+    byte[] png = ChartStyle.png(img);
+    SVGGraphics2D svg = ChartStyle.svg(NAME, WIDTH, height);
     draw(svg, title, charts, cols, cellH, height);
     String caption =
         String.format(
@@ -109,7 +98,7 @@ final class SandwichPlot {
                 + "if it never completed; values that are not positive and finite are left out.",
             charts.size(),
             charts.size() == 1 ? "" : "s");
-    return new Plots.Plot(NAME, title, caption, png.toByteArray(), svg.getSVGDocument());
+    return new Plots.Plot(NAME, title, caption, png, svg.getSVGDocument());
   }
 
   private static void draw(
@@ -183,16 +172,13 @@ final class SandwichPlot {
       add(r.last().complete() ? lastUpper : partialUpper, r.last().epoch(), r.last().upper());
     }
     XYPlot plot = new XYPlot();
-    NumberAxis epochs = new NumberAxis("epoch");
-    epochs.setAutoRangeIncludesZero(true);
+    NumberAxis epochs = ChartStyle.countAxis("epoch");
     // Whole epochs, formatted the same whatever the JVM's default locale.
     epochs.setStandardTickUnits(NumberAxis.createIntegerTickUnits(Locale.ROOT));
     epochs.setLabelFont(SMALL);
     epochs.setTickLabelFont(SMALL);
     plot.setDomainAxis(epochs);
-    LogAxis lip = new LogAxis("Lip");
-    lip.setSmallestValue(1e-12);
-    lip.setNumberFormatOverride(new Plots.ShortNumberFormat());
+    LogAxis lip = ChartStyle.logAxis("Lip");
     lip.setLabelFont(SMALL);
     lip.setTickLabelFont(SMALL);
     lip.setRange(range[0], range[1]);
@@ -219,10 +205,7 @@ final class SandwichPlot {
     plot.setRenderer(0, markRenderer);
     plot.setDataset(1, lines);
     plot.setRenderer(1, lineRenderer);
-    plot.setBackgroundPaint(Color.WHITE);
-    plot.setDomainGridlinePaint(new Color(0xdddddd));
-    plot.setRangeGridlinePaint(new Color(0xdddddd));
-    plot.setOutlinePaint(Color.GRAY);
+    ChartStyle.style(plot);
     JFreeChart chart = new JFreeChart(null, PANEL_TITLE, plot, false);
     chart.setTitle(new TextTitle(title, PANEL_TITLE));
     chart.setBackgroundPaint(Color.WHITE);
