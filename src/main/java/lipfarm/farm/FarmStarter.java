@@ -63,7 +63,7 @@ final class FarmStarter {
     f.idle = idle;
     farms.add(f);
     if (!start(f)) {
-      farms.remove(f, "running");
+      farms.remove(f, f.state); // "failed" by now: the gauge must not go negative
       return null;
     }
     return f;
