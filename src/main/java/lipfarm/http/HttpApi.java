@@ -180,6 +180,12 @@ final class HttpApi extends AllDirectives {
         .match(
             Throwable.class,
             e -> {
+              if (JsonErrors.isTimeout(e)) {
+                // Not an internal error: the farm's host is busy or, in a cluster, the farm is
+                // moving to another node. The client should retry.
+                log.warn("request not answered in time: {}", e.toString());
+                return complete(JsonErrors.unavailable());
+              }
               log.error("request failed", e);
               return complete(
                   error(

@@ -62,6 +62,31 @@ final class JsonErrors {
         "the request was not answered in time; the service is busy, retry later");
   }
 
+  /** Seconds a client is told to wait before retrying a 503. */
+  static final long RETRY_AFTER_SECONDS = 5;
+
+  /** A 503 with Retry-After: the actor that answers did not do so in time. */
+  static HttpResponse unavailable() {
+    return of(
+            StatusCodes.SERVICE_UNAVAILABLE,
+            "the farm did not answer in time (busy, or moving to another node); retry later")
+        .addHeader(
+            org.apache.pekko.http.javadsl.model.headers.RetryAfter.create(RETRY_AFTER_SECONDS));
+  }
+
+  /** An ask that timed out, possibly wrapped by the futures in between. */
+  static boolean isTimeout(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.util.concurrent.TimeoutException) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
+  }
+
   /**
    * A message written by a library (a rejection, an HTTP parsing error) made fit for a client: one
    * line, without class names or absolute paths, bounded.

@@ -181,7 +181,9 @@ public sealed interface FarmEvent extends LipfarmSerializable {
    * A {@code min-lipschitz} run finished its objective: from the network that first met the fit
    * criterion (after {@code startEpoch} epochs) it took {@code steps} steps ({@code backtracks} of
    * them undone because they broke the fit) minimising the differentiable certified bound {@code
-   * boundMethod} ({@code min(path-norm, spectral-product)} for two-layer nets, {@code
+   * boundMethod} ({@code min(lipsdp-neuron, path-norm, spectral-product)} for two-layer nets with
+   * one output and d ≤ 128, {@code min(gram, path-norm, spectral-product)} with one output, d > 128
+   * and k ≤ 2048, {@code min(path-norm, spectral-product)} for other two-layer nets, {@code
    * spectral-product} for deeper ones) from {@code startBound} to {@code endBound}. {@code
    * startLower}/{@code startUpper} are the certified sandwich of the start network (full estimator
    * budget), {@code endLower}/{@code endUpper} that of the objective's end network. When the end's

@@ -170,7 +170,7 @@ public final class LipschitzObjective {
 
   /** The method name of the bound minimised: {@code path-norm} or {@code spectral-product}. */
   public String boundMethod() {
-    return bound.kind().method();
+    return bound.method();
   }
 
   /** Takes one step; false once the objective is done (then the trainer holds the best weights). */

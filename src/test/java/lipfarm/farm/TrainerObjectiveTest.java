@@ -78,7 +78,8 @@ class TrainerObjectiveTest {
     assertThat(end.epochs()).isEqualTo(start.epochs() + plain.objective().steps());
     assertThat(plain.objective().startEpoch()).isEqualTo(start.epochs());
     assertThat(plain.objective().endBound()).isLessThan(plain.objective().startBound());
-    assertThat(plain.objective().boundMethod()).isEqualTo("min(path-norm, spectral-product)");
+    assertThat(plain.objective().boundMethod())
+        .isEqualTo("min(lipsdp-neuron, path-norm, spectral-product)");
     assertThat(plain.objective().path()).isNotEmpty().hasSizeLessThanOrEqualTo(64);
 
     // Stopped in the middle of the objective: the next trainer resumes from the fit's checkpoint
