@@ -3,27 +3,24 @@ package lipfarm.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException.Parse;
 import com.typesafe.config.ConfigFactory;
-import com.typesafe.config.ConfigList;
-import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigParseOptions;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigSyntax;
 import com.typesafe.config.ConfigValue;
-import com.typesafe.config.ConfigValueType;
 import java.io.File;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
-import lipfarm.data.DataException;
 import lipfarm.data.DataSpec;
 
 /**
  * A validated farm definition: the {@code farm} block of a HOCON file. Parsing checks every key and
  * value before anything runs, so a bad file never starts a run or writes a file.
+ *
+ * <p>This record holds what a farm is: the parameter table ({@link #PARAMS}), the entry points that
+ * read a file or text, and the configuration count. The key-by-key checking of the block is {@link
+ * FarmReader}; expanding the grid into run configurations is {@link GridExpansion}.
  *
  * @param name farm name, used as the results directory {@code runs/<name>/...}
  * @param maxConcurrentRuns how many configurations train at once
@@ -94,17 +91,6 @@ public record FarmDefinition(
     add(Param.choice("estimator", "full", "full", "lower"));
   }
 
-  private static final Set<String> FARM_KEYS = farmKeys();
-
-  private static Set<String> farmKeys() {
-    Set<String> keys =
-        new java.util.HashSet<>(
-            Set.of("name", "max-concurrent-runs", "output-dir", "defaults", "grid"));
-    keys.addAll(Durability.KEYS); // journal, checkpoints and retries: see Durability
-    keys.addAll(GridRules.KEYS); // zip, derive, where: see GridRules
-    return Set.copyOf(keys);
-  }
-
   private static void add(Param p) {
     BUILDING.put(p.key(), p);
   }
@@ -149,99 +135,7 @@ public record FarmDefinition(
 
   /** Validates the {@code farm} block of a parsed config. */
   public static FarmDefinition fromConfig(Config root) {
-    if (!root.hasPath("farm")) {
-      throw new ConfigException("farm", "missing; a farm file needs a farm { ... } block");
-    }
-    ConfigValue farmValue = root.root().get("farm");
-    if (farmValue.valueType() != ConfigValueType.OBJECT) {
-      throw new ConfigException("farm", "must be an object, got " + typeName(farmValue));
-    }
-    ConfigObject farm = (ConfigObject) farmValue;
-    for (String key : farm.keySet()) {
-      if (!FARM_KEYS.contains(key)) {
-        throw new ConfigException(
-            "farm." + key,
-            "unknown key; allowed keys: " + String.join(", ", new TreeSet<>(FARM_KEYS)));
-      }
-    }
-    String name = farm.containsKey("name") ? string(farm.get("name"), "farm.name") : "default";
-    // Dots alone ("." or "..") would name a directory outside runs/<name>.
-    if (!name.matches("[A-Za-z0-9._-]{1,64}") || name.matches("\\.+")) {
-      throw new ConfigException(
-          "farm.name",
-          "'"
-              + FarmText.excerpt(name)
-              + "' is not allowed; use 1-64 letters, digits, '.', '_' or '-', not only dots");
-    }
-    int cores = Runtime.getRuntime().availableProcessors();
-    int maxConcurrent = cores;
-    if (farm.containsKey("max-concurrent-runs")) {
-      maxConcurrent =
-          (int)
-              Param.integer("max-concurrent-runs", 0, 0, 1024)
-                  .read(farm.get("max-concurrent-runs"), "farm.max-concurrent-runs");
-      if (maxConcurrent == 0) {
-        maxConcurrent = cores;
-      }
-    }
-    String outputDir =
-        farm.containsKey("output-dir") ? string(farm.get("output-dir"), "farm.output-dir") : "runs";
-    Durability.fromFarm(farm); // validated here so a bad value stops the farm before anything runs
-
-    Map<String, Object> defaults = new LinkedHashMap<>();
-    PARAMS.values().forEach(p -> defaults.put(p.key(), p.defaultValue()));
-    if (farm.containsKey("defaults")) {
-      ConfigObject obj = object(farm.get("defaults"), "farm.defaults");
-      for (Map.Entry<String, ConfigValue> e : obj.entrySet()) {
-        Param p = param("farm.defaults." + e.getKey(), e.getKey());
-        defaults.put(p.key(), p.read(e.getValue(), "farm.defaults." + e.getKey()));
-      }
-    }
-
-    Map<String, List<Object>> grid = new LinkedHashMap<>();
-    if (farm.containsKey("grid")) {
-      ConfigObject obj = object(farm.get("grid"), "farm.grid");
-      // Canonical key order keeps the expansion order independent of the file's key order.
-      for (Param p : PARAMS.values()) {
-        ConfigValue v = obj.get(p.key());
-        if (v == null) {
-          continue;
-        }
-        String key = "farm.grid." + p.key();
-        List<Object> values = new ArrayList<>();
-        if (v.valueType() == ConfigValueType.OBJECT) {
-          values.addAll(GridRanges.values(p, (ConfigObject) v, key)); // see GridRanges
-        } else if (v.valueType() == ConfigValueType.LIST
-            && !(p.type().equals("classes") && !isListOfLists((ConfigList) v))) {
-          ConfigList list = (ConfigList) v;
-          if (list.isEmpty()) {
-            throw new ConfigException(
-                key,
-                "empty list: the grid would expand to no configurations; give at least one value");
-          }
-          for (int i = 0; i < list.size(); i++) {
-            values.add(p.read(list.get(i), key + "[" + i + "]"));
-          }
-        } else {
-          values.add(p.read(v, key));
-        }
-        grid.put(p.key(), List.copyOf(new LinkedHashSet<>(values)));
-      }
-      for (String key : obj.keySet()) {
-        param("farm.grid." + key, key);
-      }
-    }
-    GridRules rules =
-        GridRules.read(
-            farm,
-            PARAMS,
-            grid.keySet(),
-            farm.containsKey("defaults")
-                ? ((ConfigObject) farm.get("defaults")).keySet()
-                : Set.of());
-    String source = farm.render(ConfigRenderOptions.concise().setFormatted(true).setJson(false));
-    return new FarmDefinition(
-        name, maxConcurrent, outputDir, Map.copyOf(defaults), grid, source, rules);
+    return FarmReader.read(root);
   }
 
   /**
@@ -274,181 +168,12 @@ public record FarmDefinition(
 
   /** {@link #expand()} without the cross-key and data checks (tests pin ids with it). */
   List<RunConfig> configurations() {
-    List<Map<String, Object>> points = new ArrayList<>();
-    points.add(new LinkedHashMap<>(defaults));
-    if (!rules.zip().isEmpty()) { // the zip group is the outermost axis
-      List<Map<String, Object>> zipped = new ArrayList<>();
-      for (int i = 0; i < rules.zipLength(); i++) {
-        Map<String, Object> p = new LinkedHashMap<>(defaults);
-        p.putAll(rules.zipPoint(i));
-        zipped.add(p);
-      }
-      points = zipped;
-    }
-    for (Map.Entry<String, List<Object>> axis : grid.entrySet()) {
-      List<Map<String, Object>> next = new ArrayList<>();
-      for (Map<String, Object> point : points) {
-        for (Object value : axis.getValue()) {
-          Map<String, Object> p = new LinkedHashMap<>(point);
-          p.put(axis.getKey(), value);
-          next.add(p);
-        }
-      }
-      points = next;
-    }
-    Map<String, RunConfig> byId = new LinkedHashMap<>();
-    for (Map<String, Object> p : points) {
-      if (!rules.isEmpty() && !rules.complete(p, PARAMS)) {
-        continue; // a where constraint does not hold
-      }
-      RunConfig rc = toRunConfig(p);
-      byId.putIfAbsent(rc.id(), rc);
-    }
-    if (byId.isEmpty()) {
-      throw new ConfigException(
-          "farm.where",
-          "no configuration satisfies every constraint ("
-              + String.join("; ", rules.where().stream().map(GridRules.Formula::source).toList())
-              + ")");
-    }
-    return List.copyOf(byId.values());
+    return GridExpansion.configurations(this);
   }
 
   /** Checks that hold between keys; the message names the key that would have to change. */
   private void checkConsistent(RunConfig rc) {
-    String where = grid.isEmpty() ? "farm.defaults." : "farm (defaults and grid).";
-    if (rc.restarts() > 1
-        && !(rc.depth() == 2
-            && "relu".equals(rc.activation())
-            && rc.bias()
-            && "squared".equals(rc.loss())
-            && "exact".equals(rc.fit())
-            && "adam".equals(rc.optimizer())
-            && rc.batchSize() == 0
-            && rc.outputDim() == 1
-            && "none".equals(rc.weightBound()))) {
-      throw new ConfigException(
-          where + "restarts",
-          rc.restarts()
-              + " batched restarts need depth = 2, activation = relu, bias = true, loss = squared, fit = exact,"
-              + " optimizer = adam, batch-size = 0, output-dim = 1 and weight-bound = none; allowed otherwise: restarts = 1");
-    }
-    if (rc.minimisesLipschitz() && rc.restarts() > 1) {
-      throw new ConfigException(
-          where + "objective",
-          "min-lipschitz needs restarts = 1 (got restarts = "
-              + rc.restarts()
-              + "); allowed with restarts > 1: fit");
-    }
-    try {
-      rc.dataSpec().validate();
-    } catch (DataException e) {
-      String msg = e.getMessage();
-      int colon = msg.indexOf(':');
-      String key = colon > 0 ? msg.substring(0, colon) : "data";
-      throw new ConfigException(where + key, colon > 0 ? msg.substring(colon + 1).trim() : msg);
-    }
-    if (!rc.hiddenWidths().isEmpty() && rc.hiddenLayerWidths().size() != rc.depth() - 1) {
-      throw new ConfigException(
-          where + "hidden-widths",
-          "'"
-              + FarmText.excerpt(rc.hiddenWidths())
-              + "' gives "
-              + rc.hiddenLayerWidths().size()
-              + " hidden layers but depth = "
-              + rc.depth()
-              + " needs "
-              + (rc.depth() - 1)
-              + "; give depth − 1 widths or leave it empty");
-    }
-    if ("path".equals(rc.weightBound()) && rc.depth() != 2) {
-      throw new ConfigException(
-          where + "weight-bound",
-          "path is defined for depth = 2 only (got depth = "
-              + rc.depth()
-              + "); allowed for deeper nets: none, per-neuron, frobenius, spectral");
-    }
-    if (!"squared".equals(rc.loss()) && rc.outputDim() != 1) {
-      throw new ConfigException(
-          where + "loss",
-          rc.loss() + " needs output-dim = 1; allowed with output-dim > 1: squared");
-    }
-  }
-
-  private static RunConfig toRunConfig(Map<String, Object> p) {
-    return new RunConfig(
-        (String) p.get("data"),
-        (String) p.get("labels"),
-        ((Number) p.get("n")).intValue(),
-        ((Number) p.get("d")).intValue(),
-        ((Number) p.get("k")).intValue(),
-        ((Number) p.get("depth")).intValue(),
-        (String) p.get("activation"),
-        (Boolean) p.get("bias"),
-        (String) p.get("optimizer"),
-        ((Number) p.get("learning-rate")).doubleValue(),
-        ((Number) p.get("max-epochs")).intValue(),
-        ((Number) p.get("tol")).doubleValue(),
-        ((Number) p.get("seed")).intValue(),
-        ((Number) p.get("estimator-budget")).intValue(),
-        (String) p.get("hidden-widths"),
-        ((Number) p.get("output-dim")).intValue(),
-        ((Number) p.get("leaky-slope")).doubleValue(),
-        (String) p.get("loss"),
-        (String) p.get("fit"),
-        ((Number) p.get("margin")).doubleValue(),
-        ((Number) p.get("mse-epsilon")).doubleValue(),
-        ((Number) p.get("momentum")).doubleValue(),
-        ((Number) p.get("batch-size")).intValue(),
-        (String) p.get("lr-schedule"),
-        ((Number) p.get("lr-decay-factor")).doubleValue(),
-        ((Number) p.get("lr-decay-every")).intValue(),
-        (String) p.get("weight-bound"),
-        ((Number) p.get("bound-alpha")).doubleValue(),
-        ((Number) p.get("bound-beta")).doubleValue(),
-        ((Number) p.get("bound-value")).doubleValue(),
-        ((Number) p.get("label-noise")).doubleValue(),
-        ((Number) p.get("teacher-width")).intValue(),
-        ((Number) p.get("components")).intValue(),
-        ((Number) p.get("separation")).doubleValue(),
-        (String) p.get("file"),
-        (String) p.get("label-file"),
-        (String) p.get("positive-classes"),
-        (String) p.get("negative-classes"),
-        (Boolean) p.get("center"),
-        (Boolean) p.get("normalize"),
-        (String) p.get("precision"),
-        ((Number) p.get("restarts")).intValue(),
-        (String) p.get("objective"),
-        (String) p.get("estimator"));
-  }
-
-  /** A grid value for a list-valued key is a list of lists; a flat list is one value. */
-  private static boolean isListOfLists(ConfigList list) {
-    return !list.isEmpty() && list.stream().allMatch(e -> e.valueType() == ConfigValueType.LIST);
-  }
-
-  private static Param param(String fullKey, String key) {
-    Param p = PARAMS.get(key);
-    if (p == null) {
-      throw new ConfigException(
-          fullKey, "unknown key; allowed keys: " + String.join(", ", PARAMS.keySet()));
-    }
-    return p;
-  }
-
-  private static ConfigObject object(ConfigValue v, String key) {
-    if (v.valueType() != ConfigValueType.OBJECT) {
-      throw new ConfigException(key, "must be an object { ... }, got " + typeName(v));
-    }
-    return (ConfigObject) v;
-  }
-
-  private static String string(ConfigValue v, String key) {
-    if (v.valueType() != ConfigValueType.STRING) {
-      throw new ConfigException(key, "must be a string, got " + typeName(v));
-    }
-    return (String) v.unwrapped();
+    GridExpansion.checkConsistent(rc, grid.isEmpty());
   }
 
   static String typeName(ConfigValue v) {
