@@ -14,7 +14,6 @@ import lipfarm.protocol.LipfarmSerializable;
 import lipfarm.protocol.NetworkSnapshot;
 import lipfarm.training.BatchedRestarts;
 import lipfarm.training.EpochStats;
-import lipfarm.training.LipschitzObjective;
 import lipfarm.training.MlpTrainer;
 import lipfarm.training.TrainingSpec;
 import lipfarm.training.TrainingSpecs;
@@ -30,7 +29,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 /**
  * Trains one configuration. Training is chunked: each {@code TrainChunk} message runs a bounded
  * number of epochs and re-sends itself, so the actor stays responsive to {@link Stop} and never
- * holds its dispatcher thread for long.
+ * holds its dispatcher thread for long. The {@code min-lipschitz} phase after the first fit is
+ * {@link ObjectivePhase}; when the weights so far go to the estimator is {@link SnapshotSchedule}.
  */
 public final class Trainer extends AbstractBehavior<Trainer.Command> {
 
@@ -118,12 +118,8 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
   private int lastCheckpointEpoch;
   private boolean ended; // outcome reported or failed: nothing left to checkpoint
   private final Faults faults;
-  private int snapshotEvery;
-  private long snapshotNanos;
-  private int lastSnapshotEpoch;
-  private long lastSnapshotAt;
-  private LipschitzObjective objective; // min-lipschitz, once the net fits
-  private int objectiveStartEpoch;
+  private SnapshotSchedule snapshots;
+  private ObjectivePhase objective; // min-lipschitz, once the net fits
 
   public static Behavior<Command> create() {
     return Behaviors.setup(ctx -> new Trainer(ctx, null, 0, Faults.none()));
@@ -209,9 +205,8 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
     }
     config = msg.config();
     replyTo = msg.replyTo();
-    snapshotEvery = msg.snapshotEvery();
-    snapshotNanos = msg.snapshotSeconds() * 1_000_000_000L;
-    lastSnapshotAt = System.nanoTime();
+    snapshots =
+        new SnapshotSchedule(config.id(), msg.snapshotEvery(), msg.snapshotSeconds(), replyTo);
     spec = TrainingSpecs.of(config);
     if (config.restarts() > 1) {
       // Restarts are trained as one computation and not checkpointed: a re-queued run trains
@@ -245,7 +240,7 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
     initialLoss = c.initialLoss();
     lastFinite = trainer.snapshot();
     lastCheckpointEpoch = trainer.epoch();
-    lastSnapshotEpoch = trainer.epoch();
+    snapshots.resumedAt(trainer.epoch());
     replyTo.tell(new Resumed(config.id(), trainer.epoch()));
   }
 
@@ -339,28 +334,9 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
                 norm(lastFinite, 1),
                 s.minMargin(),
                 Double.NaN)));
-    maybeSnapshot(batched.epoch(), lastFinite);
+    snapshots.maybeSend(batched.epoch(), lastFinite);
     getContext().getSelf().tell(TrainChunk.INSTANCE);
     return this;
-  }
-
-  /** Hands the estimator the weights so far when a snapshot is due (at chunk ends only). */
-  private void maybeSnapshot(int epoch, NetworkSnapshot weights) {
-    maybeSnapshot(epoch, () -> weights);
-  }
-
-  private void maybeSnapshot(int epoch, java.util.function.Supplier<NetworkSnapshot> weights) {
-    long now = System.nanoTime();
-    boolean byEpochs = snapshotEvery > 0 && epoch - lastSnapshotEpoch >= snapshotEvery;
-    boolean bySeconds = snapshotNanos > 0 && now - lastSnapshotAt >= snapshotNanos;
-    if (byEpochs || bySeconds) {
-      NetworkSnapshot net = weights.get();
-      if (net != null) {
-        lastSnapshotEpoch = epoch;
-        lastSnapshotAt = now;
-        replyTo.tell(new Snapshot(config.id(), epoch, net));
-      }
-    }
   }
 
   private static BatchedRestarts.RestartStats bestByLoss(List<BatchedRestarts.RestartStats> all) {
@@ -444,7 +420,7 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
         && trainer.epoch() - lastCheckpointEpoch >= checkpointEvery) {
       checkpoint();
     }
-    maybeSnapshot(trainer.epoch(), lastFinite);
+    snapshots.maybeSend(trainer.epoch(), lastFinite);
     getContext().getSelf().tell(TrainChunk.INSTANCE);
     return this;
   }
@@ -458,67 +434,15 @@ public final class Trainer extends AbstractBehavior<Trainer.Command> {
     if (checkpoints != null && trainer.epoch() > lastCheckpointEpoch) {
       checkpoint();
     }
-    Converged start =
-        new Converged(
-            config.id(), f.epoch(), f.loss(), f.maxError(), f.signFit(), f.normW(), f.normA());
-    objective = new LipschitzObjective(trainer, config.maxEpochs(), config.learningRate());
-    objectiveStartEpoch = f.epoch();
-    replyTo.tell(new ObjectiveStarted(start, trainer.snapshot(), objective.boundMethod()));
+    objective = ObjectivePhase.start(config, trainer, f, replyTo);
   }
 
-  /**
-   * One chunk of the objective. Its epochs continue the training's: epoch = fit epoch + objective
-   * steps; progress and snapshots show the best fitting weights so far.
-   */
+  /** One chunk of the objective (see {@link ObjectivePhase}). */
   private Behavior<Command> onObjectiveChunk() {
-    String id = config.id();
-    for (int i = 0; i < CHUNK_EPOCHS; i++) {
-      if (!objective.step()) {
-        EpochStats f = trainer.evaluate(); // the trainer now holds the best fitting weights
-        ended = true;
-        List<ObjectivePoint> path =
-            objective.path().stream()
-                .map(p -> new ObjectivePoint(p.step(), p.lambda(), p.bound(), p.best()))
-                .toList();
-        replyTo.tell(
-            new ObjectiveEnded(
-                id,
-                objective.boundMethod(),
-                objectiveStartEpoch,
-                objective.steps(),
-                objective.backtracks(),
-                objective.startBound(),
-                objective.bestBound(),
-                path));
-        replyTo.tell(
-            new Ended(
-                new Converged(
-                    id,
-                    objectiveStartEpoch + objective.steps(),
-                    f.loss(),
-                    f.maxError(),
-                    f.signFit(),
-                    f.normW(),
-                    f.normA()),
-                trainer.snapshot()));
-        return Behaviors.stopped();
-      }
+    if (objective.runChunk(CHUNK_EPOCHS, snapshots)) {
+      ended = true;
+      return Behaviors.stopped();
     }
-    EpochStats b = objective.bestStats();
-    int epoch = objectiveStartEpoch + objective.steps();
-    replyTo.tell(
-        new Progressed(
-            new TrainingProgress(
-                id,
-                epoch,
-                b.loss(),
-                b.maxError(),
-                b.signFit(),
-                Double.NaN,
-                Double.NaN,
-                b.minMargin(),
-                Double.NaN)));
-    maybeSnapshot(epoch, objective::bestSnapshot);
     getContext().getSelf().tell(TrainChunk.INSTANCE);
     return this;
   }
