@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -13,26 +12,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.Arrays;
-import java.util.List;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Supplier;
-import java.util.stream.Collectors;
 import lipfarm.config.FarmDefinition;
 import lipfarm.farm.EventJournal;
 import lipfarm.farm.FarmManager;
-import lipfarm.farm.FarmStatus;
-import lipfarm.protocol.FarmEvent;
 import lipfarm.reporting.EventJson;
-import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
-import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
 import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
@@ -42,53 +31,38 @@ import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.Location;
-import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.RejectionHandler;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
-import org.apache.pekko.japi.Pair;
-import org.apache.pekko.stream.javadsl.Source;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP API of the service; see README "Service mode and monitoring" and docs/events.md. Every
  * error is a JSON object {@code {"error": ..., "key": ...}} without internals; the full exception
- * goes to the log.
+ * goes to the log. The event stream ({@code GET /events}) is {@link EventStreamRoutes}; this class
+ * holds the farm routes, metrics, authorization and the error and rejection handling.
  */
 final class HttpApi extends AllDirectives {
   private static final Logger log = LoggerFactory.getLogger(HttpApi.class);
 
-  /** Every event type name a stream can be filtered by. */
-  static final Set<String> EVENT_TYPES =
-      Arrays.stream(FarmEvent.class.getPermittedSubclasses())
-          .flatMap(
-              c ->
-                  c.isInterface()
-                      ? Arrays.stream(c.getPermittedSubclasses())
-                      : java.util.stream.Stream.of(c))
-          .map(Class::getSimpleName)
-          .collect(Collectors.toUnmodifiableSet());
-
   private static final Duration ASK = Duration.ofSeconds(10);
   private static final Duration CANCEL_WAIT = Duration.ofSeconds(30);
-  private static final Duration FETCH_WAIT = Duration.ofSeconds(30);
   private static final ContentType MARKDOWN =
       MediaTypes.applicationWithOpenCharset("markdown")
           .toContentType(org.apache.pekko.http.javadsl.model.HttpCharsets.UTF_8);
 
   private final ActorSystem<?> system;
   private final ActorRef<FarmManager.Command> manager;
-  private final ActorRef<EventJournal.Command> eventLog;
   private final PrometheusMeterRegistry registry;
   private final ServiceConfig config;
   private final byte[] token;
   private final ObjectMapper mapper =
       EventJson.newMapper().copy().disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
-  private final AtomicInteger subscribers = new AtomicInteger();
+  private final EventStreamRoutes events;
 
   HttpApi(
       ActorSystem<?> system,
@@ -98,13 +72,11 @@ final class HttpApi extends AllDirectives {
       ServiceConfig config) {
     this.system = system;
     this.manager = manager;
-    this.eventLog = eventLog;
     this.registry = registry;
     this.config = config;
     this.token = config.token() == null ? null : config.token().getBytes(StandardCharsets.UTF_8);
-    Gauge.builder("lipfarm.sse.subscribers", subscribers, AtomicInteger::get)
-        .description("open event streams")
-        .register(registry);
+    this.events =
+        new EventStreamRoutes(system, manager, eventLog, registry, config.heartbeat(), ASK);
   }
 
   Route routes() {
@@ -125,7 +97,7 @@ final class HttpApi extends AllDirectives {
                                                 StatusCodes.OK,
                                                 mapper.createObjectNode().put("status", "ok"))))),
                         path("metrics", () -> get(this::metrics)),
-                        path("events", () -> get(this::events)),
+                        path("events", () -> get(events::events)),
                         pathPrefix(
                             "farms",
                             () ->
@@ -152,7 +124,7 @@ final class HttpApi extends AllDirectives {
 
   // ---- errors ---------------------------------------------------------------------------------
 
-  private HttpResponse error(StatusCode status, String message, String key) {
+  static HttpResponse error(StatusCode status, String message, String key) {
     return JsonErrors.of(status, message, key, 0);
   }
 
@@ -299,7 +271,7 @@ final class HttpApi extends AllDirectives {
                         mapper.createObjectNode().set("farms", mapper.valueToTree(l.farms())))));
   }
 
-  private HttpResponse notFound(String id) {
+  static HttpResponse notFound(String id) {
     return error(StatusCodes.NOT_FOUND, "no farm with id '" + id + "'", null);
   }
 
@@ -394,133 +366,5 @@ final class HttpApi extends AllDirectives {
                 HttpEntities.create(
                     ContentTypes.parse("text/plain; version=0.0.4; charset=utf-8"),
                     registry.scrape().getBytes(StandardCharsets.UTF_8))));
-  }
-
-  // ---- events ---------------------------------------------------------------------------------
-
-  private static Set<String> csv(Optional<String> s) {
-    return s.map(
-            v ->
-                Arrays.stream(v.split(","))
-                    .map(String::trim)
-                    .filter(x -> !x.isEmpty())
-                    .collect(Collectors.toUnmodifiableSet()))
-        .orElse(Set.of());
-  }
-
-  private Route events() {
-    return parameterOptional(
-        "farm",
-        farmParam ->
-            parameterOptional(
-                "type",
-                typeParam ->
-                    parameterOptional(
-                        "lastEventId",
-                        idParam ->
-                            optionalHeaderValueByName(
-                                "Last-Event-ID",
-                                idHeader ->
-                                    events(
-                                        csv(farmParam),
-                                        csv(typeParam),
-                                        idHeader.or(() -> idParam))))));
-  }
-
-  private Route events(Set<String> farms, Set<String> types, Optional<String> lastEventId) {
-    for (String t : types) {
-      if (!EVENT_TYPES.contains(t)) {
-        return complete(
-            error(
-                StatusCodes.BAD_REQUEST,
-                "unknown event type '"
-                    + t
-                    + "'; known: "
-                    + String.join(", ", EVENT_TYPES.stream().sorted().toList()),
-                "type"));
-      }
-    }
-    Long after = null;
-    if (lastEventId.isPresent() && !lastEventId.get().isBlank()) {
-      try {
-        after = Long.parseLong(lastEventId.get().trim());
-        if (after < 0) {
-          throw new NumberFormatException();
-        }
-      } catch (NumberFormatException e) {
-        return complete(
-            error(
-                StatusCodes.BAD_REQUEST,
-                "Last-Event-ID must be a non-negative integer (an id of this stream)",
-                "Last-Event-ID"));
-      }
-    }
-    EventJournal.Filter filter = new EventJournal.Filter(farms, types);
-    Long given = after;
-    // Unknown farms are 404; the start position is fixed before the response begins, so a client
-    // that has the response headers is subscribed.
-    CompletionStage<Object> checked =
-        this.<FarmManager.FarmList>ask(FarmManager.ListFarms::new, ASK)
-            .thenCompose(
-                list -> {
-                  Set<String> known =
-                      list.farms().stream().map(FarmStatus::id).collect(Collectors.toSet());
-                  for (String f : farms) {
-                    if (!known.contains(f)) {
-                      return java.util.concurrent.CompletableFuture.completedFuture(
-                          (Object) notFound(f));
-                    }
-                  }
-                  if (given != null) {
-                    return java.util.concurrent.CompletableFuture.completedFuture((Object) given);
-                  }
-                  if (!farms.isEmpty()) {
-                    return java.util.concurrent.CompletableFuture.completedFuture((Object) 0L);
-                  }
-                  return AskPattern.<EventJournal.Command, Long>ask(
-                          eventLog, EventJournal.GetHead::new, ASK, system.scheduler())
-                      .thenApply(h -> (Object) h);
-                });
-    return onSuccess(
-        checked,
-        start -> {
-          if (start instanceof HttpResponse r) {
-            return complete(r);
-          }
-          return completeOK(stream((Long) start, filter), EventStreamMarshalling.toEventStream());
-        });
-  }
-
-  private Source<ServerSentEvent, NotUsed> stream(long start, EventJournal.Filter filter) {
-    return Source.unfoldAsync(
-            start,
-            after ->
-                AskPattern.<EventJournal.Command, EventJournal.Batch>ask(
-                        eventLog,
-                        r -> new EventJournal.Fetch(after, filter, 256, r),
-                        FETCH_WAIT,
-                        system.scheduler())
-                    .thenApply(b -> Optional.of(Pair.create(b.next(), b))))
-        .mapConcat(HttpApi::toSse)
-        .keepAlive(config.heartbeat(), ServerSentEvent::heartbeat)
-        .watchTermination(
-            (nu, done) -> {
-              subscribers.incrementAndGet();
-              done.whenComplete((d, e) -> subscribers.decrementAndGet());
-              return NotUsed.getInstance();
-            });
-  }
-
-  private static List<ServerSentEvent> toSse(EventJournal.Batch b) {
-    List<ServerSentEvent> out = new java.util.ArrayList<>(b.entries().size() + 1);
-    if (b.lostFrom() > 0) {
-      out.add(
-          ServerSentEvent.create(
-              "{\"lostFrom\":" + b.lostFrom() + ",\"lostTo\":" + b.lostTo() + "}", "lost"));
-    }
-    for (EventJournal.Entry e : b.entries()) {
-      out.add(ServerSentEvent.create(e.json(), e.type(), Long.toString(e.id())));
-    }
-    return out;
   }
 }
