@@ -1,6 +1,8 @@
 package lipfarm.protocol;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.Consumer;
 import lipfarm.config.RunConfig;
 import lipfarm.protocol.FarmEvent.MeasuredBound;
 import lipfarm.protocol.FarmEvent.NetworkMeasures;
@@ -74,24 +76,11 @@ public record RunResult(
 
   /** The same result with other wall times. */
   public RunResult withTimes(double trainSeconds, double estimateSeconds) {
-    return new RunResult(
-        runId,
-        config,
-        outcome,
-        epochs,
-        loss,
-        maxError,
-        signFit,
-        lipLower,
-        lipLowerMethod,
-        lipUpper,
-        lipUpperMethod,
-        evaluations,
-        bounds,
-        measures,
-        error,
-        trainSeconds,
-        estimateSeconds);
+    return copy(
+        b -> {
+          b.trainSeconds = trainSeconds;
+          b.estimateSeconds = estimateSeconds;
+        });
   }
 
   /**
@@ -100,48 +89,104 @@ public record RunResult(
    */
   @Override
   public boolean equals(Object o) {
-    return o instanceof RunResult r && sameAs(r);
+    return o instanceof RunResult r && Arrays.equals(untimed(), r.untimed());
   }
 
   @Override
   public int hashCode() {
-    return java.util.Objects.hash(
-        runId,
-        config,
-        outcome,
-        epochs,
-        loss,
-        maxError,
-        signFit,
-        lipLower,
-        lipLowerMethod,
-        lipUpper,
-        lipUpperMethod,
-        evaluations,
-        bounds,
-        measures,
-        error);
+    return Arrays.hashCode(untimed());
   }
 
-  private boolean sameAs(RunResult r) {
-    return java.util.Objects.equals(runId, r.runId)
-        && java.util.Objects.equals(config, r.config)
-        && java.util.Objects.equals(outcome, r.outcome)
-        && epochs == r.epochs
-        && Double.compare(loss, r.loss) == 0
-        && Double.compare(maxError, r.maxError) == 0
-        && Double.compare(signFit, r.signFit) == 0
-        && Double.compare(lipLower, r.lipLower) == 0
-        && java.util.Objects.equals(lipLowerMethod, r.lipLowerMethod)
-        && Double.compare(lipUpper, r.lipUpper) == 0
-        && java.util.Objects.equals(lipUpperMethod, r.lipUpperMethod)
-        && evaluations == r.evaluations
-        && java.util.Objects.equals(bounds, r.bounds)
-        && java.util.Objects.equals(measures, r.measures)
-        && java.util.Objects.equals(error, r.error);
+  /**
+   * Every component but the wall times, boxed: {@link Double#equals} compares as {@link
+   * Double#compare} does, so equal arrays are equal components.
+   */
+  private Object[] untimed() {
+    return new Object[] {
+      runId,
+      config,
+      outcome,
+      epochs,
+      loss,
+      maxError,
+      signFit,
+      lipLower,
+      lipLowerMethod,
+      lipUpper,
+      lipUpperMethod,
+      evaluations,
+      bounds,
+      measures,
+      error
+    };
   }
 
   public boolean interpolated() {
     return "converged".equals(outcome);
+  }
+
+  /** This result with the components {@code change} sets; the one place that lists them all. */
+  private RunResult copy(Consumer<Copy> change) {
+    Copy b = new Copy(this);
+    change.accept(b);
+    return new RunResult(
+        b.runId,
+        b.config,
+        b.outcome,
+        b.epochs,
+        b.loss,
+        b.maxError,
+        b.signFit,
+        b.lipLower,
+        b.lipLowerMethod,
+        b.lipUpper,
+        b.lipUpperMethod,
+        b.evaluations,
+        b.bounds,
+        b.measures,
+        b.error,
+        b.trainSeconds,
+        b.estimateSeconds);
+  }
+
+  /** The components of a result, to change some before building a new one. */
+  private static final class Copy {
+    String runId;
+    RunConfig config;
+    String outcome;
+    int epochs;
+    double loss;
+    double maxError;
+    double signFit;
+    double lipLower;
+    String lipLowerMethod;
+    double lipUpper;
+    String lipUpperMethod;
+    long evaluations;
+    List<MeasuredBound> bounds;
+    NetworkMeasures measures;
+    String error;
+    double trainSeconds;
+    double estimateSeconds;
+
+    Copy(RunResult r) {
+      runId = r.runId;
+      config = r.config;
+      outcome = r.outcome;
+      epochs = r.epochs;
+      loss = r.loss;
+      maxError = r.maxError;
+      signFit = r.signFit;
+      lipLower = r.lipLower;
+      lipLowerMethod = r.lipLowerMethod;
+      lipUpper = r.lipUpper;
+      lipUpperMethod = r.lipUpperMethod;
+      evaluations = r.evaluations;
+      bounds = r.bounds;
+      measures = r.measures;
+      error = r.error;
+      trainSeconds = r.trainSeconds;
+      estimateSeconds = r.estimateSeconds;
+    }
   }
 }
