@@ -6,7 +6,6 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.function.Consumer;
 
 /**
  * One fully resolved configuration of the grid: the unit of work. Its {@link #id()} is a hash of
@@ -75,7 +74,51 @@ public record RunConfig(
 
   /** The same configuration with another objective. */
   public RunConfig withObjective(String objective) {
-    return copy(b -> b.objective = objective);
+    return new RunConfig(
+        data,
+        labels,
+        n,
+        d,
+        k,
+        depth,
+        activation,
+        bias,
+        optimizer,
+        learningRate,
+        maxEpochs,
+        tol,
+        seed,
+        estimatorBudget,
+        hiddenWidths,
+        outputDim,
+        leakySlope,
+        loss,
+        fit,
+        margin,
+        mseEpsilon,
+        momentum,
+        batchSize,
+        lrSchedule,
+        lrDecayFactor,
+        lrDecayEvery,
+        weightBound,
+        boundAlpha,
+        boundBeta,
+        boundValue,
+        labelNoise,
+        teacherWidth,
+        components,
+        separation,
+        file,
+        labelFile,
+        positiveClasses,
+        negativeClasses,
+        center,
+        normalize,
+        precision,
+        restarts,
+        objective,
+        estimator);
   }
 
   /** Whether this run minimises a certified Lipschitz bound once it fits. */
@@ -357,155 +400,6 @@ public record RunConfig(
       return MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException("every JVM ships SHA-256", e);
-    }
-  }
-
-  /**
-   * This configuration with the components {@code change} sets; the one place that lists them all
-   * (the id and JSON forms come from the components, not from here).
-   */
-  private RunConfig copy(Consumer<Copy> change) {
-    Copy b = new Copy(this);
-    change.accept(b);
-    return new RunConfig(
-        b.data,
-        b.labels,
-        b.n,
-        b.d,
-        b.k,
-        b.depth,
-        b.activation,
-        b.bias,
-        b.optimizer,
-        b.learningRate,
-        b.maxEpochs,
-        b.tol,
-        b.seed,
-        b.estimatorBudget,
-        b.hiddenWidths,
-        b.outputDim,
-        b.leakySlope,
-        b.loss,
-        b.fit,
-        b.margin,
-        b.mseEpsilon,
-        b.momentum,
-        b.batchSize,
-        b.lrSchedule,
-        b.lrDecayFactor,
-        b.lrDecayEvery,
-        b.weightBound,
-        b.boundAlpha,
-        b.boundBeta,
-        b.boundValue,
-        b.labelNoise,
-        b.teacherWidth,
-        b.components,
-        b.separation,
-        b.file,
-        b.labelFile,
-        b.positiveClasses,
-        b.negativeClasses,
-        b.center,
-        b.normalize,
-        b.precision,
-        b.restarts,
-        b.objective,
-        b.estimator);
-  }
-
-  /** The components of a configuration, to change some before building a new one. */
-  private static final class Copy {
-    String data;
-    String labels;
-    int n;
-    int d;
-    int k;
-    int depth;
-    String activation;
-    boolean bias;
-    String optimizer;
-    double learningRate;
-    int maxEpochs;
-    double tol;
-    int seed;
-    int estimatorBudget;
-    String hiddenWidths;
-    int outputDim;
-    double leakySlope;
-    String loss;
-    String fit;
-    double margin;
-    double mseEpsilon;
-    double momentum;
-    int batchSize;
-    String lrSchedule;
-    double lrDecayFactor;
-    int lrDecayEvery;
-    String weightBound;
-    double boundAlpha;
-    double boundBeta;
-    double boundValue;
-    double labelNoise;
-    int teacherWidth;
-    int components;
-    double separation;
-    String file;
-    String labelFile;
-    String positiveClasses;
-    String negativeClasses;
-    boolean center;
-    boolean normalize;
-    String precision;
-    int restarts;
-    String objective;
-    String estimator;
-
-    Copy(RunConfig c) {
-      data = c.data;
-      labels = c.labels;
-      n = c.n;
-      d = c.d;
-      k = c.k;
-      depth = c.depth;
-      activation = c.activation;
-      bias = c.bias;
-      optimizer = c.optimizer;
-      learningRate = c.learningRate;
-      maxEpochs = c.maxEpochs;
-      tol = c.tol;
-      seed = c.seed;
-      estimatorBudget = c.estimatorBudget;
-      hiddenWidths = c.hiddenWidths;
-      outputDim = c.outputDim;
-      leakySlope = c.leakySlope;
-      loss = c.loss;
-      fit = c.fit;
-      margin = c.margin;
-      mseEpsilon = c.mseEpsilon;
-      momentum = c.momentum;
-      batchSize = c.batchSize;
-      lrSchedule = c.lrSchedule;
-      lrDecayFactor = c.lrDecayFactor;
-      lrDecayEvery = c.lrDecayEvery;
-      weightBound = c.weightBound;
-      boundAlpha = c.boundAlpha;
-      boundBeta = c.boundBeta;
-      boundValue = c.boundValue;
-      labelNoise = c.labelNoise;
-      teacherWidth = c.teacherWidth;
-      components = c.components;
-      separation = c.separation;
-      file = c.file;
-      labelFile = c.labelFile;
-      positiveClasses = c.positiveClasses;
-      negativeClasses = c.negativeClasses;
-      center = c.center;
-      normalize = c.normalize;
-      precision = c.precision;
-      restarts = c.restarts;
-      objective = c.objective;
-      estimator = c.estimator;
     }
   }
 }
