@@ -2,7 +2,6 @@ package lipfarm.protocol;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.Consumer;
 import lipfarm.config.RunConfig;
 import lipfarm.protocol.FarmEvent.MeasuredBound;
 import lipfarm.protocol.FarmEvent.NetworkMeasures;
@@ -76,11 +75,24 @@ public record RunResult(
 
   /** The same result with other wall times. */
   public RunResult withTimes(double trainSeconds, double estimateSeconds) {
-    return copy(
-        b -> {
-          b.trainSeconds = trainSeconds;
-          b.estimateSeconds = estimateSeconds;
-        });
+    return new RunResult(
+        runId,
+        config,
+        outcome,
+        epochs,
+        loss,
+        maxError,
+        signFit,
+        lipLower,
+        lipLowerMethod,
+        lipUpper,
+        lipUpperMethod,
+        evaluations,
+        bounds,
+        measures,
+        error,
+        trainSeconds,
+        estimateSeconds);
   }
 
   /**
@@ -123,70 +135,5 @@ public record RunResult(
 
   public boolean interpolated() {
     return "converged".equals(outcome);
-  }
-
-  /** This result with the components {@code change} sets; the one place that lists them all. */
-  private RunResult copy(Consumer<Copy> change) {
-    Copy b = new Copy(this);
-    change.accept(b);
-    return new RunResult(
-        b.runId,
-        b.config,
-        b.outcome,
-        b.epochs,
-        b.loss,
-        b.maxError,
-        b.signFit,
-        b.lipLower,
-        b.lipLowerMethod,
-        b.lipUpper,
-        b.lipUpperMethod,
-        b.evaluations,
-        b.bounds,
-        b.measures,
-        b.error,
-        b.trainSeconds,
-        b.estimateSeconds);
-  }
-
-  /** The components of a result, to change some before building a new one. */
-  private static final class Copy {
-    String runId;
-    RunConfig config;
-    String outcome;
-    int epochs;
-    double loss;
-    double maxError;
-    double signFit;
-    double lipLower;
-    String lipLowerMethod;
-    double lipUpper;
-    String lipUpperMethod;
-    long evaluations;
-    List<MeasuredBound> bounds;
-    NetworkMeasures measures;
-    String error;
-    double trainSeconds;
-    double estimateSeconds;
-
-    Copy(RunResult r) {
-      runId = r.runId;
-      config = r.config;
-      outcome = r.outcome;
-      epochs = r.epochs;
-      loss = r.loss;
-      maxError = r.maxError;
-      signFit = r.signFit;
-      lipLower = r.lipLower;
-      lipLowerMethod = r.lipLowerMethod;
-      lipUpper = r.lipUpper;
-      lipUpperMethod = r.lipUpperMethod;
-      evaluations = r.evaluations;
-      bounds = r.bounds;
-      measures = r.measures;
-      error = r.error;
-      trainSeconds = r.trainSeconds;
-      estimateSeconds = r.estimateSeconds;
-    }
   }
 }
