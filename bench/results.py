@@ -194,19 +194,30 @@ class Farm:
         times = []
         finished = False
         self.total = None
+        # Wall time: the sum of the farm's sessions (each from its FarmStarted to the last event
+        # before the next one), so the pauses of a farm stopped and resumed do not count.
+        self.sessions = 0
+        self.wall = 0.0
+        session_start = None
         for line in open(os.path.join(self.dir, "events.ndjson"), encoding="utf-8"):
             if line.strip():
                 try:
                     e = json.loads(line)
                 except ValueError:
                     continue  # a line torn by a kill
+                if e["type"] == "FarmStarted":
+                    if session_start is not None:
+                        self.wall += stamp(times[-1]) - stamp(session_start)
+                    session_start = e["time"]
+                    self.sessions += 1
+                    self.total = e.get("totalRuns", self.total)
                 times.append(e["time"])
                 finished |= e["type"] == "FarmFinished"
-                if e["type"] == "FarmStarted":
-                    self.total = e.get("totalRuns", self.total)
+        if session_start is not None:
+            self.wall += stamp(times[-1]) - stamp(session_start)
         self.first, self.last, self.finished = (times[0], times[-1], finished) if times else ("?", "?", False)
-        # Wall time: first to last event (a farm stopped and resumed also counts the pause).
-        self.wall = (stamp(self.last) - stamp(self.first)) if times else float("nan")
+        if not times:
+            self.wall = float("nan")
         self.cpu = sum(num(r["train_seconds"]) + num(r["estimate_seconds"]) for r in self.rows)
 
     def report_fit(self, quantity, axis, model):
@@ -249,6 +260,7 @@ def header(farm, meta):
         + f"{len(farm.rows)} runs, {len(farm.fitted)} interpolated; events {farm.first} to {farm.last}"
         + f"; training and estimation {farm.cpu / 60:.1f} CPU-minutes"
         + f"; wall time from the events {farm.wall / 60:.1f} min"
+        + (f" over {farm.sessions} sessions (stopped and resumed; pauses not counted)" if farm.sessions > 1 else "")
         + ".",
     ]
     if m.get("command"):

@@ -27,11 +27,11 @@ public final class TheoryBounds {
     String name = "concentration slack";
     String kind = "slack t";
     String assumptions = "peeling grid of M classes with δ/M each";
+    Formula f = new Formula(id, name, Status.DERIVED, kind, assumptions);
     if (r.n() < 1 || !(r.delta() > 0 && r.delta() < 1) || r.peelingM() < 1) {
-      return TheoryBound.notApplicable(
-          id, name, Status.DERIVED, kind, assumptions, "needs n ≥ 1, 0 < δ < 1, M ≥ 1");
+      return f.notApplicable("needs n ≥ 1, 0 < δ < 1, M ≥ 1");
     }
-    return TheoryBound.of(id, name, Status.DERIVED, kind, assumptions, slack(r));
+    return f.of(slack(r));
   }
 
   static double slack(RunFacts r) {
@@ -54,26 +54,20 @@ public final class TheoryBounds {
     String name = "required Rademacher complexity";
     String kind = "lower bound on R̂_S of the class";
     String assumptions = RANDOM_LABELS + "; class fixed before the labels (peeling otherwise)";
+    Formula f = new Formula(id, name, Status.DERIVED, kind, assumptions);
     TheoryBound t = f0(r);
     if (!t.applicable()) {
-      return TheoryBound.notApplicable(
-          id, name, Status.DERIVED, kind, assumptions, t.notApplicableReason());
+      return f.notApplicable(t.notApplicableReason());
     }
     String labelGap = r.sampling().rademacherGap();
     if (labelGap != null) {
-      return TheoryBound.notApplicable(id, name, Status.DERIVED, kind, assumptions, labelGap);
+      return f.notApplicable(labelGap);
     }
     double num = fitRequirement(r);
     if (!(num > 0)) {
-      return TheoryBound.notApplicable(
-          id,
-          name,
-          Status.DERIVED,
-          kind,
-          assumptions,
-          "vacuous: the requirement is ≤ 0 (n too small)");
+      return f.notApplicable("vacuous: the requirement is ≤ 0 (n too small)");
     }
-    return TheoryBound.of(id, name, Status.DERIVED, kind, assumptions, num);
+    return f.of(num);
   }
 
   /** F2, two-layer path-norm floor: P_1 = Σ_j|a_j|‖w̃_j‖ ≥ num·√n/(4 L_ψ R̃) (H2-path). */
@@ -85,23 +79,17 @@ public final class TheoryBounds {
         "two-layer net, ψ L_ψ-Lipschitz with ψ(0) = 0; "
             + RANDOM_LABELS
             + "; R̃ = √(R²+1) with biases";
+    Formula f = new Formula(id, name, Status.DERIVED, kind, assumptions);
     TheoryBound req = f1(r);
     if (r.depth() != 2) {
-      return TheoryBound.notApplicable(
-          id,
-          name,
-          Status.DERIVED,
-          kind,
-          assumptions,
-          "needs a two-layer net, depth is " + r.depth());
+      return f.notApplicable("needs a two-layer net, depth is " + r.depth());
     }
     if (!req.applicable()) {
-      return TheoryBound.notApplicable(
-          id, name, Status.DERIVED, kind, assumptions, req.notApplicableReason());
+      return f.notApplicable(req.notApplicableReason());
     }
     double value =
         req.value() * Math.sqrt(r.n()) / (4 * r.activationLipschitz() * r.augmentedRadius());
-    return TheoryBound.of(id, name, Status.DERIVED, kind, assumptions, value);
+    return f.of(value);
   }
 
   /**
@@ -121,17 +109,16 @@ public final class TheoryBounds {
         "bias-free two-layer statement (with biases: W̃ = [W b], R̃ = √(R²+1)); ψ L_ψ-Lipschitz,"
             + " ψ(0) = 0; "
             + RANDOM_LABELS;
+    Formula f = new Formula(id, name, Status.DERIVED, kind, assumptions);
     TheoryBound req = f1(r);
     if (r.depth() != 2 || r.k() < 1) {
-      return TheoryBound.notApplicable(
-          id, name, Status.DERIVED, kind, assumptions, "needs a two-layer net with k ≥ 1");
+      return f.notApplicable("needs a two-layer net with k ≥ 1");
     }
     if (!req.applicable()) {
-      return TheoryBound.notApplicable(
-          id, name, Status.DERIVED, kind, assumptions, req.notApplicableReason());
+      return f.notApplicable(req.notApplicableReason());
     }
     double value = req.value() * Math.sqrt((double) r.n() / r.k()) / (4 * r.augmentedRadius());
-    return TheoryBound.of(id, name, Status.DERIVED, kind, assumptions, value);
+    return f.of(value);
   }
 
   /** F4, the BLN conjecture value √(n/k), printed with constant c = 1. */
@@ -141,12 +128,11 @@ public final class TheoryBounds {
     String assumptions =
         "conjecture (Bubeck–Li–Nagaraj): two-layer net interpolating generic data, n/d ≲ k ≲ n;"
             + " unknown constant";
+    Formula f = new Formula(id, name, Status.RECONSTRUCTED, SHAPE, assumptions);
     if (r.depth() != 2 || r.k() < 1) {
-      return TheoryBound.notApplicable(
-          id, name, Status.RECONSTRUCTED, SHAPE, assumptions, "needs a two-layer net with k ≥ 1");
+      return f.notApplicable("needs a two-layer net with k ≥ 1");
     }
-    return TheoryBound.of(
-        id, name, Status.RECONSTRUCTED, SHAPE, assumptions, Math.sqrt((double) r.n() / r.k()));
+    return f.of(Math.sqrt((double) r.n() / r.k()));
   }
 
   /**
@@ -190,23 +176,13 @@ public final class TheoryBounds {
             + sm.labels()
             + "), training MSE ≤ σ² − ε, every parameter |w| ≤ W_max (W_max ≥ 1 used),"
             + " 1-Lipschitz activation, Q = 1; holds w.p. ≥ 1 − δ";
+    Formula f = new Formula(id, name, Status.VERIFIED, LOWER_LIP, assumptions);
     double sigma2 = sm.conditionalVariance();
     if (Double.isNaN(sigma2)) {
-      return TheoryBound.notApplicable(
-          id,
-          name,
-          Status.VERIFIED,
-          LOWER_LIP,
-          assumptions,
-          "σ² = E Var(y|x) is not known for labels = " + sm.labels());
+      return f.notApplicable("σ² = E Var(y|x) is not known for labels = " + sm.labels());
     }
     if (!(sigma2 > 0)) {
-      return TheoryBound.notApplicable(
-          id,
-          name,
-          Status.VERIFIED,
-          LOWER_LIP,
-          assumptions,
+      return f.notApplicable(
           "σ² = E Var(y|x) = 0: the labels are a function of x (labels = "
               + sm.labels()
               + ", label-noise = "
@@ -214,49 +190,25 @@ public final class TheoryBounds {
               + ")");
     }
     if (Double.isNaN(r.isoperimetryC())) {
-      return TheoryBound.notApplicable(
-          id,
-          name,
-          Status.VERIFIED,
-          LOWER_LIP,
-          assumptions,
-          "no isoperimetry constant is known for data = " + sm.data());
+      return f.notApplicable("no isoperimetry constant is known for data = " + sm.data());
     }
     double eps = bsEpsilon(r);
     if (Double.isNaN(eps)) {
-      return TheoryBound.notApplicable(
-          id,
-          name,
-          Status.VERIFIED,
-          LOWER_LIP,
-          assumptions,
+      return f.notApplicable(
           "needs an MSE or interpolation fit; a margin fit does not bound the training MSE");
     }
     if (!(eps > 0)) {
-      return TheoryBound.notApplicable(
-          id, name, Status.VERIFIED, LOWER_LIP, assumptions, "the MSE fit does not reach below σ²");
+      return f.notApplicable("the MSE fit does not reach below σ²");
     }
     if (r.fitType() == FitType.EXACT && r.tol() * r.tol() > sigma2 - eps) {
-      return TheoryBound.notApplicable(
-          id,
-          name,
-          Status.VERIFIED,
-          LOWER_LIP,
-          assumptions,
-          "interpolation tolerance too loose: tol² > σ² − ε");
+      return f.notApplicable("interpolation tolerance too loose: tol² > σ² − ε");
     }
     if (!(r.maxAbsWeight() > 0) || r.parameters() < 1 || !(r.isoperimetryC() > 0)) {
-      return TheoryBound.notApplicable(
-          id, name, Status.VERIFIED, LOWER_LIP, assumptions, "needs W_max > 0, p ≥ 1 and c > 0");
+      return f.notApplicable("needs W_max > 0, p ≥ 1 and c > 0");
     }
     double need = 4096.0 * mix * Math.log(8 * mix / r.delta());
     if (r.n() * eps * eps < need) {
-      return TheoryBound.notApplicable(
-          id,
-          name,
-          Status.VERIFIED,
-          LOWER_LIP,
-          assumptions,
+      return f.notApplicable(
           String.format(
               java.util.Locale.ROOT,
               "precondition n·ε² ≥ 4096·K·ln(8K/δ) fails: %.4g < %.4g (K = %d)",
@@ -270,7 +222,7 @@ public final class TheoryBounds {
     double logArg = Math.log(60) + Math.log(2 * w * Math.sqrt(p)) + logJ - Math.log(eps);
     double denom = p * logArg + Math.log(4 / r.delta());
     double value = eps / (512 * Math.sqrt(r.isoperimetryC())) * Math.sqrt(r.n() * r.d() / denom);
-    return TheoryBound.of(id, name, Status.VERIFIED, LOWER_LIP, assumptions, value);
+    return f.of(value);
   }
 
   /** F6, Bubeck–Sellke shape √(nd/p). */
@@ -300,17 +252,11 @@ public final class TheoryBounds {
     String id = "F6c";
     String name = "Bubeck–Sellke shape √(nd/(p ln B̄))";
     String assumptions = "eq. (3.2): class with B(w) = max_i Π_{j≠i}‖W_j‖_op ≤ B̄";
+    Formula f = new Formula(id, name, Status.VERIFIED, SHAPE, assumptions);
     if (!(bBar > 1)) {
-      return TheoryBound.notApplicable(
-          id, name, Status.VERIFIED, SHAPE, assumptions, "needs B̄ > 1 (ln B̄ > 0)");
+      return f.notApplicable("needs B̄ > 1 (ln B̄ > 0)");
     }
-    return TheoryBound.of(
-        id,
-        name,
-        Status.VERIFIED,
-        SHAPE,
-        assumptions,
-        Math.sqrt((double) r.n() * r.d() / (r.parameters() * Math.log(bBar))));
+    return f.of(Math.sqrt((double) r.n() * r.d() / (r.parameters() * Math.log(bBar))));
   }
 
   /** F7, Wu–Huang–Zhang network shape √(n/p). */
@@ -348,25 +294,19 @@ public final class TheoryBounds {
         "bias-free depth-L net, scalar output, 1-Lipschitz positively homogeneous activation (GRS"
             + " Thm 1); "
             + RANDOM_LABELS;
+    Formula f = new Formula(id, name, Status.DERIVED, kind, assumptions);
     TheoryBound req = f1(r);
     if (r.biases()) {
-      return TheoryBound.notApplicable(
-          id,
-          name,
-          Status.DERIVED,
-          kind,
-          assumptions,
-          "GRS Theorem 1 is stated for bias-free nets");
+      return f.notApplicable("GRS Theorem 1 is stated for bias-free nets");
     }
     if (!req.applicable()) {
-      return TheoryBound.notApplicable(
-          id, name, Status.DERIVED, kind, assumptions, req.notApplicableReason());
+      return f.notApplicable(req.notApplicableReason());
     }
     double value =
         req.value()
             * Math.sqrt(r.n())
             / (2 * r.inputRadius() * (1 + Math.sqrt(2 * r.depth() * Math.log(2))));
-    return TheoryBound.of(id, name, Status.DERIVED, kind, assumptions, value);
+    return f.of(value);
   }
 
   /**
@@ -381,40 +321,28 @@ public final class TheoryBounds {
     String name = "minimal depth for per-layer Frobenius cap M₀";
     String kind = "lower bound on depth (layers)";
     String assumptions = "every ‖W_j‖_F ≤ M₀ = " + m0 + "; F8's assumptions";
+    Formula f = new Formula(id, name, Status.CLAIM_WITHDRAWN, kind, assumptions);
     TheoryBound req = f1(r);
     TheoryBound f8 = f8(r);
     if (!f8.applicable()) {
-      return TheoryBound.notApplicable(
-          id,
-          name,
-          Status.CLAIM_WITHDRAWN,
-          kind,
-          assumptions,
-          "F8's assumptions fail: " + f8.notApplicableReason());
+      return f.notApplicable("F8's assumptions fail: " + f8.notApplicableReason());
     }
     if (!(m0 > 1)) {
-      return TheoryBound.notApplicable(
-          id,
-          name,
-          Status.CLAIM_WITHDRAWN,
-          kind,
-          assumptions,
+      return f.notApplicable(
           Double.isNaN(m0) ? "per-layer Frobenius cap M₀ unknown" : "needs M₀ > 1");
     }
     if (!req.applicable()) {
-      return TheoryBound.notApplicable(
-          id, name, Status.CLAIM_WITHDRAWN, kind, assumptions, req.notApplicableReason());
+      return f.notApplicable(req.notApplicableReason());
     }
     double logM0 = Math.log(m0);
     double rhsBase = 0.5 * Math.log(r.n()) + Math.log(req.value()) - Math.log(2 * r.inputRadius());
     for (int layers = 1; layers <= MAX_DEPTH_SEARCH; layers++) {
       double rhs = rhsBase - Math.log(1 + Math.sqrt(2 * layers * Math.log(2)));
       if (layers * logM0 >= rhs) {
-        return TheoryBound.of(id, name, Status.CLAIM_WITHDRAWN, kind, assumptions, layers);
+        return f.of(layers);
       }
     }
-    return TheoryBound.notApplicable(
-        id, name, Status.CLAIM_WITHDRAWN, kind, assumptions, "no depth ≤ 10⁶ suffices");
+    return f.notApplicable("no depth ≤ 10⁶ suffices");
   }
 
   /**
@@ -426,15 +354,10 @@ public final class TheoryBounds {
     String id = "F10";
     String name = "data lower bound";
     String assumptions = "the trained net fits every label (±1 labels); deterministic, no δ";
+    Formula f = new Formula(id, name, Status.DERIVED, LOWER_LIP, assumptions);
     double dist = r.minOppositeLabelDistance();
     if (!(dist > 0) || Double.isInfinite(dist)) {
-      return TheoryBound.notApplicable(
-          id,
-          name,
-          Status.DERIVED,
-          LOWER_LIP,
-          assumptions,
-          "needs two differently-labelled distinct points");
+      return f.notApplicable("needs two differently-labelled distinct points");
     }
     double gap =
         switch (r.fitType()) {
@@ -443,19 +366,12 @@ public final class TheoryBounds {
           case MSE -> Double.NaN;
         };
     if (Double.isNaN(gap)) {
-      return TheoryBound.notApplicable(
-          id,
-          name,
-          Status.DERIVED,
-          LOWER_LIP,
-          assumptions,
-          "an MSE fit gives no pointwise guarantee");
+      return f.notApplicable("an MSE fit gives no pointwise guarantee");
     }
     if (!(gap > 0)) {
-      return TheoryBound.notApplicable(
-          id, name, Status.DERIVED, LOWER_LIP, assumptions, "vacuous: fit too loose");
+      return f.notApplicable("vacuous: fit too loose");
     }
-    return TheoryBound.of(id, name, Status.DERIVED, LOWER_LIP, assumptions, gap / dist);
+    return f.of(gap / dist);
   }
 
   /** F11, network upper bound L_ψ^{D−1}·Π_j‖W_j‖_op (two-layer: L_ψ‖a‖₂‖W‖_op). */
@@ -464,12 +380,12 @@ public final class TheoryBounds {
     String name = "spectral-product upper bound";
     String kind = "upper bound on Lip";
     String assumptions = "activation L_ψ-Lipschitz; biases do not matter";
+    Formula f = new Formula(id, name, Status.DERIVED, kind, assumptions);
     if (w == null || !(w.spectralProduct() >= 0)) {
-      return TheoryBound.notApplicable(
-          id, name, Status.DERIVED, kind, assumptions, "network weights not available");
+      return f.notApplicable("network weights not available");
     }
     double value = Math.pow(r.activationLipschitz(), r.depth() - 1) * w.spectralProduct();
-    return TheoryBound.of(id, name, Status.DERIVED, kind, assumptions, value);
+    return f.of(value);
   }
 
   /** F0–F11 (with variants F6b and F7b); F9 is not applicable since M₀ is unknown. */
@@ -494,5 +410,16 @@ public final class TheoryBounds {
         f9(r, m0),
         f10(r),
         f11(r, w));
+  }
+
+  /** What a formula states, apart from its value; the two ways it evaluates. */
+  private record Formula(String id, String name, Status status, String kind, String assumptions) {
+    TheoryBound of(double value) {
+      return TheoryBound.of(id, name, status, kind, assumptions, value);
+    }
+
+    TheoryBound notApplicable(String reason) {
+      return TheoryBound.notApplicable(id, name, status, kind, assumptions, reason);
+    }
   }
 }

@@ -160,9 +160,14 @@ final class RunEntity {
                 standIn.tell(new Accepted(ctx.getSelf(), node));
                 return Behaviors.same();
               }
-              // The farm's coordinator moved (its node was lost): report to its new stand-in.
+              // The farm's coordinator moved (its node was lost): report to its new stand-in, and
+              // say so, since this session of the farm saw no RunStarted for the run.
               ctx.unwatch(standIn);
-              return reporting(ctx, entityId, node, keeper, supervisor, s.standIn());
+              Behavior<Command> next =
+                  reporting(ctx, entityId, node, keeper, supervisor, s.standIn());
+              s.standIn()
+                  .tell(new Published(new FarmEvent.RunAdopted(s.config().id(), s.config(), node)));
+              return next;
             })
         .onMessage(
             FromRun.class,

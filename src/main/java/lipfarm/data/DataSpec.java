@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * Everything that defines a dataset apart from the seed; {@link DataSets#create} builds it. Keys in
@@ -203,201 +204,115 @@ public record DataSpec(
   }
 
   public DataSpec withData(String v) {
-    return new DataSpec(
-        v,
-        labels,
-        n,
-        d,
-        labelNoise,
-        teacherWidth,
-        components,
-        separation,
-        file,
-        labelFile,
-        positiveClasses,
-        negativeClasses,
-        center,
-        normalize);
+    return copy(b -> b.data = v);
   }
 
   public DataSpec withLabels(String v) {
-    return new DataSpec(
-        data,
-        v,
-        n,
-        d,
-        labelNoise,
-        teacherWidth,
-        components,
-        separation,
-        file,
-        labelFile,
-        positiveClasses,
-        negativeClasses,
-        center,
-        normalize);
+    return copy(b -> b.labels = v);
   }
 
   public DataSpec withN(int v) {
-    return new DataSpec(
-        data,
-        labels,
-        v,
-        d,
-        labelNoise,
-        teacherWidth,
-        components,
-        separation,
-        file,
-        labelFile,
-        positiveClasses,
-        negativeClasses,
-        center,
-        normalize);
+    return copy(b -> b.n = v);
   }
 
   public DataSpec withD(int v) {
-    return new DataSpec(
-        data,
-        labels,
-        n,
-        v,
-        labelNoise,
-        teacherWidth,
-        components,
-        separation,
-        file,
-        labelFile,
-        positiveClasses,
-        negativeClasses,
-        center,
-        normalize);
+    return copy(b -> b.d = v);
   }
 
   public DataSpec withLabelNoise(double v) {
-    return new DataSpec(
-        data,
-        labels,
-        n,
-        d,
-        v,
-        teacherWidth,
-        components,
-        separation,
-        file,
-        labelFile,
-        positiveClasses,
-        negativeClasses,
-        center,
-        normalize);
+    return copy(b -> b.labelNoise = v);
   }
 
   public DataSpec withTeacherWidth(int v) {
-    return new DataSpec(
-        data,
-        labels,
-        n,
-        d,
-        labelNoise,
-        v,
-        components,
-        separation,
-        file,
-        labelFile,
-        positiveClasses,
-        negativeClasses,
-        center,
-        normalize);
+    return copy(b -> b.teacherWidth = v);
   }
 
   public DataSpec withComponents(int v) {
-    return new DataSpec(
-        data,
-        labels,
-        n,
-        d,
-        labelNoise,
-        teacherWidth,
-        v,
-        separation,
-        file,
-        labelFile,
-        positiveClasses,
-        negativeClasses,
-        center,
-        normalize);
+    return copy(b -> b.components = v);
   }
 
   public DataSpec withSeparation(double v) {
-    return new DataSpec(
-        data,
-        labels,
-        n,
-        d,
-        labelNoise,
-        teacherWidth,
-        components,
-        v,
-        file,
-        labelFile,
-        positiveClasses,
-        negativeClasses,
-        center,
-        normalize);
+    return copy(b -> b.separation = v);
   }
 
   /** Sets {@code file} and {@code label-file} (empty for CSV). */
   public DataSpec withFiles(String dataFile, String labelsFile) {
-    return new DataSpec(
-        data,
-        labels,
-        n,
-        d,
-        labelNoise,
-        teacherWidth,
-        components,
-        separation,
-        dataFile,
-        labelsFile,
-        positiveClasses,
-        negativeClasses,
-        center,
-        normalize);
+    return copy(
+        b -> {
+          b.file = dataFile;
+          b.labelFile = labelsFile;
+        });
   }
 
   public DataSpec withClasses(List<String> positive, List<String> negative) {
-    return new DataSpec(
-        data,
-        labels,
-        n,
-        d,
-        labelNoise,
-        teacherWidth,
-        components,
-        separation,
-        file,
-        labelFile,
-        positive,
-        negative,
-        center,
-        normalize);
+    return copy(
+        b -> {
+          b.positiveClasses = positive;
+          b.negativeClasses = negative;
+        });
   }
 
   public DataSpec withPreprocessing(boolean centerPoints, boolean normalizePoints) {
+    return copy(
+        b -> {
+          b.center = centerPoints;
+          b.normalize = normalizePoints;
+        });
+  }
+
+  /** This spec with the components {@code change} sets; the one place that lists them all. */
+  private DataSpec copy(Consumer<Copy> change) {
+    Copy b = new Copy(this);
+    change.accept(b);
     return new DataSpec(
-        data,
-        labels,
-        n,
-        d,
-        labelNoise,
-        teacherWidth,
-        components,
-        separation,
-        file,
-        labelFile,
-        positiveClasses,
-        negativeClasses,
-        centerPoints,
-        normalizePoints);
+        b.data,
+        b.labels,
+        b.n,
+        b.d,
+        b.labelNoise,
+        b.teacherWidth,
+        b.components,
+        b.separation,
+        b.file,
+        b.labelFile,
+        b.positiveClasses,
+        b.negativeClasses,
+        b.center,
+        b.normalize);
+  }
+
+  /** The components of a spec, to change some before building a new one. */
+  private static final class Copy {
+    String data;
+    String labels;
+    int n;
+    int d;
+    double labelNoise;
+    int teacherWidth;
+    int components;
+    double separation;
+    String file;
+    String labelFile;
+    List<String> positiveClasses;
+    List<String> negativeClasses;
+    boolean center;
+    boolean normalize;
+
+    Copy(DataSpec s) {
+      data = s.data;
+      labels = s.labels;
+      n = s.n;
+      d = s.d;
+      labelNoise = s.labelNoise;
+      teacherWidth = s.teacherWidth;
+      components = s.components;
+      separation = s.separation;
+      file = s.file;
+      labelFile = s.labelFile;
+      positiveClasses = s.positiveClasses;
+      negativeClasses = s.negativeClasses;
+      center = s.center;
+      normalize = s.normalize;
+    }
   }
 }

@@ -91,7 +91,7 @@ final class HostedFarm {
     if (e instanceof FarmStarted s) {
       active.clear();
       totalRuns = s.totalRuns();
-    } else if (e instanceof RunStarted) {
+    } else if (e instanceof RunStarted || e instanceof FarmEvent.RunAdopted) {
       active.add(e.runId());
     } else if (e instanceof RunFinished rf) {
       active.remove(rf.runId());

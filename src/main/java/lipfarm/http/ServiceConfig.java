@@ -7,6 +7,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.function.Consumer;
 import lipfarm.config.FarmText;
 
 /**
@@ -82,80 +83,39 @@ public record ServiceConfig(
   }
 
   public ServiceConfig withHost(String h) {
-    return new ServiceConfig(
-        h,
-        port,
-        token,
-        outputRoot,
-        maxBodyBytes,
-        heartbeat,
-        eventLogCapacity,
-        computeThreads,
-        limits);
+    return copy(b -> b.host = h);
   }
 
   public ServiceConfig withPort(int p) {
-    return new ServiceConfig(
-        host,
-        p,
-        token,
-        outputRoot,
-        maxBodyBytes,
-        heartbeat,
-        eventLogCapacity,
-        computeThreads,
-        limits);
+    return copy(b -> b.port = p);
   }
 
   public ServiceConfig withToken(String t) {
-    return new ServiceConfig(
-        host,
-        port,
-        t,
-        outputRoot,
-        maxBodyBytes,
-        heartbeat,
-        eventLogCapacity,
-        computeThreads,
-        limits);
+    return copy(b -> b.token = t);
   }
 
   public ServiceConfig withOutputRoot(Path r) {
-    return new ServiceConfig(
-        host, port, token, r, maxBodyBytes, heartbeat, eventLogCapacity, computeThreads, limits);
+    return copy(b -> b.outputRoot = r);
   }
 
-  public ServiceConfig withMaxBodyBytes(long b) {
-    return new ServiceConfig(
-        host, port, token, outputRoot, b, heartbeat, eventLogCapacity, computeThreads, limits);
+  public ServiceConfig withMaxBodyBytes(long m) {
+    return copy(b -> b.maxBodyBytes = m);
   }
 
   public ServiceConfig withHeartbeat(Duration h) {
-    return new ServiceConfig(
-        host, port, token, outputRoot, maxBodyBytes, h, eventLogCapacity, computeThreads, limits);
+    return copy(b -> b.heartbeat = h);
   }
 
   public ServiceConfig withEventLogCapacity(int c) {
-    return new ServiceConfig(
-        host, port, token, outputRoot, maxBodyBytes, heartbeat, c, computeThreads, limits);
+    return copy(b -> b.eventLogCapacity = c);
   }
 
   public ServiceConfig withComputeThreads(int c) {
-    return new ServiceConfig(
-        host, port, token, outputRoot, maxBodyBytes, heartbeat, eventLogCapacity, c, limits);
+    return copy(b -> b.computeThreads = c);
   }
 
   public ServiceConfig withLimits(Limits l) {
-    return new ServiceConfig(
-        host,
-        port,
-        token,
-        outputRoot,
-        maxBodyBytes,
-        heartbeat,
-        eventLogCapacity,
-        computeThreads,
-        l);
+    return copy(b -> b.limits = l);
   }
 
   public ServiceConfig withMaxConfigurations(long max) {
@@ -205,6 +165,47 @@ public record ServiceConfig(
     byte[] b = new byte[24];
     random.nextBytes(b);
     return new TokenDecision(withToken(HexFormat.of().formatHex(b)), true);
+  }
+
+  /** This configuration with the components {@code change} sets; the one place listing them. */
+  private ServiceConfig copy(Consumer<Copy> change) {
+    Copy b = new Copy(this);
+    change.accept(b);
+    return new ServiceConfig(
+        b.host,
+        b.port,
+        b.token,
+        b.outputRoot,
+        b.maxBodyBytes,
+        b.heartbeat,
+        b.eventLogCapacity,
+        b.computeThreads,
+        b.limits);
+  }
+
+  /** The components of a configuration, to change some before building a new one. */
+  private static final class Copy {
+    String host;
+    int port;
+    String token;
+    Path outputRoot;
+    long maxBodyBytes;
+    Duration heartbeat;
+    int eventLogCapacity;
+    int computeThreads;
+    Limits limits;
+
+    Copy(ServiceConfig c) {
+      host = c.host;
+      port = c.port;
+      token = c.token;
+      outputRoot = c.outputRoot;
+      maxBodyBytes = c.maxBodyBytes;
+      heartbeat = c.heartbeat;
+      eventLogCapacity = c.eventLogCapacity;
+      computeThreads = c.computeThreads;
+      limits = c.limits;
+    }
   }
 
   /** The configuration to serve with, and whether its token was generated here. */

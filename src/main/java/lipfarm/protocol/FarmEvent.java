@@ -14,6 +14,7 @@ import lipfarm.config.RunConfig;
   @JsonSubTypes.Type(FarmEvent.FarmStarted.class),
   @JsonSubTypes.Type(FarmEvent.RunStarted.class),
   @JsonSubTypes.Type(FarmEvent.RunResumed.class),
+  @JsonSubTypes.Type(FarmEvent.RunAdopted.class),
   @JsonSubTypes.Type(FarmEvent.TrainingProgress.class),
   @JsonSubTypes.Type(FarmEvent.Converged.class),
   @JsonSubTypes.Type(FarmEvent.DidNotInterpolate.class),
@@ -51,6 +52,12 @@ public sealed interface FarmEvent extends LipfarmSerializable {
 
   /** The run's trainer continues from its checkpoint taken after {@code epoch} epochs. */
   record RunResumed(String runId, int epoch) implements FarmEvent {}
+
+  /**
+   * Cluster only: the farm's coordinator moved to another node and took over this run, which kept
+   * executing on {@code node} (it is active in this session without a new {@link RunStarted}).
+   */
+  record RunAdopted(String runId, RunConfig config, String node) implements FarmEvent {}
 
   /** Periodic training state; see {@code lipfarm.training.EpochStats} for the fields. */
   record TrainingProgress(

@@ -1,5 +1,6 @@
 package lipfarm.protocol;
 
+import java.util.Arrays;
 import java.util.List;
 import lipfarm.config.RunConfig;
 import lipfarm.protocol.FarmEvent.MeasuredBound;
@@ -100,45 +101,36 @@ public record RunResult(
    */
   @Override
   public boolean equals(Object o) {
-    return o instanceof RunResult r && sameAs(r);
+    return o instanceof RunResult r && Arrays.equals(untimed(), r.untimed());
   }
 
   @Override
   public int hashCode() {
-    return java.util.Objects.hash(
-        runId,
-        config,
-        outcome,
-        epochs,
-        loss,
-        maxError,
-        signFit,
-        lipLower,
-        lipLowerMethod,
-        lipUpper,
-        lipUpperMethod,
-        evaluations,
-        bounds,
-        measures,
-        error);
+    return Arrays.hashCode(untimed());
   }
 
-  private boolean sameAs(RunResult r) {
-    return java.util.Objects.equals(runId, r.runId)
-        && java.util.Objects.equals(config, r.config)
-        && java.util.Objects.equals(outcome, r.outcome)
-        && epochs == r.epochs
-        && Double.compare(loss, r.loss) == 0
-        && Double.compare(maxError, r.maxError) == 0
-        && Double.compare(signFit, r.signFit) == 0
-        && Double.compare(lipLower, r.lipLower) == 0
-        && java.util.Objects.equals(lipLowerMethod, r.lipLowerMethod)
-        && Double.compare(lipUpper, r.lipUpper) == 0
-        && java.util.Objects.equals(lipUpperMethod, r.lipUpperMethod)
-        && evaluations == r.evaluations
-        && java.util.Objects.equals(bounds, r.bounds)
-        && java.util.Objects.equals(measures, r.measures)
-        && java.util.Objects.equals(error, r.error);
+  /**
+   * Every component but the wall times, boxed: {@link Double#equals} compares as {@link
+   * Double#compare} does, so equal arrays are equal components.
+   */
+  private Object[] untimed() {
+    return new Object[] {
+      runId,
+      config,
+      outcome,
+      epochs,
+      loss,
+      maxError,
+      signFit,
+      lipLower,
+      lipLowerMethod,
+      lipUpper,
+      lipUpperMethod,
+      evaluations,
+      bounds,
+      measures,
+      error
+    };
   }
 
   public boolean interpolated() {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntSupplier;
+import lipfarm.config.RunConfig;
 import lipfarm.protocol.FarmEvent;
 import lipfarm.protocol.FarmEvent.FarmCancelled;
 import lipfarm.protocol.FarmEvent.FarmFinished;
@@ -166,14 +167,17 @@ public final class FarmMetrics {
       byState.get("active").set(0);
       total.set(s.totalRuns());
       byState.get("pending").set(s.totalRuns() - s.runsFinished());
-    } else if (event instanceof RunStarted s) {
-      if (runMeters.containsKey(s.runId())) {
+    } else if (event instanceof RunStarted || event instanceof FarmEvent.RunAdopted) {
+      // RunAdopted: a run that kept executing while the farm's coordinator moved (cluster).
+      RunConfig c =
+          event instanceof RunStarted s ? s.config() : ((FarmEvent.RunAdopted) event).config();
+      if (runMeters.containsKey(event.runId())) {
         return; // a retry of an active run: its gauges are already there
       }
       active.incrementAndGet();
       byState.get("pending").decrementAndGet();
       byState.get("active").incrementAndGet();
-      startRun(s.runId(), Math.sqrt((double) s.config().n() / s.config().k()));
+      startRun(event.runId(), Math.sqrt((double) c.n() / c.k()));
     } else if (event instanceof TrainingProgress p) {
       double[] st = runState.get(p.runId());
       if (st != null) {

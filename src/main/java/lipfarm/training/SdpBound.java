@@ -32,6 +32,12 @@ final class SdpBound {
   /** Adam's step size on (ζ, γ) (they are logits: a step changes t_j by a few percent). */
   static final double INNER_RATE = 0.05;
 
+  /** Smallest initial share of a unit, relative to the largest. */
+  static final double PI_FLOOR = 1e-6;
+
+  /** Smallest share any unit gets; its square is still a normal double. */
+  static final double MIN_SHARE = 1e-150;
+
   static final int POWER_MAX_ITERATIONS = 200;
   static final double POWER_TOLERANCE = 1e-10;
 
@@ -81,14 +87,20 @@ final class SdpBound {
    */
   double value(double[] theta, double[] grad) {
     if (!started) {
-      // π ∝ the units' path contributions |a_j|‖w_j‖, c = ½: then λ_max(S) ≤ (path bound)².
+      // π ∝ the units' path contributions |a_j|‖w_j‖, c = ½: then λ_max(S) ≤ (path bound)². A
+      // floor relative to the largest keeps dead units' logits where the inner steps can move them.
+      double largest = 0;
       for (int j = 0; j < k; j++) {
         double nw = 0;
         for (int i = 0; i < d; i++) {
           double x = theta[wOff + j * d + i];
           nw += x * x;
         }
-        zeta[j] = Math.log(Math.abs(theta[aOff + j]) * Math.sqrt(nw) + 1e-300);
+        zeta[j] = Math.abs(theta[aOff + j]) * Math.sqrt(nw);
+        largest = Math.max(largest, zeta[j]);
+      }
+      for (int j = 0; j < k; j++) {
+        zeta[j] = Math.log(Math.max(zeta[j], PI_FLOOR * largest) + Double.MIN_NORMAL);
       }
       gamma = 0;
       started = true;
@@ -186,7 +198,8 @@ final class SdpBound {
     java.util.Arrays.fill(s, 0.0);
     java.util.Arrays.fill(u, 0.0);
     for (int j = 0; j < k; j++) {
-      pi[j] /= total;
+      // Floored so that no share underflows (1/π and 1/π² stay finite, 0/π stays 0).
+      pi[j] = Math.max(pi[j] / total, MIN_SHARE);
       double a = theta[aOff + j];
       if (a == 0) {
         continue;

@@ -10,9 +10,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import lipfarm.config.FarmDefinition;
 import lipfarm.config.RunConfig;
-import lipfarm.protocol.FarmEvent.NetworkMeasures;
 import lipfarm.protocol.RunResult;
 import lipfarm.reporting.ReportWriter;
+import lipfarm.reporting.ScriptedResults;
 import org.junit.jupiter.api.Test;
 
 /** The farm's answer under the CLI table: the report's slopes, in 80 ASCII columns. */
@@ -39,22 +39,8 @@ class FarmAnswerTest {
       double lower = 2 * Math.pow(nk, 0.5) * Math.exp(0.05 * rng.nextGaussian());
       double upper = 3 * Math.pow(nk, 0.9) * Math.exp(0.05 * rng.nextGaussian());
       out.add(
-          new RunResult(
-              c.id(),
-              c,
-              c.k() == 2 ? "did-not-interpolate" : "converged",
-              100,
-              1e-4,
-              0.009,
-              1.0,
-              lower,
-              "grad@data",
-              upper,
-              "spectral",
-              1000,
-              List.of(),
-              new NetworkMeasures(100, 9.0, 5.0, 7.0, 6.0, 1.2, 0.5),
-              null));
+          ScriptedResults.result(
+              c, c.k() == 2 ? "did-not-interpolate" : "converged", lower, upper));
     }
     return out;
   }

@@ -61,26 +61,40 @@ class FaultInjectionTest {
     return shared.resolve("reference").resolve(NAME);
   }
 
-  @Test
-  void haltAfterACheckpointResumesFromThatCheckpoint() throws Exception {
-    Path out = tmp.resolve("out");
-    Path dir = out.resolve(NAME);
+  /**
+   * Runs the farm into {@code tmp/out} with {@code fault} injected; it must halt there, saying so
+   * on stderr in a line matching {@code faultLine}, whose match this returns.
+   */
+  private Matcher haltAt(String fault, String faultLine) throws Exception {
     LipfarmJvm run =
         LipfarmJvm.start(
             tmp,
             "run",
-            List.of("-Dlipfarm.faults=halt-after-checkpoint=2"),
+            List.of("-Dlipfarm.faults=" + fault),
             "run",
             "--no-progress",
             "--output-dir",
-            out.toString(),
+            tmp.resolve("out").toString(),
             conf.toString());
     assertThat(run.exit(180)).as(run.logs()).isEqualTo(Faults.EXIT);
+    return run.awaitLine(run.err, faultLine, 5);
+  }
+
+  /** Resumes the farm in {@code dir} without faults; it must finish. Returns its events. */
+  private List<JsonNode> resume(Path dir) throws Exception {
+    LipfarmJvm resume =
+        LipfarmJvm.start(tmp, "resume", List.of(), "resume", "--no-progress", dir.toString());
+    assertThat(resume.exit(180)).as(resume.logs()).isZero();
+    return LipfarmJvm.events(dir);
+  }
+
+  @Test
+  void haltAfterACheckpointResumesFromThatCheckpoint() throws Exception {
+    Path dir = tmp.resolve("out").resolve(NAME);
     Matcher fault =
-        run.awaitLine(
-            run.err,
-            "lipfarm: FAULT INJECTED: halting after checkpoint 2 \\(run ([0-9a-f]+), epoch (\\d+)\\)",
-            5);
+        haltAt(
+            "halt-after-checkpoint=2",
+            "lipfarm: FAULT INJECTED: halting after checkpoint 2 \\(run ([0-9a-f]+), epoch (\\d+)\\)");
     String runId = fault.group(1);
     int epoch = Integer.parseInt(fault.group(2));
     assertThat(epoch).as("a checkpoint mid-training").isPositive().isLessThan(3000);
@@ -89,11 +103,7 @@ class FaultInjectionTest {
         .doesNotContainKey(runId);
     assertThat(dir.resolve("checkpoints").resolve(runId + ".ckpt")).exists();
 
-    LipfarmJvm resume =
-        LipfarmJvm.start(tmp, "resume", List.of(), "resume", "--no-progress", dir.toString());
-    assertThat(resume.exit(180)).as(resume.logs()).isZero();
-
-    List<JsonNode> events = LipfarmJvm.events(dir);
+    List<JsonNode> events = resume(dir);
     List<JsonNode> resumed =
         events.stream().filter(e -> "RunResumed".equals(e.get("type").asText())).toList();
     assertThat(resumed)
@@ -108,25 +118,12 @@ class FaultInjectionTest {
 
   @Test
   void haltBeforeAResultLineRepublishesThatResultOnce() throws Exception {
-    Path out = tmp.resolve("out");
-    Path dir = out.resolve(NAME);
-    LipfarmJvm run =
-        LipfarmJvm.start(
-            tmp,
-            "run",
-            List.of("-Dlipfarm.faults=halt-before-result-line=2"),
-            "run",
-            "--no-progress",
-            "--output-dir",
-            out.toString(),
-            conf.toString());
-    assertThat(run.exit(180)).as(run.logs()).isEqualTo(Faults.EXIT);
+    Path dir = tmp.resolve("out").resolve(NAME);
     Matcher fault =
-        run.awaitLine(
-            run.err,
+        haltAt(
+            "halt-before-result-line=2",
             "lipfarm: FAULT INJECTED: halting before the events.ndjson line of persisted result"
-                + " ([0-9a-f]+) \\(seq (\\d+)\\)",
-            5);
+                + " ([0-9a-f]+) \\(seq (\\d+)\\)");
     String runId = fault.group(1);
     long seq = Long.parseLong(fault.group(2));
     List<JsonNode> afterKill = LipfarmJvm.events(dir);
@@ -138,11 +135,7 @@ class FaultInjectionTest {
         .as("nothing at or after seq %d yet", seq)
         .allMatch(s -> s < seq);
 
-    LipfarmJvm resume =
-        LipfarmJvm.start(tmp, "resume", List.of(), "resume", "--no-progress", dir.toString());
-    assertThat(resume.exit(180)).as(resume.logs()).isZero();
-
-    List<JsonNode> events = LipfarmJvm.events(dir);
+    List<JsonNode> events = resume(dir);
     List<JsonNode> finished =
         events.stream()
             .filter(e -> "RunFinished".equals(e.get("type").asText()))

@@ -59,7 +59,7 @@ class EventSchemaTest {
             .collect(Collectors.toSet());
     JsonNode json = new ObjectMapper().readTree(EventSchema.FILE.toFile());
     Set<String> documented = new java.util.HashSet<>(json.get("oneOf").findValuesAsText("title"));
-    assertThat(documented).isEqualTo(types).hasSize(13);
+    assertThat(documented).isEqualTo(types).hasSize(14);
     String md = Files.readString(Path.of("docs/events.md"));
     for (String t : types) {
       assertThat(md).as("docs/events.md documents %s", t).contains("`" + t + "`");
@@ -125,6 +125,7 @@ class EventSchemaTest {
             new RunStarted(a.id(), a),
             new RunStarted(b.id(), b),
             new TrainingProgress(a.id(), 250, 0.3, 0.9, 0.8, 3.0, 2.0),
+            new FarmEvent.RunAdopted(b.id(), b, "pekko://lipfarm@127.0.0.1:25521"),
             new Converged(a.id(), 300, 1e-4, 0.009, 1.0, 3.0, 2.0),
             new LipschitzEstimate(
                 a.id(), 300, 3.0, "grad@data", 7.0, "path-norm", 500, 5, false, List.of(), null),

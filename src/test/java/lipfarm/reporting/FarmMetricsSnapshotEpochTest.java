@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.List;
 import lipfarm.config.FarmDefinition;
 import lipfarm.config.RunConfig;
+import lipfarm.protocol.FarmEvent;
 import lipfarm.protocol.FarmEvent.FarmStarted;
 import lipfarm.protocol.FarmEvent.LipschitzEstimate;
 import lipfarm.protocol.FarmEvent.RunFinished;
@@ -13,7 +14,10 @@ import lipfarm.protocol.FarmEvent.RunStarted;
 import lipfarm.protocol.RunResult;
 import org.junit.jupiter.api.Test;
 
-/** The per-run gauge of the snapshot epoch follows the estimates and goes with the run. */
+/**
+ * The per-run gauge of the snapshot epoch follows the estimates and goes with the run; a run
+ * adopted by a moved coordinator counts as active in the new session.
+ */
 class FarmMetricsSnapshotEpochTest {
 
   private static LipschitzEstimate estimate(String run, int epoch, double lower, double upper) {
@@ -67,5 +71,35 @@ class FarmMetricsSnapshotEpochTest {
         .tag("run", c.id())
         .gauge()
         .value();
+  }
+
+  @Test
+  void anAdoptedRunIsActiveInTheNewSession() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    FarmMetrics metrics = new FarmMetrics(registry, "f");
+    RunConfig c = FarmDefinition.parse("farm { }").expand().get(0);
+    metrics.record(new FarmStarted("f", 1, 1));
+    metrics.record(new RunStarted(c.id(), c));
+    // The coordinator's node is lost; the new coordinator starts a session and adopts the run.
+    metrics.record(new FarmStarted("f", 1, 1));
+    assertThat(registry.get("lipfarm.runs.active").gauge().value()).isZero();
+    metrics.record(new FarmEvent.RunAdopted(c.id(), c, "pekko://lipfarm@127.0.0.1:2552"));
+    assertThat(registry.get("lipfarm.runs.active").gauge().value()).isEqualTo(1.0);
+    assertThat(
+            registry
+                .get("lipfarm.farm.runs")
+                .tag("farm", "f")
+                .tag("state", "active")
+                .gauge()
+                .value())
+        .isEqualTo(1.0);
+    assertThat(
+            registry
+                .get("lipfarm.farm.runs")
+                .tag("farm", "f")
+                .tag("state", "pending")
+                .gauge()
+                .value())
+        .isZero();
   }
 }

@@ -1,5 +1,6 @@
 package lipfarm.reporting;
 
+import static lipfarm.reporting.ScriptedResults.result;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedWriter;
@@ -16,7 +17,6 @@ import lipfarm.config.RunConfig;
 import lipfarm.protocol.FarmEvent;
 import lipfarm.protocol.FarmEvent.FarmFinished;
 import lipfarm.protocol.FarmEvent.FarmStarted;
-import lipfarm.protocol.FarmEvent.NetworkMeasures;
 import lipfarm.protocol.FarmEvent.RunFinished;
 import lipfarm.protocol.FarmEvent.TrainingProgress;
 import lipfarm.protocol.RunResult;
@@ -26,26 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
 /** Report files from scripted results: structure, plumbing of every bound, flagged violations. */
 class ReportWriterTest {
   @TempDir Path tmp;
-
-  private static RunResult result(RunConfig c, String outcome, double lower, double upper) {
-    NetworkMeasures m = new NetworkMeasures(100, 9.0, 5.0, 7.0, 6.0, 1.2, 0.5);
-    return new RunResult(
-        c.id(),
-        c,
-        outcome,
-        50,
-        1e-4,
-        0.009,
-        1.0,
-        lower,
-        "grad@data",
-        upper,
-        "spectral",
-        1000,
-        List.of(),
-        m,
-        null);
-  }
 
   /** lower ≈ 2·√(n/k) with seed noise; k = 2 does not interpolate. */
   private static List<RunResult> farm() {

@@ -16,7 +16,6 @@ import lipfarm.protocol.FarmEvent.FarmFinished;
 import lipfarm.protocol.FarmEvent.FarmStarted;
 import lipfarm.protocol.FarmEvent.LipschitzEstimate;
 import lipfarm.protocol.FarmEvent.MeasuredBound;
-import lipfarm.protocol.FarmEvent.NetworkMeasures;
 import lipfarm.protocol.FarmEvent.RunFinished;
 import lipfarm.protocol.FarmEvent.RunStarted;
 import lipfarm.protocol.FarmEvent.TrainingProgress;
@@ -38,26 +37,16 @@ class ReporterTest {
     testKit.shutdownTestKit();
   }
 
-  private static final double MIN_DIST = 0.5;
+  private static final double MIN_DIST = ScriptedResults.MIN_DIST;
 
   private static RunResult result(RunConfig c, String outcome, double lower, double upper) {
-    NetworkMeasures m = new NetworkMeasures(100, 9.0, 5.0, 7.0, 6.0, 1.2, MIN_DIST);
-    return new RunResult(
-        c.id(),
+    return ScriptedResults.result(
         c,
         outcome,
-        50,
-        1e-4,
-        0.009,
-        1.0,
         lower,
-        "grad@data",
         upper,
         "spectral-product",
-        1000,
-        List.of(new MeasuredBound("path-norm", "CERTIFIED_UPPER", 9.0)),
-        m,
-        null);
+        List.of(new MeasuredBound("path-norm", "CERTIFIED_UPPER", 9.0)));
   }
 
   @Test

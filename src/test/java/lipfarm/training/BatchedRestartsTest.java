@@ -25,25 +25,8 @@ class BatchedRestartsTest {
     TrainingSpec spec = TrainingSpec.twoLayerRelu(7, true, 0.01, 0.0, 1000);
     long[] seeds = {11, 12, 13};
     BatchedRestarts batch = new BatchedRestarts(data, spec, seeds, DataType.DOUBLE);
-    MlpTrainer[] single = new MlpTrainer[seeds.length];
-    for (int s = 0; s < seeds.length; s++) {
-      // The reference: ND4J's ops, not the kernel the batch runs on.
-      single[s] =
-          new MlpTrainer(
-              data,
-              MlpTrainer.targetsFromLabels(data.y(), 1),
-              spec,
-              seeds[s],
-              DataType.DOUBLE,
-              false);
-    }
-    for (int step = 0; step < 30; step++) {
-      List<BatchedRestarts.RestartStats> stats = batch.step();
-      for (int s = 0; s < seeds.length; s++) {
-        EpochStats one = single[s].step();
-        assertThat(stats.get(s).stats().loss()).isCloseTo(one.loss(), within(TRAJECTORY_TOL));
-      }
-    }
+    MlpTrainer[] single = trainers(data, spec, seeds, DataType.DOUBLE);
+    assertSameLosses(batch, single, 30, TRAJECTORY_TOL);
     for (int s = 0; s < seeds.length; s++) {
       NetworkSnapshot a = batch.snapshot(s);
       NetworkSnapshot b = single[s].snapshot();
@@ -69,22 +52,31 @@ class BatchedRestartsTest {
     TrainingSpec spec = TrainingSpec.twoLayerRelu(5, true, 0.01, 0.0, 1000);
     long[] seeds = {21, 22};
     BatchedRestarts batch = new BatchedRestarts(data, spec, seeds, DataType.FLOAT);
+    assertSameLosses(batch, trainers(data, spec, seeds, DataType.FLOAT), 20, FLOAT_TOL);
+  }
+
+  /** One separate trainer a seed: the reference runs on ND4J's ops, not the batch's kernel. */
+  private static MlpTrainer[] trainers(
+      Dataset data, TrainingSpec spec, long[] seeds, DataType type) {
     MlpTrainer[] single = new MlpTrainer[seeds.length];
     for (int s = 0; s < seeds.length; s++) {
       single[s] =
           new MlpTrainer(
-              data,
-              MlpTrainer.targetsFromLabels(data.y(), 1),
-              spec,
-              seeds[s],
-              DataType.FLOAT,
-              false);
+              data, MlpTrainer.targetsFromLabels(data.y(), 1), spec, seeds[s], type, false);
     }
-    for (int step = 0; step < 20; step++) {
+    return single;
+  }
+
+  /** Steps the batch and every trainer {@code steps} times; each restart's loss tracks its own. */
+  private static void assertSameLosses(
+      BatchedRestarts batch, MlpTrainer[] single, int steps, double tol) {
+    for (int step = 0; step < steps; step++) {
       List<BatchedRestarts.RestartStats> stats = batch.step();
-      for (int s = 0; s < seeds.length; s++) {
+      for (int s = 0; s < single.length; s++) {
+        EpochStats one = single[s].step();
         assertThat(stats.get(s).stats().loss())
-            .isCloseTo(single[s].step().loss(), within(FLOAT_TOL));
+            .as("step %d", step)
+            .isCloseTo(one.loss(), within(tol));
       }
     }
   }

@@ -217,4 +217,24 @@ class LipschitzBoundTest {
     sdp.valueAtT(theta, grad);
     assertMatchesFiniteDifferences(grad, theta, q -> sdp.valueAtT(q, null));
   }
+
+  /** Dead units (w_j = 0, or a_j = 0) neither break the bound nor its gradient. */
+  @Test
+  void sdpToleratesDeadUnits() {
+    SplittableRandom rng = new SplittableRandom(37);
+    int d = 3;
+    int k = 6;
+    double[] theta = randomTheta(d, k, rng);
+    java.util.Arrays.fill(theta, 0, d, 0.0); // unit 0: w = 0
+    theta[k * d + k + 1] = 0; // unit 1: a = 0
+    SdpBound sdp = new SdpBound(d, k);
+    double[] grad = new double[theta.length];
+    for (int call = 0; call < 20; call++) {
+      double v = sdp.value(theta, grad);
+      assertThat(v)
+          .isFinite()
+          .isGreaterThanOrEqualTo(maxOverPatterns(theta, d, k) * (1 - POWER_SLACK));
+      assertThat(java.util.Arrays.stream(grad).allMatch(Double::isFinite)).isTrue();
+    }
+  }
 }
