@@ -194,6 +194,10 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   private boolean stopping;
   private boolean projecting;
   private UniqueKillSwitch projection;
+  // A service answers questions once the farms its registry recorded are hosted again: right
+  // after a restart it would otherwise list none of them for a moment.
+  private boolean recovered;
+  private final List<Command> beforeRecovery = new ArrayList<>();
 
   /**
    * @param settings the results root, meters, event stream, children, faults, listener, and the
@@ -206,6 +210,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   private FarmManager(ActorContext<Command> context, Settings settings) {
     super(context);
     this.settings = settings;
+    this.recovered = settings.registryId() == null;
     this.farms = new FarmRegistry(settings.registry());
     this.starter =
         new FarmStarter(
@@ -235,12 +240,12 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
         .onMessage(Publish.class, this::onPublish)
         .onMessage(AwaitProjected.class, this::onAwaitProjected)
         .onMessage(DefineAnswered.class, this::onDefineAnswered)
-        .onMessage(ListFarms.class, this::onListFarms)
-        .onMessage(GetFarm.class, this::onGetFarm)
-        .onMessage(GetResults.class, this::onGetResults)
+        .onMessage(ListFarms.class, m -> early(m) ? this : onListFarms(m))
+        .onMessage(GetFarm.class, m -> early(m) ? this : onGetFarm(m))
+        .onMessage(GetResults.class, m -> early(m) ? this : onGetResults(m))
         .onMessage(GetJournalState.class, this::onGetJournalState)
-        .onMessage(AwaitEnd.class, this::onAwaitEnd)
-        .onMessage(CancelFarm.class, this::onCancel)
+        .onMessage(AwaitEnd.class, m -> early(m) ? this : onAwaitEnd(m))
+        .onMessage(CancelFarm.class, m -> early(m) ? this : onCancel(m))
         .onMessage(StopAll.class, this::onStopAll)
         .onMessage(Project.class, this::onProject)
         .onMessage(WrappedRecorded.class, this::onRecorded)
@@ -350,7 +355,19 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
 
   private Behavior<Command> onStartProjection() {
     startProjection();
+    recovered = true;
+    beforeRecovery.forEach(getContext().getSelf()::tell);
+    beforeRecovery.clear();
     return this;
+  }
+
+  /** Keeps a question that came before the service's farms were hosted again; true if kept. */
+  private boolean early(Command m) {
+    if (recovered) {
+      return false;
+    }
+    beforeRecovery.add(m);
+    return true;
   }
 
   private void startProjection() {
