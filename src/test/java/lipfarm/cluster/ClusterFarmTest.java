@@ -51,7 +51,7 @@ class ClusterFarmTest {
 
   static final String FARM =
       "name = spread\n max-concurrent-runs = 4\n checkpoint-every = 100\n retry-backoff = 100\n"
-          + " defaults { d = 5, n = 30, max-epochs = 3000, tol = 1e-9, estimator-budget = 1500 }\n"
+          + " defaults { d = 5, n = 60, max-epochs = 20000, tol = 1e-9, estimator-budget = 1500 }\n"
           + " grid { k = [4, 12], seed = [1, 2] }";
 
   @Test
