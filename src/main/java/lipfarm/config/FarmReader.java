@@ -83,7 +83,7 @@ final class FarmReader {
     Map<String, Object> defaults = new LinkedHashMap<>();
     FarmDefinition.PARAMS.values().forEach(p -> defaults.put(p.key(), p.defaultValue()));
     if (farm.containsKey("defaults")) {
-      ConfigObject obj = object(farm.get("defaults"), "farm.defaults");
+      ConfigObject obj = GridRules.object(farm.get("defaults"), "farm.defaults");
       for (Map.Entry<String, ConfigValue> e : obj.entrySet()) {
         Param p = param("farm.defaults." + e.getKey(), e.getKey());
         defaults.put(p.key(), p.read(e.getValue(), "farm.defaults." + e.getKey()));
@@ -92,7 +92,7 @@ final class FarmReader {
 
     Map<String, List<Object>> grid = new LinkedHashMap<>();
     if (farm.containsKey("grid")) {
-      grid = grid(object(farm.get("grid"), "farm.grid"));
+      grid = grid(GridRules.object(farm.get("grid"), "farm.grid"));
     }
     GridRules rules =
         GridRules.read(
@@ -155,14 +155,6 @@ final class FarmReader {
           "unknown key; allowed keys: " + String.join(", ", FarmDefinition.PARAMS.keySet()));
     }
     return p;
-  }
-
-  private static ConfigObject object(ConfigValue v, String key) {
-    if (v.valueType() != ConfigValueType.OBJECT) {
-      throw new ConfigException(
-          key, "must be an object { ... }, got " + FarmDefinition.typeName(v));
-    }
-    return (ConfigObject) v;
   }
 
   private static String string(ConfigValue v, String key) {

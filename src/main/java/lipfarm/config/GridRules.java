@@ -302,7 +302,7 @@ public record GridRules(
     return p;
   }
 
-  private static ConfigObject object(ConfigValue v, String key) {
+  static ConfigObject object(ConfigValue v, String key) {
     if (v.valueType() != ConfigValueType.OBJECT) {
       throw new ConfigException(
           key, "must be an object { ... }, got " + FarmDefinition.typeName(v));
