@@ -3,6 +3,7 @@ package lipfarm.cluster;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -166,6 +167,15 @@ public final class ClusterNode implements AutoCloseable {
             });
     ActorSystem<Void> system = ActorSystem.create(guardian, SYSTEM, config(s));
     Cluster cluster = Cluster.get(system);
+    // Membership as this node sees it: for dashboards, and to wait until a cluster has formed
+    // (a node still Joining does not count for the Split Brain Resolver's majority).
+    Gauge.builder("lipfarm.cluster.members.up", cluster, ClusterNode::membersUp)
+        .description("cluster members this node sees Up")
+        .register(s.meters());
+    Gauge.builder(
+            "lipfarm.cluster.members.unreachable", cluster, c -> c.state().getUnreachable().size())
+        .description("cluster members this node sees unreachable")
+        .register(s.meters());
     if (s.seeds().isEmpty()) {
       cluster.manager().tell(Join.create(cluster.selfMember().address()));
     } else {
@@ -175,6 +185,14 @@ public final class ClusterNode implements AutoCloseable {
     }
     Refs r = refs.join();
     return new ClusterNode(system, s.meters(), r.front(), r.log());
+  }
+
+  private static double membersUp(Cluster c) {
+    int up = 0;
+    for (org.apache.pekko.cluster.Member m : c.state().getMembers()) {
+      up += m.status() == org.apache.pekko.cluster.MemberStatus.up() ? 1 : 0;
+    }
+    return up;
   }
 
   /** {@code host:port} as a cluster address of a lipfarm node. */

@@ -138,6 +138,11 @@ class ClusterNodesProcessTest {
     for (int i = 0; i < 3; i++) {
       nodes.add(start(cluster[i], ClusterTestNodes.freePort(), "node" + i));
     }
+    // Every node Up first: a node still Joining does not count for the Split Brain Resolver, and
+    // with two Up members one lost is a tie that keeps the lowest address, possibly the lost one.
+    for (Node n : nodes) {
+      await(() -> membersUp(n) == 3, 120, "node " + n.address() + " sees three members Up");
+    }
     String id = nodes.get(0).http().submit(FARM);
     Path dir = Path.of(nodes.get(0).http().get("/farms/" + id).get("dir").asText());
 
@@ -223,10 +228,22 @@ class ClusterNodesProcessTest {
   private static final Pattern FREE =
       Pattern.compile("^lipfarm_cluster_slots_free\\S*\\s+([0-9.]+)", Pattern.MULTILINE);
 
+  private static final Pattern UP =
+      Pattern.compile("^lipfarm_cluster_members_up\\S*\\s+([0-9.]+)", Pattern.MULTILINE);
+
   /** The node's free compute slots from its /metrics, -1 if it does not answer. */
   private static int freeSlots(Node n) {
+    return gauge(n, FREE);
+  }
+
+  /** The members the node sees Up, from its /metrics, -1 if it does not answer. */
+  private static int membersUp(Node n) {
+    return gauge(n, UP);
+  }
+
+  private static int gauge(Node n, Pattern p) {
     try {
-      Matcher m = FREE.matcher(n.http().text("/metrics"));
+      Matcher m = p.matcher(n.http().text("/metrics"));
       return m.find() ? (int) Double.parseDouble(m.group(1)) : -1;
     } catch (Exception e) {
       return -1;
