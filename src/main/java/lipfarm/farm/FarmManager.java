@@ -194,8 +194,9 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   private boolean stopping;
   private boolean projecting;
   private UniqueKillSwitch projection;
-  // A service answers questions once the farms its registry recorded are hosted again: right
-  // after a restart it would otherwise list none of them for a moment.
+  // A service answers questions and takes submissions once the farms its registry recorded are
+  // hosted again: right after a restart it would otherwise list none of them for a moment, and a
+  // new farm could be numbered before the registry was read.
   private boolean recovered;
   private final List<Command> beforeRecovery = new ArrayList<>();
 
@@ -233,7 +234,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Submit.class, this::onSubmit)
+        .onMessage(Submit.class, m -> early(m) ? this : onSubmit(m))
         .onMessage(Host.class, this::onHost)
         .onMessageEquals(StartProjection.INSTANCE, this::onStartProjection)
         .onMessage(Open.class, this::onOpen)
@@ -361,7 +362,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     return this;
   }
 
-  /** Keeps a question that came before the service's farms were hosted again; true if kept. */
+  /** Keeps a message that came before the service's farms were hosted again; true if kept. */
   private boolean early(Command m) {
     if (recovered) {
       return false;

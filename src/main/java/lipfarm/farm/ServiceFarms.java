@@ -2,7 +2,6 @@ package lipfarm.farm;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import lipfarm.config.ConfigException;
 import lipfarm.config.FarmDefinition;
@@ -41,8 +40,6 @@ final class ServiceFarms extends AbstractBehavior<ServiceFarms.Command> {
   private final ActorRef<FarmManager.Command> manager;
   private final ActorRef<ServiceRegistry.Command> registry;
   private long lastNumber;
-  private boolean read;
-  private final List<Command> beforeRead = new ArrayList<>();
 
   static Behavior<Command> create(
       Path root, String registryId, ActorRef<FarmManager.Command> manager) {
@@ -76,16 +73,13 @@ final class ServiceFarms extends AbstractBehavior<ServiceFarms.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(RegistryRead.class, this::onRegistryRead)
-        .onMessage(Submit.class, m -> early(m) ? this : onSubmit(m.submit()))
+        .onMessage(Submit.class, m -> onSubmit(m.submit()))
         .onMessage(Registered.class, this::onRegistered)
         .onMessage(
             RecordCancel.class,
             m -> {
-              if (!early(m)) {
-                registry.tell(
-                    new ServiceRegistry.RequestCancel(
-                        m.id(), getContext().getSystem().ignoreRef()));
-              }
+              registry.tell(
+                  new ServiceRegistry.RequestCancel(m.id(), getContext().getSystem().ignoreRef()));
               return this;
             })
         .build();
@@ -108,22 +102,7 @@ final class ServiceFarms extends AbstractBehavior<ServiceFarms.Command> {
               specOf(def, def.expand(), e), null, cancelled, getContext().getSystem().ignoreRef()));
     }
     manager.tell(FarmManager.StartProjection.INSTANCE);
-    read = true;
-    beforeRead.forEach(getContext().getSelf()::tell);
-    beforeRead.clear();
     return this;
-  }
-
-  /**
-   * Keeps a submission or cancellation that came before the registry was read (a new farm's id must
-   * follow the recorded ones); true if kept.
-   */
-  private boolean early(Command m) {
-    if (read) {
-      return false;
-    }
-    beforeRead.add(m);
-    return true;
   }
 
   private FarmSpec specOf(FarmDefinition def, List<RunConfig> runs, ServiceRegistry.Entry e) {
