@@ -1,13 +1,12 @@
 package lipfarm.training;
 
+import java.nio.Buffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import lipfarm.data.Dataset;
 import lipfarm.protocol.NetworkSnapshot;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * R restarts of the same two-layer ReLU net (biases, squared loss, full-batch Adam) on the same
@@ -27,7 +26,7 @@ public final class BatchedRestarts {
   private final int r;
   private final double tol;
   private final double[] labels;
-  private final INDArray theta; // [W (K×d) | b (K) | a (K) | c (R)]
+  private final Buffer theta; // [W (K×d) | b (K) | a (K) | c (R)], heap, DOUBLE or FLOAT
   private final TwoLayerKernel kernel;
   private final TrainingSpec spec;
   private int epoch;
@@ -52,7 +51,6 @@ public final class BatchedRestarts {
       throw new IllegalArgumentException(
           "batched restarts need a two-layer ReLU net with biases, squared loss, exact fit, full-batch Adam and no weight bound");
     }
-    Nd4jRuntime.configure();
     this.spec = spec;
     this.n = data.n();
     this.d = data.d();
@@ -71,11 +69,11 @@ public final class BatchedRestarts {
       double[] output = MlpTrainer.initialWeights(rng, 1, k, true);
       System.arraycopy(output, 0, p, kk * d + kk + s * k, k);
     }
-    theta = Nd4j.create(p, new long[] {1, total}, 'c').castTo(dtype);
-    INDArray grad = Nd4j.zeros(dtype, 1, total);
-    INDArray adamState = Nd4j.zeros(dtype, 1, 2L * total);
-    INDArray x = Nd4j.create(data.x()).castTo(dtype);
-    kernel = TwoLayerKernel.create(spec, r, dtype, x, theta, grad, adamState);
+    theta = FlatParameters.heapBuffer(dtype, total);
+    FlatParameters.copyIn(p, theta);
+    Buffer grad = FlatParameters.heapBuffer(dtype, total);
+    Buffer adamState = FlatParameters.heapBuffer(dtype, 2 * total);
+    kernel = TwoLayerKernel.create(spec, r, dtype, data.x(), theta, grad, adamState);
   }
 
   public int restarts() {
@@ -147,7 +145,8 @@ public final class BatchedRestarts {
 
   /** Restart {@code s}'s current weights as an immutable snapshot. */
   public NetworkSnapshot snapshot(int s) {
-    double[] p = theta.dup().data().asDouble();
+    double[] p = new double[theta.capacity()];
+    FlatParameters.copyOut(theta, p);
     int kk = r * k;
     double[] wv = new double[k * d];
     System.arraycopy(p, s * k * d, wv, 0, k * d);

@@ -1,5 +1,6 @@
 package lipfarm.training;
 
+import java.nio.Buffer;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
@@ -16,6 +17,12 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * its gradient is a view into them. It exists because the layout is shared by everything that
  * touches the weights (the ND4J passes, the optimiser, the projections, the fused kernel,
  * checkpoints), and the copies in and out of native memory without ND4J ops belong with it.
+ *
+ * <p>Two storages: ND4J arrays (the ND4J passes, the optimiser's ND4J update and the projections
+ * work on views of them), or plain heap buffers when only the fused kernel touches the parameters
+ * (a two-layer net without weight bound), so that such a trainer never starts ND4J's native
+ * backend, about a second of every farm's start-up. Either way {@link #thetaBuffer()} and {@link
+ * #gradBuffer()} are the one copy of the values.
  */
 final class FlatParameters {
   final DataType dtype;
@@ -27,6 +34,7 @@ final class FlatParameters {
   /** sizes[0] = d, sizes[layers] = outputDim. */
   final int[] sizes;
 
+  // ND4J storage: null in heap storage.
   final INDArray theta;
   final INDArray grad;
   final INDArray[] w; // W_l views, sizes[l+1] × sizes[l]
@@ -34,8 +42,24 @@ final class FlatParameters {
   final INDArray[] gw;
   final INDArray[] gb;
 
-  /** Zero parameters for a net of the given layer sizes (input first). */
+  // The values, as nio buffers (DoubleBuffer or FloatBuffer by dtype) over either storage.
+  private final Buffer thetaBuf;
+  private final Buffer gradBuf;
+
+  /** Zero parameters for a net of the given layer sizes (input first), in ND4J arrays. */
   FlatParameters(int[] sizes, DataType dtype) {
+    this(sizes, dtype, true);
+  }
+
+  /**
+   * Zero parameters for a net of the given layer sizes (input first).
+   *
+   * @param nd4j whether to keep them in ND4J arrays (needed by everything but the fused kernel)
+   */
+  FlatParameters(int[] sizes, DataType dtype, boolean nd4j) {
+    if (dtype != DataType.DOUBLE && dtype != DataType.FLOAT) {
+      throw new IllegalArgumentException("parameters are DOUBLE or FLOAT, not " + dtype);
+    }
     this.dtype = dtype;
     this.sizes = sizes;
     this.layers = sizes.length - 1;
@@ -44,6 +68,14 @@ final class FlatParameters {
       count += sizes[l + 1] * sizes[l] + sizes[l + 1];
     }
     this.total = count;
+    if (!nd4j) {
+      theta = null;
+      grad = null;
+      w = b = gw = gb = null;
+      thetaBuf = heapBuffer(dtype, total);
+      gradBuf = heapBuffer(dtype, total);
+      return;
+    }
     theta = Nd4j.zeros(dtype, 1, total);
     grad = Nd4j.zeros(dtype, 1, total);
     w = new INDArray[layers];
@@ -61,6 +93,33 @@ final class FlatParameters {
       gb[l] = view(grad, off, 1, out);
       off += out;
     }
+    thetaBuf = nioView(theta);
+    gradBuf = nioView(grad);
+  }
+
+  /** A zero heap buffer of {@code length} values: DoubleBuffer or FloatBuffer by dtype. */
+  static Buffer heapBuffer(DataType dtype, int length) {
+    return dtype == DataType.DOUBLE ? DoubleBuffer.allocate(length) : FloatBuffer.allocate(length);
+  }
+
+  /** The nio view of a DOUBLE or FLOAT array's native memory (it does not keep it alive). */
+  static Buffer nioView(INDArray a) {
+    return a.dataType() == DataType.DOUBLE ? a.data().asNioDouble() : a.data().asNioFloat();
+  }
+
+  /** Whether the parameters live in ND4J arrays (else only the fused kernel may touch them). */
+  boolean nd4j() {
+    return theta != null;
+  }
+
+  /** The parameters' values: a DoubleBuffer or FloatBuffer by dtype (positions are not kept). */
+  Buffer thetaBuffer() {
+    return thetaBuf;
+  }
+
+  /** The gradient's values, as {@link #thetaBuffer()}. */
+  Buffer gradBuffer() {
+    return gradBuf;
   }
 
   private static INDArray view(INDArray flat, int offset, int rows, int cols) {
@@ -74,64 +133,84 @@ final class FlatParameters {
     return v;
   }
 
-  /** Number of parameters, as ND4J counts them. */
+  /** Number of parameters. */
   long size() {
-    return theta.length();
+    return total;
   }
 
   /** The current parameters (a copy). */
   double[] values() {
-    return theta.dup().data().asDouble();
+    double[] v = new double[total];
+    copyOut(thetaBuf, v);
+    return v;
   }
 
   void set(double[] p) {
-    theta.assign(Nd4j.create(p, new long[] {1, p.length}, 'c').castTo(dtype));
+    write(p);
   }
 
   /** The gradient buffer (a copy). */
   double[] gradient() {
-    return grad.dup().data().asDouble();
+    double[] g = new double[total];
+    copyOut(gradBuf, g);
+    return g;
   }
 
-  /** Copies the gradient into {@code into}, straight from its native memory (no ND4J op). */
+  /** Copies the gradient into {@code into}, straight from its memory (no ND4J op). */
   void gradientInto(double[] into) {
-    copyOut(grad, into);
+    copyOut(gradBuf, into);
   }
 
   /** Copies the parameters into {@code into}, as {@link #values()} without ND4J ops. */
   void valuesInto(double[] into) {
-    copyOut(theta, into);
+    copyOut(thetaBuf, into);
   }
 
-  /** Sets the parameters from {@code p}, as {@link #set} without ND4J ops. */
+  /** Sets the parameters from {@code p} (float storage rounds to nearest), without ND4J ops. */
   void write(double[] p) {
-    if (dtype == DataType.DOUBLE) {
-      DoubleBuffer buf = theta.data().asNioDouble();
+    copyIn(p, thetaBuf);
+  }
+
+  /** Copies {@code from} into a DoubleBuffer or FloatBuffer from index 0. */
+  static void copyIn(double[] from, Buffer to) {
+    if (to instanceof DoubleBuffer buf) {
       buf.position(0);
-      buf.put(p);
-    } else if (dtype == DataType.FLOAT) {
-      FloatBuffer buf = theta.data().asNioFloat();
-      for (int i = 0; i < p.length; i++) {
-        buf.put(i, (float) p[i]);
-      }
+      buf.put(from);
     } else {
-      set(p);
+      FloatBuffer buf = (FloatBuffer) to;
+      for (int i = 0; i < from.length; i++) {
+        buf.put(i, (float) from[i]);
+      }
     }
   }
 
-  private void copyOut(INDArray flat, double[] into) {
-    if (dtype == DataType.DOUBLE) {
-      DoubleBuffer buf = flat.data().asNioDouble();
+  /**
+   * Copies a DoubleBuffer's or FloatBuffer's first {@code into.length} values into {@code into}.
+   */
+  static void copyOut(Buffer from, double[] into) {
+    if (from instanceof DoubleBuffer buf) {
       buf.position(0);
       buf.get(into);
-    } else if (dtype == DataType.FLOAT) {
-      FloatBuffer buf = flat.data().asNioFloat();
+    } else {
+      FloatBuffer buf = (FloatBuffer) from;
       for (int i = 0; i < into.length; i++) {
         into[i] = buf.get(i);
       }
-    } else {
-      System.arraycopy(flat.dup().data().asDouble(), 0, into, 0, into.length);
     }
+  }
+
+  /** ‖W_l‖_F from the flat values (no ND4J op). */
+  double frobenius(int l) {
+    double[] p = values();
+    int off = 0;
+    for (int i = 0; i < l; i++) {
+      off += sizes[i + 1] * sizes[i] + sizes[i + 1];
+    }
+    double s = 0;
+    for (int i = off; i < off + sizes[l + 1] * sizes[l]; i++) {
+      s += p[i] * p[i];
+    }
+    return Math.sqrt(s);
   }
 
   /** An immutable copy of the current weights; biases only when the net has them. */

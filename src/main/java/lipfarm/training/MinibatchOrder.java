@@ -25,8 +25,9 @@ final class MinibatchOrder {
   MinibatchOrder(INDArray x, INDArray y, int n, SplittableRandom rng) {
     this.x = x;
     this.y = y;
-    this.xs = x.dup();
-    this.ys = y.dup();
+    // Null data: the fused full-batch path, which never reorders (nor starts ND4J).
+    this.xs = x == null ? null : x.dup();
+    this.ys = y == null ? null : y.dup();
     this.rng = rng;
     perm = new int[n];
     for (int i = 0; i < n; i++) {
@@ -86,7 +87,7 @@ final class MinibatchOrder {
       throw new IllegalStateException("checkpoint's minibatch permutation does not match its seed");
     }
     shuffles = count;
-    if (shuffles > 0) {
+    if (shuffles > 0 && x != null) {
       Nd4j.pullRows(x, xs, 1, perm);
       Nd4j.pullRows(y, ys, 1, perm);
     }

@@ -35,8 +35,10 @@ public final class MlpTrainer {
   private final double[] labels;
   private final double[] targets; // row-major n × m copy of y, for measurements
 
-  private final INDArray x; // n × d, data in original order (for measurements)
-  private final INDArray y; // n × m targets
+  // n×d data and n×m targets in original order, for the ND4J path; null when the fused kernel
+  // runs on heap buffers (ND4J never started)
+  private final INDArray x;
+  private final INDArray y;
   private final FlatParameters params;
   private final Nd4jBackprop passes; // the ND4J path; null when the fused kernel runs
   private final OptimizerState optimizer;
@@ -81,7 +83,6 @@ public final class MlpTrainer {
       long initSeed,
       DataType dtype,
       boolean fusedKernel) {
-    Nd4jRuntime.configure();
     this.spec = spec;
     this.n = data.n();
     this.labels = data.y().clone();
@@ -92,22 +93,45 @@ public final class MlpTrainer {
       sizes[l + 1] = spec.hidden().get(l);
     }
     sizes[layersCount] = spec.outputDim();
-    this.x = Nd4j.create(data.x()).castTo(dtype);
-    this.y = Nd4j.create(targets).castTo(dtype);
-    this.targets = y.data().dup().asDouble();
-    params = new FlatParameters(sizes, dtype);
+    int m = spec.outputDim();
+    this.targets = new double[n * m];
+    for (int i = 0; i < n; i++) {
+      for (int o = 0; o < m; o++) {
+        // rounded to the trainer's precision, as the ND4J path sees them
+        double t = targets[i][o];
+        this.targets[i * m + o] = dtype == DataType.FLOAT ? (float) t : t;
+      }
+    }
     // The fused kernel keeps its own buffers: the n×width ND4J buffers serve the ND4J path only.
     boolean fused = fusedKernel && TwoLayerKernel.supports(spec, dtype);
+    // Without a weight bound nothing but the kernel touches the parameters: keep them on the heap
+    // and never start ND4J (projections work on ND4J views).
+    boolean nd4j = !fused || spec.bound().kind() != WeightBound.Kind.NONE;
+    if (nd4j) {
+      Nd4jRuntime.configure();
+      this.x = Nd4j.create(data.x()).castTo(dtype);
+      this.y = Nd4j.create(targets).castTo(dtype);
+    } else {
+      this.x = null;
+      this.y = null;
+    }
+    params = new FlatParameters(sizes, dtype, nd4j);
     passes = fused ? null : new Nd4jBackprop(spec, params, n);
     projection = new WeightProjection(spec, params);
     SplittableRandom rng = new SplittableRandom(initSeed);
     initialise(rng);
     order = new MinibatchOrder(x, y, n, rng.split());
-    optimizer = new OptimizerState(spec.optimizer(), dtype, params.total);
+    optimizer = new OptimizerState(spec.optimizer(), dtype, params.total, nd4j);
     kernel =
         fused
             ? TwoLayerKernel.create(
-                spec, 1, dtype, x, params.theta, params.grad, optimizer.buffer())
+                spec,
+                1,
+                dtype,
+                data.x(),
+                params.thetaBuffer(),
+                params.gradBuffer(),
+                optimizer.buffer())
             : null;
     project();
   }
@@ -126,12 +150,16 @@ public final class MlpTrainer {
    * biases.
    */
   private void initialise(SplittableRandom rng) {
+    double[] p = new double[params.total]; // biases stay zero
+    int off = 0;
     for (int l = 0; l < layersCount; l++) {
       int out = sizes[l + 1];
       int in = sizes[l];
       double[] v = initialWeights(rng, out, in, l == layersCount - 1);
-      params.w[l].assign(Nd4j.create(v, new long[] {out, in}, 'c'));
+      System.arraycopy(v, 0, p, off, v.length);
+      off += out * in + out;
     }
+    params.write(p);
   }
 
   /**
@@ -154,6 +182,11 @@ public final class MlpTrainer {
 
   public TrainingSpec spec() {
     return spec;
+  }
+
+  /** Whether the parameters live in ND4J arrays (false: heap buffers only the kernel touches). */
+  boolean parametersOnNd4j() {
+    return params.nd4j();
   }
 
   /** The fused kernel, or null when this trainer runs on ND4J's ops (for the profile bench). */
@@ -288,11 +321,7 @@ public final class MlpTrainer {
   public EpochStats evaluate() {
     double[] out =
         kernel != null ? kernel.forward() : passes.forward(x, 0, n).data().dup().asDouble();
-    return fitStats(
-        out,
-        params.w[0].norm2Number().doubleValue(),
-        params.w[layersCount - 1].norm2Number().doubleValue(),
-        constraintValue());
+    return fitStats(out, params.frobenius(0), params.frobenius(layersCount - 1), constraintValue());
   }
 
   private EpochStats fitStats(double[] f, double normW, double normA, double constraint) {
@@ -331,7 +360,7 @@ public final class MlpTrainer {
     INDArray out = kernel != null ? null : passes.forward(x, 0, n);
     double[] f =
         kernel != null ? kernel.forwardBackward(targets).clone() : out.data().dup().asDouble();
-    double[] t = y.data().asDouble();
+    double[] t = targets;
     int m = sizes[layersCount];
     double loss = 0;
     for (int i = 0; i < n; i++) {

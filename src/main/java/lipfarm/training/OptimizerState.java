@@ -1,5 +1,6 @@
 package lipfarm.training;
 
+import java.nio.Buffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -11,19 +12,44 @@ import org.nd4j.linalg.learning.config.Adam;
  * its state: SGD's heavy-ball velocity or Adam's moments {@code [m | v]}, each one flat buffer so
  * an update is one or two native ops. It exists apart from the trainer because that state is what a
  * checkpoint must carry besides the weights, and the fused kernel updates the same buffer.
+ *
+ * <p>Like {@link FlatParameters}, the state lives in ND4J arrays or, when only the fused kernel
+ * updates it, in a heap buffer (then {@link #apply} is not available).
  */
 final class OptimizerState {
   private final Optimizer optimizer;
-  private final DataType dtype;
   private final INDArray velocity; // SGD momentum
   private final AdamUpdater adam;
   private final INDArray adamState; // [m | v], the updater's state view
   private final Adam adamConfig;
+  private final Buffer heap; // heap storage: [m | v], the velocity, or null (GD)
 
-  /** Zero state for {@code total} parameters. */
+  /** Zero state for {@code total} parameters, in ND4J arrays. */
   OptimizerState(Optimizer optimizer, DataType dtype, int total) {
+    this(optimizer, dtype, total, true);
+  }
+
+  /**
+   * Zero state for {@code total} parameters.
+   *
+   * @param nd4j whether to keep it in ND4J arrays (else only the fused kernel may update it)
+   */
+  OptimizerState(Optimizer optimizer, DataType dtype, int total, boolean nd4j) {
     this.optimizer = optimizer;
-    this.dtype = dtype;
+    if (!nd4j) {
+      velocity = null;
+      adam = null;
+      adamState = null;
+      adamConfig = null;
+      heap =
+          switch (optimizer.kind()) {
+            case GD -> null;
+            case SGD -> FlatParameters.heapBuffer(dtype, total);
+            case ADAM -> FlatParameters.heapBuffer(dtype, 2 * total);
+          };
+      return;
+    }
+    heap = null;
     velocity = optimizer.kind() == Optimizer.Kind.SGD ? Nd4j.zeros(dtype, 1, total) : null;
     if (optimizer.kind() == Optimizer.Kind.ADAM) {
       adamConfig = new Adam(optimizer.learningRate());
@@ -43,6 +69,9 @@ final class OptimizerState {
    * @param updates the step count, Adam's bias-correction counter
    */
   void apply(FlatParameters p, double lr, int updates, int epoch) {
+    if (!p.nd4j()) {
+      throw new IllegalStateException("heap-stored parameters are updated by the fused kernel");
+    }
     INDArray theta = p.theta;
     INDArray grad = p.grad;
     switch (optimizer.kind()) {
@@ -59,43 +88,54 @@ final class OptimizerState {
     }
   }
 
-  /** The buffer the fused kernel updates: Adam's moments, SGD's velocity, or null for GD. */
-  INDArray buffer() {
-    return adam != null ? adamState : velocity;
+  /**
+   * The values the fused kernel updates, a DoubleBuffer or FloatBuffer by dtype: Adam's moments,
+   * SGD's velocity, or null for GD.
+   */
+  Buffer buffer() {
+    if (heap != null || (adamState == null && velocity == null)) {
+      return heap;
+    }
+    return FlatParameters.nioView(adamState != null ? adamState : velocity);
   }
 
   /** Adam's state (a copy), or null for other optimisers. */
   double[] adamValues() {
-    return adamState == null ? null : adamState.dup().data().asDouble();
+    return optimizer.kind() == Optimizer.Kind.ADAM ? copy() : null;
   }
 
   /** SGD's velocity (a copy), or null for other optimisers. */
   double[] velocityValues() {
-    return velocity == null ? null : velocity.dup().data().asDouble();
+    return optimizer.kind() == Optimizer.Kind.SGD ? copy() : null;
+  }
+
+  private double[] copy() {
+    Buffer b = buffer();
+    double[] v = new double[b.capacity()];
+    FlatParameters.copyOut(b, v);
+    return v;
   }
 
   /** Whether a captured state with these two parts (null when absent) fits this optimiser. */
   boolean fits(double[] adamValues, double[] velocityValues) {
-    return (adamState == null) == (adamValues == null)
-        && (velocity == null) == (velocityValues == null);
+    return (optimizer.kind() == Optimizer.Kind.ADAM) == (adamValues != null)
+        && (optimizer.kind() == Optimizer.Kind.SGD) == (velocityValues != null);
   }
 
   /**
    * Restores state captured from an optimiser of the same configuration (see {@link #fits}).
    *
-   * @throws IllegalStateException if Adam's state has the wrong size
+   * @throws IllegalStateException if the state has the wrong size
    */
   void restore(double[] adamValues, double[] velocityValues) {
-    if (adamState != null) {
-      if (adamValues.length != adamState.length()) {
-        throw new IllegalStateException("checkpoint's Adam state has the wrong size");
-      }
-      adamState.assign(
-          Nd4j.create(adamValues, new long[] {1, adamValues.length}, 'c').castTo(dtype));
+    double[] v = optimizer.kind() == Optimizer.Kind.ADAM ? adamValues : velocityValues;
+    if (v == null) {
+      return;
     }
-    if (velocity != null) {
-      velocity.assign(
-          Nd4j.create(velocityValues, new long[] {1, velocityValues.length}, 'c').castTo(dtype));
+    Buffer b = buffer();
+    if (v.length != b.capacity()) {
+      throw new IllegalStateException("checkpoint's optimiser state has the wrong size");
     }
+    FlatParameters.copyIn(v, b);
   }
 }

@@ -1,7 +1,9 @@
 package lipfarm.training;
 
+import java.nio.Buffer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.openblas.global.openblas_nolapack;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The full-batch step of a two-layer, scalar-output net without per-op overhead: the two large
@@ -89,23 +91,42 @@ abstract class TwoLayerKernel {
 
   /**
    * @param restarts R nets trained side by side on the same data (1 for a single net)
-   * @param x n×d data, c-order (copied)
+   * @param x n×d data (copied)
    * @param theta flat parameters [W₁ (K×d, row-major) | b₁ (K) | a (K) | c (R)], restart r owning
-   *     hidden units [r·k, (r+1)·k); grad the gradients, same layout; read and written in place
+   *     hidden units [r·k, (r+1)·k); grad the gradients, same layout; read and written in place.
+   *     DoubleBuffer for DOUBLE, FloatBuffer for FLOAT, over heap or native memory whose owner the
+   *     caller keeps alive
    * @param optState Adam's [m | v], SGD's velocity, or null for GD; read and written in place
    */
   static TwoLayerKernel create(
       TrainingSpec spec,
       int restarts,
       DataType dtype,
-      INDArray x,
-      INDArray theta,
-      INDArray grad,
-      INDArray optState) {
-    Nd4jRuntime.configure();
+      double[][] x,
+      Buffer theta,
+      Buffer grad,
+      Buffer optState) {
+    configureBlas();
     return dtype == DataType.FLOAT
         ? new TwoLayerKernelF32(spec, restarts, x, theta, grad, optState)
         : new TwoLayerKernelF64(spec, restarts, x, theta, grad, optState);
+  }
+
+  private static final Object BLAS_LOCK = new Object();
+  private static boolean blasConfigured;
+
+  /**
+   * Loads OpenBLAS and pins it to one thread per call (see {@link Nd4jRuntime}) without starting
+   * ND4J: a farm of two-layer nets then never pays ND4J's native start-up.
+   */
+  static void configureBlas() {
+    synchronized (BLAS_LOCK) {
+      if (!blasConfigured) {
+        Loader.load(openblas_nolapack.class);
+        openblas_nolapack.blas_set_num_threads(1);
+        blasConfigured = true;
+      }
+    }
   }
 
   /**

@@ -7,7 +7,6 @@ import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemm;
 
 import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.FloatPointer;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * {@link TwoLayerKernel} in single precision (outputs, residuals and the small accumulators in
@@ -16,8 +15,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * heap arrays after one bulk copy (a memcpy).
  */
 final class TwoLayerKernelF32 extends TwoLayerKernel {
-  // The nio views below do not keep ND4J's native memory alive: hold its owners.
-  private final INDArray[] owners;
   private final FloatBuffer theta;
   private final FloatBuffer grad;
   private final FloatBuffer state;
@@ -49,15 +46,15 @@ final class TwoLayerKernelF32 extends TwoLayerKernel {
   TwoLayerKernelF32(
       TrainingSpec spec,
       int restarts,
-      INDArray x,
-      INDArray theta,
-      INDArray grad,
-      INDArray optState) {
-    super(spec, restarts, (int) x.rows(), (int) x.columns());
-    this.owners = new INDArray[] {theta, grad, optState};
-    this.theta = theta.data().asNioFloat();
-    this.grad = grad.data().asNioFloat();
-    this.state = optState == null ? null : optState.data().asNioFloat();
+      double[][] x,
+      java.nio.Buffer theta,
+      java.nio.Buffer grad,
+      java.nio.Buffer optState) {
+    super(spec, restarts, x.length, x.length == 0 ? 0 : x[0].length);
+    // Own views: positions are per view, the values shared.
+    this.theta = ((FloatBuffer) theta).duplicate();
+    this.grad = ((FloatBuffer) grad).duplicate();
+    this.state = optState == null ? null : ((FloatBuffer) optState).duplicate();
     this.xa = new FloatPointer((long) n * d1);
     this.xaRows = new FloatPointer(xa);
     this.wa = new FloatPointer((long) kk * d1);
@@ -68,16 +65,17 @@ final class TwoLayerKernelF32 extends TwoLayerKernel {
     this.zB = z.asBuffer();
     this.dhB = dh.asBuffer();
     this.gwaB = gwa.asBuffer();
-    float[] xh = x.data().asFloat();
     float[] xah = new float[n * d1];
     for (int i = 0; i < n; i++) {
-      System.arraycopy(xh, i * d, xah, i * d1, d);
+      for (int j = 0; j < d; j++) {
+        xah[i * d1 + j] = (float) x[i][j];
+      }
       xah[i * d1 + d] = 1f;
     }
     xa.asBuffer().put(xah);
     this.p = new float[total];
     this.g = new float[total];
-    this.s = new float[optState == null ? 0 : (int) optState.length()];
+    this.s = new float[optState == null ? 0 : optState.capacity()];
     this.wah = new float[kk * d1];
     this.gwah = new float[kk * d1];
     this.a = new float[kk];

@@ -7,7 +7,6 @@ import static org.bytedeco.openblas.global.openblas_nolapack.cblas_dgemm;
 
 import java.nio.DoubleBuffer;
 import org.bytedeco.javacpp.DoublePointer;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * {@link TwoLayerKernel} in double precision. Native memory holds only what OpenBLAS reads or
@@ -15,8 +14,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * gradient); the element-wise passes run on heap arrays after one bulk copy (a memcpy).
  */
 final class TwoLayerKernelF64 extends TwoLayerKernel {
-  // The nio views below do not keep ND4J's native memory alive: hold its owners.
-  private final INDArray[] owners;
   private final DoubleBuffer theta;
   private final DoubleBuffer grad;
   private final DoubleBuffer state;
@@ -46,15 +43,15 @@ final class TwoLayerKernelF64 extends TwoLayerKernel {
   TwoLayerKernelF64(
       TrainingSpec spec,
       int restarts,
-      INDArray x,
-      INDArray theta,
-      INDArray grad,
-      INDArray optState) {
-    super(spec, restarts, (int) x.rows(), (int) x.columns());
-    this.owners = new INDArray[] {theta, grad, optState};
-    this.theta = theta.data().asNioDouble();
-    this.grad = grad.data().asNioDouble();
-    this.state = optState == null ? null : optState.data().asNioDouble();
+      double[][] x,
+      java.nio.Buffer theta,
+      java.nio.Buffer grad,
+      java.nio.Buffer optState) {
+    super(spec, restarts, x.length, x.length == 0 ? 0 : x[0].length);
+    // Own views: positions are per view, the values shared.
+    this.theta = ((DoubleBuffer) theta).duplicate();
+    this.grad = ((DoubleBuffer) grad).duplicate();
+    this.state = optState == null ? null : ((DoubleBuffer) optState).duplicate();
     this.xa = new DoublePointer((long) n * d1);
     this.xaRows = new DoublePointer(xa);
     this.wa = new DoublePointer((long) kk * d1);
@@ -65,16 +62,15 @@ final class TwoLayerKernelF64 extends TwoLayerKernel {
     this.zB = z.asBuffer();
     this.dhB = dh.asBuffer();
     this.gwaB = gwa.asBuffer();
-    double[] xh = x.data().asDouble();
     double[] xah = new double[n * d1];
     for (int i = 0; i < n; i++) {
-      System.arraycopy(xh, i * d, xah, i * d1, d);
+      System.arraycopy(x[i], 0, xah, i * d1, d);
       xah[i * d1 + d] = 1.0;
     }
     xa.asBuffer().put(xah);
     this.p = new double[total];
     this.g = new double[total];
-    this.s = new double[optState == null ? 0 : (int) optState.length()];
+    this.s = new double[optState == null ? 0 : optState.capacity()];
     this.wah = new double[kk * d1];
     this.gwah = new double[kk * d1];
     this.a = new double[kk];

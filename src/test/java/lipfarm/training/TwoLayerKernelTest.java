@@ -75,6 +75,39 @@ class TwoLayerKernelTest {
         FLOAT_TOL);
   }
 
+  /**
+   * Without a weight bound the fused trainer keeps its parameters and optimiser state on the heap,
+   * so a farm of two-layer nets never starts ND4J's native backend (the trajectories above compare
+   * that storage with ND4J's ops); the projections need ND4J views, the ND4J path its arrays.
+   */
+  @Test
+  void fusedTrainerWithoutWeightBoundKeepsItsParametersOffNd4j() {
+    TrainingSpec free =
+        spec(Activation.RELU, Loss.SQUARED, Optimizer.adam(0.05), WeightBound.none());
+    TrainingSpec bounded =
+        spec(
+            Activation.RELU,
+            Loss.SQUARED,
+            Optimizer.adam(0.05),
+            new WeightBound(WeightBound.Kind.PER_NEURON, 0.4, 0.3, 0));
+    for (DataType dtype : List.of(DataType.DOUBLE, DataType.FLOAT)) {
+      assertThat(trainer(free, dtype, true).parametersOnNd4j()).as("%s", dtype).isFalse();
+      assertThat(trainer(bounded, dtype, true).parametersOnNd4j()).isTrue();
+      assertThat(trainer(free, dtype, false).parametersOnNd4j()).isTrue();
+    }
+    // A heap-stored trainer restores its own checkpoint and continues bit-identically.
+    MlpTrainer a = trainer(free, DataType.DOUBLE, true);
+    for (int i = 0; i < 5; i++) {
+      a.step();
+    }
+    MlpTrainer b = trainer(free, DataType.DOUBLE, true);
+    b.restore(a.capture());
+    for (int i = 0; i < 5; i++) {
+      assertThat(b.step()).isEqualTo(a.step());
+    }
+    assertThat(b.parameters()).containsExactly(a.parameters());
+  }
+
   /** Weight bounds still project the kernel's parameters (they share the trainer's buffers). */
   @Test
   void projectionsApplyToTheKernelsParameters() {
