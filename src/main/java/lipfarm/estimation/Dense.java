@@ -1,8 +1,36 @@
 package lipfarm.estimation;
 
-/** Small dense linear algebra on row-major {@code double[]} matrices (Cholesky, solves, λ_max). */
+import static org.bytedeco.openblas.global.openblas_nolapack.CblasNoTrans;
+import static org.bytedeco.openblas.global.openblas_nolapack.CblasRowMajor;
+import static org.bytedeco.openblas.global.openblas_nolapack.CblasTrans;
+import static org.bytedeco.openblas.global.openblas_nolapack.CblasUpper;
+import static org.bytedeco.openblas.global.openblas_nolapack.cblas_dgemm;
+import static org.bytedeco.openblas.global.openblas_nolapack.cblas_dsyrk;
+
+import org.bytedeco.javacpp.DoublePointer;
+import org.bytedeco.javacpp.Loader;
+import org.bytedeco.openblas.global.openblas_nolapack;
+
+/**
+ * Small dense linear algebra on row-major {@code double[]} matrices (Cholesky, solves, λ_max).
+ *
+ * <p>The two products that dominate LipSDP on wide nets (BᵀY⁻¹B and the subspace iteration's S·Q,
+ * O(n²c) and O(n²r) per optimiser step; 100 s of a 784-400-1 net's estimate in plain loops) go to
+ * OpenBLAS once they are large enough to repay the copies into native memory. They steer the
+ * optimiser only: every reported bound is certified separately by the plain-Java Cholesky with its
+ * rounding analysis ({@link LipSdp#certify}).
+ */
 final class Dense {
   private Dense() {}
+
+  /** Multiply-adds from which a product goes to OpenBLAS rather than plain loops. */
+  static final long BLAS_MIN_WORK = 1L << 18;
+
+  static {
+    // One BLAS thread per call, as the farm's trainers: runs already use every core.
+    Loader.load(openblas_nolapack.class);
+    openblas_nolapack.blas_set_num_threads(1);
+  }
 
   /**
    * Cholesky factor L (lower, row-major) with A = LLᵀ for the symmetric n×n matrix A, or null if a
@@ -67,6 +95,9 @@ final class Dense {
    * Z = L⁻¹B.
    */
   static double[] congruenceInverse(double[] l, int n, double[] b, int c) {
+    if ((long) n * c * (n + c) >= BLAS_MIN_WORK) {
+      return congruenceInverseBlas(l, n, b, c);
+    }
     double[] z = b.clone();
     // Forward substitution on all columns at once, row by row (cache friendly).
     for (int i = 0; i < n; i++) {
@@ -97,12 +128,62 @@ final class Dense {
         }
       }
     }
+    mirrorUpper(out, c);
+    return out;
+  }
+
+  /**
+   * {@link #congruenceInverse} by OpenBLAS: Z = L⁻¹B by dgemm with L⁻¹ formed in plain loops (n³/6
+   * multiply-adds, against the n²c of the product), then ZᵀZ by dsyrk. Not by dtrsm: the OpenBLAS
+   * build shipped with nd4j-native returns wrong solutions for row-major dtrsm from n = 4 on this
+   * machine (residuals of order 0.1, where dtrsv and the loops give 1e-16; see DenseTest).
+   */
+  static double[] congruenceInverseBlas(double[] l, int n, double[] b, int c) {
+    try (DoublePointer xp = new DoublePointer(lowerInverse(l, n));
+        DoublePointer bp = new DoublePointer(b);
+        DoublePointer zp = new DoublePointer((long) n * c);
+        DoublePointer op = new DoublePointer((long) c * c)) {
+      cblas_dgemm(
+          CblasRowMajor, CblasNoTrans, CblasNoTrans, n, c, n, 1.0, xp, n, bp, c, 0.0, zp, c);
+      cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, c, n, 1.0, zp, c, 0.0, op, c);
+      double[] out = new double[c * c];
+      op.get(out);
+      mirrorUpper(out, c);
+      return out;
+    }
+  }
+
+  /** L⁻¹ for the lower-triangular n×n L, row by row by forward substitution on the identity. */
+  static double[] lowerInverse(double[] l, int n) {
+    double[] x = new double[n * n];
+    for (int i = 0; i < n; i++) {
+      int oi = i * n;
+      x[oi + i] = 1;
+      for (int k = 0; k < i; k++) {
+        double f = l[oi + k];
+        if (f == 0) {
+          continue;
+        }
+        int ok = k * n;
+        for (int j = 0; j <= k; j++) {
+          x[oi + j] -= f * x[ok + j];
+        }
+      }
+      double inv = 1 / l[oi + i];
+      for (int j = 0; j <= i; j++) {
+        x[oi + j] *= inv;
+      }
+    }
+    return x;
+  }
+
+  /** Copies the upper triangle of the c×c matrix onto its lower one. */
+  private static void mirrorUpper(double[] out, int c) {
     for (int a = 0; a < c; a++) {
       for (int bb = 0; bb < a; bb++) {
         out[a * c + bb] = out[bb * c + a];
       }
     }
-    return out;
   }
 
   /** Transpose of a rows×cols row-major matrix. */
@@ -163,26 +244,22 @@ final class Dense {
         q[i] = rng.nextDouble() - 0.5;
       }
     }
-    double[] y = new double[n];
-    for (int it = 0; it <= iterations; it++) {
-      orthonormalise(q, rr, n);
-      if (it == iterations) {
-        break;
-      }
-      for (int i = 0; i < rr; i++) {
-        System.arraycopy(q, i * n, y, 0, n);
-        double[] out = new double[n];
-        times(s, n, n, y, out);
-        System.arraycopy(out, 0, q, i * n, n);
-      }
-    }
-    // Rayleigh–Ritz on span(q).
-    double[] h = new double[rr * rr];
     double[][] sq = new double[rr][n];
-    for (int i = 0; i < rr; i++) {
-      System.arraycopy(q, i * n, y, 0, n);
-      times(s, n, n, y, sq[i]);
+    try (Products prod = new Products(s, n, rr)) {
+      for (int it = 0; it <= iterations; it++) {
+        orthonormalise(q, rr, n);
+        if (it == iterations) {
+          break;
+        }
+        prod.times(q, sq);
+        for (int i = 0; i < rr; i++) {
+          System.arraycopy(sq[i], 0, q, i * n, n);
+        }
+      }
+      // Rayleigh–Ritz on span(q).
+      prod.times(q, sq);
     }
+    double[] h = new double[rr * rr];
     for (int i = 0; i < rr; i++) {
       for (int j = 0; j < rr; j++) {
         double t = 0;
@@ -210,6 +287,59 @@ final class Dense {
       }
     }
     return new double[][] {small[0], vecs};
+  }
+
+  /**
+   * The rows of S·Qᵀ for a symmetric n×n S and r rows Q: plain loops, or one dgemm (Q·S = (S·Qᵀ)ᵀ
+   * as S is symmetric) on S copied once into native memory.
+   */
+  private static final class Products implements AutoCloseable {
+    private final double[] s;
+    private final int n;
+    private final int r;
+    private final DoublePointer sp;
+    private final DoublePointer qp;
+    private final DoublePointer op;
+    private final double[] flat;
+
+    Products(double[] s, int n, int r) {
+      this.s = s;
+      this.n = n;
+      this.r = r;
+      boolean blas = (long) n * n * r >= BLAS_MIN_WORK;
+      this.sp = blas ? new DoublePointer(s) : null;
+      this.qp = blas ? new DoublePointer((long) r * n) : null;
+      this.op = blas ? new DoublePointer((long) r * n) : null;
+      this.flat = blas ? new double[r * n] : null;
+    }
+
+    /** out[i] = S·q_i for the rows q_i of q (r×n row-major). */
+    void times(double[] q, double[][] out) {
+      if (sp == null) {
+        double[] y = new double[n];
+        for (int i = 0; i < r; i++) {
+          System.arraycopy(q, i * n, y, 0, n);
+          Dense.times(s, n, n, y, out[i]);
+        }
+        return;
+      }
+      qp.put(q, 0, r * n);
+      cblas_dgemm(
+          CblasRowMajor, CblasNoTrans, CblasNoTrans, r, n, n, 1.0, qp, n, sp, n, 0.0, op, n);
+      op.get(flat);
+      for (int i = 0; i < r; i++) {
+        System.arraycopy(flat, i * n, out[i], 0, n);
+      }
+    }
+
+    @Override
+    public void close() {
+      if (sp != null) {
+        sp.close();
+        qp.close();
+        op.close();
+      }
+    }
   }
 
   /** Modified Gram–Schmidt on the r rows of q (r×n); a vanishing row is replaced by e_i. */
