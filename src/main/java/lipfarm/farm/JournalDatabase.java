@@ -73,9 +73,13 @@ public record JournalDatabase(String kind, String url, String user, String passw
   /** An H2 file database {@code base.mv.db}. */
   public static JournalDatabase h2(Path base) {
     // WRITE_DELAY=0: a commit is written before it is acknowledged, so a kill loses no event.
+    // async: the same file through an AsynchronousFileChannel, which a thread's interrupt does not
+    // close: with H2's default FileChannel, a journal write interrupted by a shutting-down executor
+    // closed the whole database for every later connection in the JVM (a service restarted in
+    // the same JVM could not open its journal: JournalInterruptTest).
     return new JournalDatabase(
         "h2",
-        "jdbc:h2:file:" + base.toAbsolutePath() + ";DATABASE_TO_UPPER=false;WRITE_DELAY=0",
+        "jdbc:h2:async:" + base.toAbsolutePath() + ";DATABASE_TO_UPPER=false;WRITE_DELAY=0",
         "sa",
         "");
   }
