@@ -99,6 +99,9 @@ public record JournalDatabase(String kind, String url, String user, String passw
     return farmDir.resolve("journal");
   }
 
+  /** How long one journal write may take before the farm fails (see {@link #config}). */
+  static final String JOURNAL_CALL_TIMEOUT = "120s";
+
   private static String quote(String s) {
     return ConfigValueFactory.fromAnyRef(s).render();
   }
@@ -126,9 +129,14 @@ public record JournalDatabase(String kind, String url, String user, String passw
             "    numThreads = 2",
             "    maxConnections = 2",
             "    minConnections = 1",
-            "    connectionTimeout = 10s",
+            "    connectionTimeout = 60s",
             "  }",
-            "}"));
+            "}",
+            // A journal write that outlasts the circuit breaker's call timeout (Pekko's default
+            // 10 s) stops the farm's journal and fails the farm. A farm at nice 19 on a busy
+            // machine, or a PostgreSQL failover, can stall that long: wait for two minutes.
+            "jdbc-journal.circuit-breaker.call-timeout = " + JOURNAL_CALL_TIMEOUT,
+            "jdbc-snapshot-store.circuit-breaker.call-timeout = " + JOURNAL_CALL_TIMEOUT));
   }
 
   /** Opens the database and creates the journal and snapshot tables if missing. */
