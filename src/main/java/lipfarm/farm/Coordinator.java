@@ -1,6 +1,5 @@
 package lipfarm.farm;
 
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -201,7 +200,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
           .ask(
               FarmJournal.Recorded.class,
               journal,
-              Duration.ofSeconds(60),
+              FarmJournal.WAIT,
               replyTo -> new FarmJournal.Publish(new RunFinished(result.runId(), result), replyTo),
               (rec, err) -> new ResultPersisted(result, err));
       // Its slot is free now: waiting for the journal's commit would idle a core for every run.

@@ -32,6 +32,14 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  */
 public final class FarmJournal
     extends EventSourcedBehavior<FarmJournal.Command, FarmJournal.Event, FarmState> {
+  /**
+   * How long a caller waits for a journal's answer when not getting one fails the farm. The journal
+   * answers once a write is durable, or stops (its farm fails, loudly) when the write fails after
+   * the persistence plugin's call timeout ({@code JournalDatabase}, two minutes); a shorter wait
+   * would fail a farm that a busy machine only slowed down, as one at nice 19 beside a test suite
+   * was, after 60 s.
+   */
+  public static final java.time.Duration WAIT = java.time.Duration.ofMinutes(10);
 
   /** The tag of every published event: the projection reads the journal by it. */
   public static final String TAG = "lipfarm-event";

@@ -2,7 +2,6 @@ package lipfarm.farm;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -492,7 +491,7 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
             .ask(
                 FarmState.class,
                 f.journal,
-                Duration.ofSeconds(60),
+                FarmJournal.WAIT,
                 FarmJournal.GetState::new,
                 (state, err) ->
                     new CheckEnded(f.spec.id(), state != null && state.ended() != null));

@@ -166,7 +166,10 @@ public final class FarmRuntime implements AutoCloseable {
    */
   public CompletionStage<FarmJournal.Recorded> publish(String id, FarmEvent event) {
     return AskPattern.ask(
-        refs.manager(), r -> new FarmManager.Publish(id, event, r), ASK, system.scheduler());
+        refs.manager(),
+        r -> new FarmManager.Publish(id, event, r),
+        FarmJournal.WAIT,
+        system.scheduler());
   }
 
   /**
@@ -198,7 +201,10 @@ public final class FarmRuntime implements AutoCloseable {
   /** The farm's durable state, from its journal. */
   public CompletionStage<FarmState> journalState(String id) {
     return AskPattern.ask(
-        refs.manager(), r -> new FarmManager.GetJournalState(id, r), ASK, system.scheduler());
+        refs.manager(),
+        r -> new FarmManager.GetJournalState(id, r),
+        FarmJournal.WAIT,
+        system.scheduler());
   }
 
   /** Graceful stop: no new work, every coordinator stopped, its trainers checkpointed. */

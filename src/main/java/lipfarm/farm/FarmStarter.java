@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -121,7 +120,7 @@ final class FarmStarter {
       context.ask(
           FarmState.class,
           f.journal,
-          Duration.ofSeconds(120),
+          FarmJournal.WAIT,
           FarmJournal.GetState::new,
           (state, err) ->
               new FarmManager.DefineAnswered(
@@ -137,7 +136,7 @@ final class FarmStarter {
     context.ask(
         FarmJournal.DefineReply.class,
         f.journal,
-        Duration.ofSeconds(120),
+        FarmJournal.WAIT,
         r -> new FarmJournal.Define(f.spec.name(), f.spec.runs(), r),
         (reply, err) ->
             new FarmManager.DefineAnswered(

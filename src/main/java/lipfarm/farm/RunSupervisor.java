@@ -354,7 +354,7 @@ public final class RunSupervisor extends AbstractBehavior<RunSupervisor.Command>
           .ask(
               FarmJournal.Recorded.class,
               journal,
-              Duration.ofSeconds(60),
+              FarmJournal.WAIT,
               replyTo -> new FarmJournal.RecordFailure(config.id(), reason, replyTo),
               (rec, err) -> new FailureRecorded(reason, rec, err));
       return this;

@@ -1,7 +1,6 @@
 package lipfarm.farm;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import lipfarm.config.ConfigException;
 import lipfarm.config.FarmDefinition;
@@ -59,7 +58,7 @@ final class ServiceFarms extends AbstractBehavior<ServiceFarms.Command> {
     ctx.ask(
         ServiceRegistry.State.class,
         registry,
-        Duration.ofSeconds(120),
+        FarmJournal.WAIT,
         ServiceRegistry.Get::new,
         (s, e) -> {
           if (s == null) {
@@ -126,7 +125,7 @@ final class ServiceFarms extends AbstractBehavior<ServiceFarms.Command> {
         .ask(
             Done.class,
             registry,
-            Duration.ofSeconds(60),
+            FarmJournal.WAIT,
             r -> new ServiceRegistry.Register(entry, r),
             (ok, err) -> new Registered(m, spec, err));
     return this;

@@ -14,14 +14,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A journal write that stalls for longer than Pekko's default circuit-breaker timeout (10 s), as on
- * a machine busy enough to starve a farm at nice 19, does not fail the farm: it finishes every run.
- * The stall is real: an H2 trigger on the journal's table sleeps inside one insert.
+ * A journal write that stalls for longer than Pekko's default circuit-breaker timeout (10 s) and
+ * than the 60 s the farm's actors once waited for the journal, as on a machine busy enough to
+ * starve a farm at nice 19, does not fail the farm: it finishes every run. The stall is real: an H2
+ * trigger on the journal's table sleeps inside one insert, while the first run ends and asks the
+ * journal to record its result.
  */
 @Tag("slow")
 class SlowJournalTest {
-  /** Longer than Pekko's default call-timeout of 10 s, shorter than lipfarm's 120 s. */
-  static final long STALL_MILLIS = 12_000;
+  /**
+   * Longer than Pekko's default call-timeout (10 s) and the old 60 s waits; below lipfarm's 120 s.
+   */
+  static final long STALL_MILLIS = 70_000;
 
   @TempDir Path tmp;
 
@@ -41,7 +45,7 @@ class SlowJournalTest {
   }
 
   @Test
-  void aJournalWriteStalledPastTenSecondsDoesNotFailTheFarm() throws Exception {
+  void aJournalWriteStalledForAMinuteDoesNotFailTheFarm() throws Exception {
     Path runs = tmp.resolve("runs");
     Path dir = runs.resolve("slow");
     Files.createDirectories(dir);
