@@ -27,7 +27,15 @@ final class Dense {
   static final long BLAS_MIN_WORK = 1L << 18;
 
   static {
-    // One BLAS thread per call, as the farm's trainers: runs already use every core.
+    loadBlas();
+  }
+
+  /**
+   * Loads OpenBLAS and pins it to one thread per call, as the farm's trainers do (Nd4jRuntime):
+   * runs already use every core. Idempotent; every class of this package that calls OpenBLAS runs
+   * it first.
+   */
+  static void loadBlas() {
     Loader.load(openblas_nolapack.class);
     openblas_nolapack.blas_set_num_threads(1);
   }

@@ -7,8 +7,6 @@ import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemm;
 
 import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.FloatPointer;
-import org.bytedeco.javacpp.Loader;
-import org.bytedeco.openblas.global.openblas_nolapack;
 
 /**
  * Single-precision batched kernels for the lower-bound search ({@link LowerBoundSearch}) on a
@@ -26,9 +24,7 @@ import org.bytedeco.openblas.global.openblas_nolapack;
  */
 final class TwoLayerBatch implements AutoCloseable {
   static {
-    // One BLAS thread per call, as the farm's trainers (Nd4jRuntime): runs already use every core.
-    Loader.load(openblas_nolapack.class);
-    openblas_nolapack.blas_set_num_threads(1);
+    Dense.loadBlas();
   }
 
   private final int d;

@@ -1,5 +1,6 @@
 package lipfarm.farm;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -39,7 +40,7 @@ public final class FarmJournal
    * would fail a farm that a busy machine only slowed down, as one at nice 19 beside a test suite
    * was, after 60 s.
    */
-  public static final java.time.Duration WAIT = java.time.Duration.ofMinutes(10);
+  public static final Duration WAIT = Duration.ofMinutes(10);
 
   /** The tag of every published event: the projection reads the journal by it. */
   public static final String TAG = "lipfarm-event";

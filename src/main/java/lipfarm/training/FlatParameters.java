@@ -145,10 +145,6 @@ final class FlatParameters {
     return v;
   }
 
-  void set(double[] p) {
-    write(p);
-  }
-
   /** The gradient buffer (a copy). */
   double[] gradient() {
     double[] g = new double[total];

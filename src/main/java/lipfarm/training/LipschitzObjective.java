@@ -188,7 +188,7 @@ public final class LipschitzObjective {
       // Backtrack: the last fitting weights, a smaller step, no momentum.
       backtracks++;
       System.arraycopy(lastFit, 0, theta, 0, theta.length);
-      trainer.writeParameters(theta);
+      trainer.setParameters(theta);
       rate *= RATE_CUT;
       java.util.Arrays.fill(m, 0.0);
       return checkDone();
@@ -212,7 +212,7 @@ public final class LipschitzObjective {
       v[p] = ADAM_BETA2 * v[p] + (1 - ADAM_BETA2) * gp * gp;
       theta[p] -= rate * (m[p] / c1) / (Math.sqrt(v[p] / c2) + ADAM_EPSILON);
     }
-    trainer.writeParameters(theta);
+    trainer.setParameters(theta);
     if (weightBounded) {
       trainer.project();
       trainer.parametersInto(theta);

@@ -458,18 +458,16 @@ public final class MlpTrainer {
     params.valuesInto(into);
   }
 
-  /** Sets the parameters from {@code p}, as {@link #setParameters} without ND4J ops. */
-  void writeParameters(double[] p) {
-    params.write(p);
-  }
-
   /** Current flat parameters, layer by layer: W_l row-major, then b_l. */
   public double[] parameters() {
     return params.values();
   }
 
+  /**
+   * Sets the parameters from {@code p} (flat layout as {@link #parameters()}), without ND4J ops.
+   */
   void setParameters(double[] p) {
-    params.set(p);
+    params.write(p);
   }
 
   /** An immutable copy of the current weights, safe to send to another actor. */

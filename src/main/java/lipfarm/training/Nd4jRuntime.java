@@ -37,9 +37,20 @@ public final class Nd4jRuntime {
       Nd4j.getEnvironment().setMaxThreads(1);
       Nd4j.getEnvironment().setMaxMasterThreads(1);
       NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(1);
+      configureBlas();
+      configured = true;
+    }
+  }
+
+  /**
+   * Loads OpenBLAS and pins it to one thread per call, without starting ND4J (the fused two-layer
+   * kernel needs no more, so a farm of such nets never pays ND4J's native start-up). Idempotent;
+   * {@link #configure()} repeats the pinning after ND4J's start-up.
+   */
+  public static void configureBlas() {
+    synchronized (LOCK) {
       Loader.load(openblas_nolapack.class);
       openblas_nolapack.blas_set_num_threads(1);
-      configured = true;
     }
   }
 

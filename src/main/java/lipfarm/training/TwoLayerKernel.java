@@ -1,8 +1,6 @@
 package lipfarm.training;
 
 import java.nio.Buffer;
-import org.bytedeco.javacpp.Loader;
-import org.bytedeco.openblas.global.openblas_nolapack;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
@@ -106,27 +104,10 @@ abstract class TwoLayerKernel {
       Buffer theta,
       Buffer grad,
       Buffer optState) {
-    configureBlas();
+    Nd4jRuntime.configureBlas();
     return dtype == DataType.FLOAT
         ? new TwoLayerKernelF32(spec, restarts, x, theta, grad, optState)
         : new TwoLayerKernelF64(spec, restarts, x, theta, grad, optState);
-  }
-
-  private static final Object BLAS_LOCK = new Object();
-  private static boolean blasConfigured;
-
-  /**
-   * Loads OpenBLAS and pins it to one thread per call (see {@link Nd4jRuntime}) without starting
-   * ND4J: a farm of two-layer nets then never pays ND4J's native start-up.
-   */
-  static void configureBlas() {
-    synchronized (BLAS_LOCK) {
-      if (!blasConfigured) {
-        Loader.load(openblas_nolapack.class);
-        openblas_nolapack.blas_set_num_threads(1);
-        blasConfigured = true;
-      }
-    }
   }
 
   /**

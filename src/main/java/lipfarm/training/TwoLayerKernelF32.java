@@ -5,6 +5,7 @@ import static org.bytedeco.openblas.global.openblas_nolapack.CblasRowMajor;
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasTrans;
 import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemm;
 
+import java.nio.Buffer;
 import java.nio.FloatBuffer;
 import org.bytedeco.javacpp.FloatPointer;
 
@@ -44,12 +45,7 @@ final class TwoLayerKernelF32 extends TwoLayerKernel {
   private final float fslope;
 
   TwoLayerKernelF32(
-      TrainingSpec spec,
-      int restarts,
-      double[][] x,
-      java.nio.Buffer theta,
-      java.nio.Buffer grad,
-      java.nio.Buffer optState) {
+      TrainingSpec spec, int restarts, double[][] x, Buffer theta, Buffer grad, Buffer optState) {
     super(spec, restarts, x.length, x.length == 0 ? 0 : x[0].length);
     // Own views: positions are per view, the values shared.
     this.theta = ((FloatBuffer) theta).duplicate();

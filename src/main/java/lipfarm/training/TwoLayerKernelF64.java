@@ -5,6 +5,7 @@ import static org.bytedeco.openblas.global.openblas_nolapack.CblasRowMajor;
 import static org.bytedeco.openblas.global.openblas_nolapack.CblasTrans;
 import static org.bytedeco.openblas.global.openblas_nolapack.cblas_dgemm;
 
+import java.nio.Buffer;
 import java.nio.DoubleBuffer;
 import org.bytedeco.javacpp.DoublePointer;
 
@@ -41,12 +42,7 @@ final class TwoLayerKernelF64 extends TwoLayerKernel {
   private final double[] dhh; // block×k gradient at the hidden layer
 
   TwoLayerKernelF64(
-      TrainingSpec spec,
-      int restarts,
-      double[][] x,
-      java.nio.Buffer theta,
-      java.nio.Buffer grad,
-      java.nio.Buffer optState) {
+      TrainingSpec spec, int restarts, double[][] x, Buffer theta, Buffer grad, Buffer optState) {
     super(spec, restarts, x.length, x.length == 0 ? 0 : x[0].length);
     // Own views: positions are per view, the values shared.
     this.theta = ((DoubleBuffer) theta).duplicate();
