@@ -128,7 +128,7 @@ final class FarmSession {
             runs,
             def.maxConcurrentRuns(),
             RunPolicy.of(durability),
-            "farm {\n" + def.source().strip() + "\n}\n",
+            FarmSpec.farmFile(def.source()),
             true);
     try (ConsoleProgress progress = new ConsoleProgress(out, interactive)) {
       FarmRuntime runtime;

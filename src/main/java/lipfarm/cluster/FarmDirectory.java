@@ -101,7 +101,7 @@ final class FarmDirectory {
               Map<String, Known> known = new LinkedHashMap<>();
               for (ServiceRegistry.Entry e : m.state().farms().values()) {
                 try {
-                  FarmDefinition def = FarmDefinition.parse(FarmManager.farmFile(e.source()));
+                  FarmDefinition def = FarmDefinition.parse(FarmSpec.farmFile(e.source()));
                   known.put(
                       e.id(),
                       new Known(
@@ -199,7 +199,7 @@ final class FarmDirectory {
     private Behavior<Command> onSubmit(Submit m) {
       FarmDefinition def;
       try {
-        def = FarmDefinition.parse(FarmManager.farmFile(m.source()));
+        def = FarmDefinition.parse(FarmSpec.farmFile(m.source()));
       } catch (ConfigException | com.typesafe.config.ConfigException e) {
         m.replyTo().tell(new FarmManager.Submitted(null, "invalid farm: " + e.getMessage()));
         return Behaviors.same();

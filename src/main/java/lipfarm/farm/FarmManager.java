@@ -514,9 +514,4 @@ public final class FarmManager extends AbstractBehavior<FarmManager.Command> {
     }
     return this;
   }
-
-  /** A farm file holding the rendered farm block {@code source} (which has no braces). */
-  public static String farmFile(String source) {
-    return "farm {\n" + source.strip() + "\n}\n";
-  }
 }

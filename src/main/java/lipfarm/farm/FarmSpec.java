@@ -28,6 +28,11 @@ public record FarmSpec(
     boolean resumeEnded)
     implements LipfarmSerializable {
 
+  /** A farm file holding the rendered farm block {@code source} (which has no braces). */
+  public static String farmFile(String source) {
+    return "farm {\n" + source.strip() + "\n}\n";
+  }
+
   /** The spec of the service farm {@code e} under the results root {@code root}. */
   public static FarmSpec ofService(
       java.nio.file.Path root,
@@ -42,7 +47,7 @@ public record FarmSpec(
         runs,
         def.maxConcurrentRuns(),
         RunPolicy.of(lipfarm.config.Durability.of(def)),
-        FarmManager.farmFile(def.source()),
+        farmFile(def.source()),
         false);
   }
 }

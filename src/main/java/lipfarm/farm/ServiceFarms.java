@@ -90,7 +90,7 @@ final class ServiceFarms extends AbstractBehavior<ServiceFarms.Command> {
     for (ServiceRegistry.Entry e : m.state().farms().values()) {
       FarmDefinition def;
       try {
-        def = FarmDefinition.parse(FarmManager.farmFile(e.source()));
+        def = FarmDefinition.parse(FarmSpec.farmFile(e.source()));
       } catch (ConfigException | com.typesafe.config.ConfigException ex) {
         getContext().getLog().error("cannot recover farm {}: {}", e.id(), ex.getMessage());
         continue;
