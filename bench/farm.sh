@@ -16,7 +16,9 @@
 # The sweep is one farm: the grid language keeps only k ≥ 2n/d (where = ["k * d >= 2 * n"]).
 # Intermediate snapshots are off (snapshot-every = 0): the PyTorch script estimates the final
 # network only.
-# Usage: bash bench/farm.sh [--quick] [--repeat N]   (--quick: n ∈ {150, 300}, seed 1: 9 runs)
+# Usage: bash bench/farm.sh [--quick] [--repeat N] [--n "N1 N2 ..."] [--k "K1 K2 ..."]
+#   --quick: n ∈ {150, 300}, seed 1 (9 runs); --n, --k: another grid of the same runs (for example
+#   larger nets, where the runs' compute outweighs the start-up; docs/training.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
@@ -25,7 +27,9 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --quick) NS="150 300"; SEEDS="1" ;;
     --repeat) REPEAT="$2"; shift ;;
-    *) echo "usage: bash bench/farm.sh [--quick] [--repeat N]" >&2; exit 2 ;;
+    --n) NS="$2"; shift ;;
+    --k) KS="$2"; shift ;;
+    *) echo "usage: bash bench/farm.sh [--quick] [--repeat N] [--n \"N1 N2 ...\"] [--k \"K1 K2 ...\"]" >&2; exit 2 ;;
   esac
   shift
 done

@@ -132,7 +132,7 @@ final class ClusterTestNodes {
                       def.expand(),
                       def.maxConcurrentRuns(),
                       RunPolicy.of(Durability.of(def)),
-                      FarmManager.farmFile(def.source()),
+                      FarmSpec.farmFile(def.source()),
                       true))
               .toCompletableFuture()
               .get(1, TimeUnit.MINUTES);
