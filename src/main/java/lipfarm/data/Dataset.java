@@ -43,21 +43,46 @@ public record Dataset(double[][] x, double[] y) {
    * 2 tol) / this} (bound F10).
    */
   public double minOppositeLabelDistance() {
+    int[] pair = closestOppositePair();
+    return pair == null ? Double.POSITIVE_INFINITY : Math.sqrt(squaredDistance(pair[0], pair[1]));
+  }
+
+  /**
+   * Indices {i, j} (i &lt; j) of the closest pair with different labels (the first in row order on
+   * a tie), or null when all labels agree. O(n²d): a caller that needs it twice keeps it.
+   */
+  public int[] closestOppositePair() {
     double best = Double.POSITIVE_INFINITY;
+    int[] pair = null;
     int d = d();
     for (int i = 0; i < x.length; i++) {
+      double[] xi = x[i];
       for (int j = i + 1; j < x.length; j++) {
         if (y[i] == y[j]) {
           continue;
         }
+        double[] xj = x[j];
         double s = 0;
         for (int c = 0; c < d; c++) {
-          double t = x[i][c] - x[j][c];
+          double t = xi[c] - xj[c];
           s += t * t;
         }
-        best = Math.min(best, s);
+        if (s < best) {
+          best = s;
+          pair = new int[] {i, j};
+        }
       }
     }
-    return Math.sqrt(best);
+    return pair;
+  }
+
+  /** ‖x_i − x_j‖², summed in coordinate order. */
+  private double squaredDistance(int i, int j) {
+    double s = 0;
+    for (int c = 0; c < d(); c++) {
+      double t = x[i][c] - x[j][c];
+      s += t * t;
+    }
+    return s;
   }
 }

@@ -80,27 +80,7 @@ final class DifferenceQuotients {
 
   /** Indices of the closest pair with different labels, or null when all labels agree. */
   static int[] closestOpposite(Dataset data) {
-    double[][] x = data.x();
-    double[] y = data.y();
-    double best = Double.POSITIVE_INFINITY;
-    int[] pair = null;
-    for (int i = 0; i < x.length; i++) {
-      for (int j = i + 1; j < x.length; j++) {
-        if (y[i] == y[j]) {
-          continue;
-        }
-        double s = 0;
-        for (int c = 0; c < x[i].length; c++) {
-          double t = x[i][c] - x[j][c];
-          s += t * t;
-        }
-        if (s < best) {
-          best = s;
-          pair = new int[] {i, j};
-        }
-      }
-    }
-    return pair;
+    return data.closestOppositePair();
   }
 
   /** A lower bound on the exact ‖f(a) − f(b)‖/‖a − b‖ from enclosed values; 0 if a = b. */

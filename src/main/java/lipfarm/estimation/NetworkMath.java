@@ -28,6 +28,17 @@ public final class NetworkMath {
     return new Mlp(net).forward(x)[0];
   }
 
+  /** The first output at every row of {@code xs}: one copy of the weights for all of them. */
+  public static double[] values(NetworkSnapshot net, double[][] xs) {
+    Mlp mlp = new Mlp(net);
+    double[] out = new double[xs.length];
+    for (int i = 0; i < xs.length; i++) {
+      checkInput(net, xs[i]);
+      out[i] = mlp.forward(xs[i])[0];
+    }
+    return out;
+  }
+
   /** ∇_x f_1(x), the gradient of the first output, by backpropagation with relu'(0) := 0. */
   public static double[] inputGradient(NetworkSnapshot net, double[] x) {
     checkInput(net, x);

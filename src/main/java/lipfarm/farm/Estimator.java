@@ -196,11 +196,13 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
     if (complete && !current.intermediate()) {
       // Only the final network gets CLEVER, the full bound list and the norms the theory needs.
       sandwich.clever(CLEVER_BATCHES, CLEVER_BATCH_SIZE);
+      double minOpposite = data.minOppositeLabelDistance(); // O(n²d): once for both uses
       for (Bound b :
-          sandwich.bounds(f10IfInterpolating(current.weights(), data, current.config().tol()))) {
+          sandwich.bounds(
+              f10IfInterpolating(current.weights(), data, current.config().tol(), minOpposite))) {
         bounds.add(new MeasuredBound(b.method(), b.kind().name(), b.value()));
       }
-      measures = measures(current.weights(), data);
+      measures = measures(current.weights(), data, minOpposite);
     }
     return new LipschitzEstimate(
         current.config().id(),
@@ -221,11 +223,13 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
     List<MeasuredBound> bounds = new ArrayList<>();
     NetworkMeasures measures = null;
     if (!current.intermediate()) {
+      double minOpposite = data.minOppositeLabelDistance(); // O(n²d): once for both uses
       for (Bound b :
-          search.bounds(f10IfInterpolating(current.weights(), data, current.config().tol()))) {
+          search.bounds(
+              f10IfInterpolating(current.weights(), data, current.config().tol(), minOpposite))) {
         bounds.add(new MeasuredBound(b.method(), b.kind().name(), b.value()));
       }
-      measures = measures(current.weights(), data);
+      measures = measures(current.weights(), data, minOpposite);
     }
     return new LipschitzEstimate(
         current.config().id(),
@@ -245,21 +249,26 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
    * F10 = (2 − 2·tol) / min over opposite labels of ‖x_i − x_j‖ when the net fits every point
    * within tol (max_i |f(x_i) − y_i| ≤ tol), else NaN (F10 says nothing about a net that does not
    * fit).
+   *
+   * @param minOppositeLabelDistance {@link Dataset#minOppositeLabelDistance} of {@code data}
    */
-  static double f10IfInterpolating(NetworkSnapshot net, Dataset data, double tol) {
+  static double f10IfInterpolating(
+      NetworkSnapshot net, Dataset data, double tol, double minOppositeLabelDistance) {
     if (net.outputDim() != 1) {
       return Double.NaN;
     }
+    double[] f = NetworkMath.values(net, data.x());
     for (int i = 0; i < data.n(); i++) {
-      if (!(Math.abs(NetworkMath.value(net, data.x()[i]) - data.y()[i]) <= tol)) {
+      if (!(Math.abs(f[i] - data.y()[i]) <= tol)) {
         return Double.NaN;
       }
     }
-    double dist = data.minOppositeLabelDistance();
+    double dist = minOppositeLabelDistance;
     return Double.isFinite(dist) && dist > 0 ? (2 - 2 * tol) / dist : Double.NaN;
   }
 
-  static NetworkMeasures measures(NetworkSnapshot net, Dataset data) {
+  static NetworkMeasures measures(
+      NetworkSnapshot net, Dataset data, double minOppositeLabelDistance) {
     NetworkNorms norms = NetworkNorms.of(net);
     double maxAbs = 0;
     for (NetworkSnapshot.Layer l : net.layers()) {
@@ -279,7 +288,7 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
         norms.frobeniusProduct(),
         norms.spectralProduct(),
         maxAbs,
-        data.minOppositeLabelDistance(),
+        minOppositeLabelDistance,
         data.d(),
         data.maxNorm());
   }

@@ -49,7 +49,8 @@ public final class Reestimation {
     }
     FarmSandwich.finish(s);
     List<MeasuredBound> bounds = new ArrayList<>();
-    for (Bound b : s.bounds(Estimator.f10IfInterpolating(net, data, c.tol()))) {
+    double minOpposite = data.minOppositeLabelDistance();
+    for (Bound b : s.bounds(Estimator.f10IfInterpolating(net, data, c.tol(), minOpposite))) {
       bounds.add(new MeasuredBound(b.method(), b.kind().name(), b.value()));
     }
     return new LipschitzEstimate(
@@ -63,7 +64,7 @@ public final class Reestimation {
         (System.nanoTime() - start) / 1_000_000,
         true,
         List.copyOf(bounds),
-        Estimator.measures(net, data));
+        Estimator.measures(net, data, minOpposite));
   }
 
   /**
