@@ -436,7 +436,7 @@ class ServiceFuzzTest {
             "url(\"" + leakUrl() + "\")",
             "url(\"file://" + secretConf + "\")",
             "classpath(\"reference.conf\")",
-            "classpath(\"logback.xml\")",
+            "classpath(\"META-INF/services/ch.qos.logback.classic.spi.Configurator\")",
             "\"secret.conf\"",
             "\"../../../../../../../.." + secretConf + "\"",
             "required(file(\"" + secretConf + "\"))",
