@@ -110,7 +110,16 @@ public final class FarmRuntime implements AutoCloseable {
                     // The projection follows the journal closely: events reach files and streams
                     // within a fraction of a second.
                     "jdbc-read-journal.refresh-interval = 100ms",
-                    "jdbc-read-journal.journal-sequence-retrieval.query-delay = 100ms")))
+                    "jdbc-read-journal.journal-sequence-retrieval.query-delay = 100ms",
+                    // Pekko's list without its Scala module: every message lipfarm serializes
+                    // is a Java record, and the module loads about 300 classes at start-up.
+                    "pekko.serialization.jackson.jackson-modules = ["
+                        + "\"org.apache.pekko.serialization.jackson.PekkoJacksonModule\", "
+                        + "\"org.apache.pekko.serialization.jackson.PekkoTypedJacksonModule\", "
+                        + "\"org.apache.pekko.serialization.jackson.PekkoStreamJacksonModule\", "
+                        + "\"com.fasterxml.jackson.module.paramnames.ParameterNamesModule\", "
+                        + "\"com.fasterxml.jackson.datatype.jdk8.Jdk8Module\", "
+                        + "\"com.fasterxml.jackson.datatype.jsr310.JavaTimeModule\"]")))
         .withFallback(s.database().config())
         .withFallback(ConfigFactory.load());
   }

@@ -20,8 +20,12 @@ public final class EventJson {
 
   /** A fresh mapper per owner: no JVM-global mutable state. */
   public static ObjectMapper newMapper() {
+    // The modules named, not found on the class path: that would add jackson-module-scala (Pekko
+    // brings it), about 300 classes at start-up for types no event has.
     return JsonMapper.builder()
-        .findAndAddModules()
+        .addModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
+        .addModule(new com.fasterxml.jackson.datatype.jdk8.Jdk8Module())
+        .addModule(new com.fasterxml.jackson.module.paramnames.ParameterNamesModule())
         .enable(com.fasterxml.jackson.core.json.JsonWriteFeature.WRITE_NAN_AS_STRINGS)
         .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
         // Readers ignore envelope fields and fields added by later schema versions.
