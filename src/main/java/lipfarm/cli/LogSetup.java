@@ -12,7 +12,7 @@ import ch.qos.logback.core.spi.ContextAwareBase;
 /**
  * lipfarm's logging: warnings and errors to stderr (stdout carries only the farm's own output), set
  * up in code. Logback finds it through {@code META-INF/services}; an XML configuration would load
- * its parser and about 500 classes more at every start. {@code -Dlogback.configurationFile=F} still
+ * its parser and about 400 classes more at every start. {@code -Dlogback.configurationFile=F} still
  * configures logging from F instead.
  */
 public final class LogSetup extends ContextAwareBase implements Configurator {
