@@ -54,19 +54,12 @@ public record Dataset(double[][] x, double[] y) {
   public int[] closestOppositePair() {
     double best = Double.POSITIVE_INFINITY;
     int[] pair = null;
-    int d = d();
     for (int i = 0; i < x.length; i++) {
-      double[] xi = x[i];
       for (int j = i + 1; j < x.length; j++) {
         if (y[i] == y[j]) {
           continue;
         }
-        double[] xj = x[j];
-        double s = 0;
-        for (int c = 0; c < d; c++) {
-          double t = xi[c] - xj[c];
-          s += t * t;
-        }
+        double s = squaredDistance(i, j);
         if (s < best) {
           best = s;
           pair = new int[] {i, j};
@@ -78,9 +71,11 @@ public record Dataset(double[][] x, double[] y) {
 
   /** ‖x_i − x_j‖², summed in coordinate order. */
   private double squaredDistance(int i, int j) {
+    double[] xi = x[i];
+    double[] xj = x[j];
     double s = 0;
-    for (int c = 0; c < d(); c++) {
-      double t = x[i][c] - x[j][c];
+    for (int c = 0; c < xi.length; c++) {
+      double t = xi[c] - xj[c];
       s += t * t;
     }
     return s;

@@ -30,7 +30,7 @@ final class DifferenceQuotients {
   static Result best(Mlp mlp, Dataset data, SplittableRandom rng, long maxForward) {
     int n = data.n();
     if (n > maxForward) {
-      int[] pair = maxForward >= 2 ? closestOpposite(data) : null;
+      int[] pair = maxForward >= 2 ? data.closestOppositePair() : null;
       if (pair == null) {
         return new Result(0, 0);
       }
@@ -68,7 +68,7 @@ final class DifferenceQuotients {
           best = Math.max(best, quotient(x[i], x[j], f[i], f[j], ef[i], ef[j], dim, m));
         }
       }
-      int[] pair = closestOpposite(data);
+      int[] pair = data.closestOppositePair();
       if (pair != null) {
         int i = pair[0];
         int j = pair[1];
@@ -76,11 +76,6 @@ final class DifferenceQuotients {
       }
     }
     return new Result(best, n);
-  }
-
-  /** Indices of the closest pair with different labels, or null when all labels agree. */
-  static int[] closestOpposite(Dataset data) {
-    return data.closestOppositePair();
   }
 
   /** A lower bound on the exact ‖f(a) − f(b)‖/‖a − b‖ from enclosed values; 0 if a = b. */

@@ -191,18 +191,11 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
   }
 
   private LipschitzEstimate estimate(boolean complete) {
-    List<MeasuredBound> bounds = new ArrayList<>();
-    NetworkMeasures measures = null;
+    FinalBounds fin = FinalBounds.NONE;
     if (complete && !current.intermediate()) {
       // Only the final network gets CLEVER, the full bound list and the norms the theory needs.
       sandwich.clever(CLEVER_BATCHES, CLEVER_BATCH_SIZE);
-      double minOpposite = data.minOppositeLabelDistance(); // O(n²d): once for both uses
-      for (Bound b :
-          sandwich.bounds(
-              f10IfInterpolating(current.weights(), data, current.config().tol(), minOpposite))) {
-        bounds.add(new MeasuredBound(b.method(), b.kind().name(), b.value()));
-      }
-      measures = measures(current.weights(), data, minOpposite);
+      fin = FinalBounds.of(current.weights(), data, current.config().tol(), sandwich::bounds);
     }
     return new LipschitzEstimate(
         current.config().id(),
@@ -214,23 +207,16 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
         sandwich.evaluations(),
         (System.nanoTime() - startNanos) / 1_000_000,
         complete,
-        List.copyOf(bounds),
-        measures);
+        fin.bounds(),
+        fin.measures());
   }
 
   /** The complete estimate of the lower-bound mode: no CLEVER, closed-form upper bounds only. */
   private LipschitzEstimate lowerEstimate() {
-    List<MeasuredBound> bounds = new ArrayList<>();
-    NetworkMeasures measures = null;
-    if (!current.intermediate()) {
-      double minOpposite = data.minOppositeLabelDistance(); // O(n²d): once for both uses
-      for (Bound b :
-          search.bounds(
-              f10IfInterpolating(current.weights(), data, current.config().tol(), minOpposite))) {
-        bounds.add(new MeasuredBound(b.method(), b.kind().name(), b.value()));
-      }
-      measures = measures(current.weights(), data, minOpposite);
-    }
+    FinalBounds fin =
+        current.intermediate()
+            ? FinalBounds.NONE
+            : FinalBounds.of(current.weights(), data, current.config().tol(), search::bounds);
     return new LipschitzEstimate(
         current.config().id(),
         current.epoch(),
@@ -241,8 +227,32 @@ public final class Estimator extends AbstractBehavior<Estimator.Command> {
         search.evaluations(),
         (System.nanoTime() - startNanos) / 1_000_000,
         true,
-        List.copyOf(bounds),
-        measures);
+        fin.bounds(),
+        fin.measures());
+  }
+
+  /**
+   * A final network's bound list and the norms the theory needs; intermediate estimates have
+   * neither ({@link #NONE}).
+   */
+  record FinalBounds(List<MeasuredBound> bounds, NetworkMeasures measures) {
+    static final FinalBounds NONE = new FinalBounds(List.of(), null);
+
+    /**
+     * @param boundsGivenF10 the estimator's bound list given F10 (NaN when it does not apply)
+     */
+    static FinalBounds of(
+        NetworkSnapshot net,
+        Dataset data,
+        double tol,
+        java.util.function.DoubleFunction<List<Bound>> boundsGivenF10) {
+      double minOpposite = data.minOppositeLabelDistance(); // O(n²d): once for F10 and the norms
+      List<MeasuredBound> bounds = new ArrayList<>();
+      for (Bound b : boundsGivenF10.apply(f10IfInterpolating(net, data, tol, minOpposite))) {
+        bounds.add(new MeasuredBound(b.method(), b.kind().name(), b.value()));
+      }
+      return new FinalBounds(List.copyOf(bounds), Estimator.measures(net, data, minOpposite));
+    }
   }
 
   /**

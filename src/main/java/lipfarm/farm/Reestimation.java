@@ -1,12 +1,10 @@
 package lipfarm.farm;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import lipfarm.config.RunConfig;
 import lipfarm.data.Dataset;
-import lipfarm.estimation.Bound;
 import lipfarm.estimation.LipschitzSandwich;
 import lipfarm.estimation.nd4j.FarmSandwich;
 import lipfarm.protocol.FarmEvent.LipschitzEstimate;
@@ -48,11 +46,7 @@ public final class Reestimation {
       // refine until the budget is spent or the gap is closed, as the farm does
     }
     FarmSandwich.finish(s);
-    List<MeasuredBound> bounds = new ArrayList<>();
-    double minOpposite = data.minOppositeLabelDistance();
-    for (Bound b : s.bounds(Estimator.f10IfInterpolating(net, data, c.tol(), minOpposite))) {
-      bounds.add(new MeasuredBound(b.method(), b.kind().name(), b.value()));
-    }
+    Estimator.FinalBounds fin = Estimator.FinalBounds.of(net, data, c.tol(), s::bounds);
     return new LipschitzEstimate(
         previous.runId(),
         previous.epochs(),
@@ -63,8 +57,8 @@ public final class Reestimation {
         s.evaluations(),
         (System.nanoTime() - start) / 1_000_000,
         true,
-        List.copyOf(bounds),
-        Estimator.measures(net, data, minOpposite));
+        fin.bounds(),
+        fin.measures());
   }
 
   /**
