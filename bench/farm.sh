@@ -27,8 +27,14 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --quick) NS="150 300"; SEEDS="1" ;;
     --repeat) REPEAT="$2"; shift ;;
-    --n) NS="$2"; shift ;;
-    --k) KS="$2"; shift ;;
+    --n | --k)
+      # The grid goes into a farm file: whole numbers only, or the usage and exit 2.
+      if [ $# -lt 2 ] || ! [[ "$2" =~ ^[0-9]+( [0-9]+)*$ ]]; then
+        echo "bench/farm.sh: $1 takes a list of whole numbers, for example $1 \"1200 2400\"" >&2
+        exit 2
+      fi
+      if [ "$1" = --n ]; then NS="$2"; else KS="$2"; fi
+      shift ;;
     *) echo "usage: bash bench/farm.sh [--quick] [--repeat N] [--n \"N1 N2 ...\"] [--k \"K1 K2 ...\"]" >&2; exit 2 ;;
   esac
   shift
